@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto/writer: the streaming Perfetto trace writer.
+ *
+ * Owns: turning neutral calls (a clock snapshot, a process tree, a
+ * sched_switch on cpu N, ...) into TracePackets appended to the output file.
+ * Packets go out as they are produced ("0x0A <varint len> <packet>" each, which
+ * is a valid Trace), so memory stays bounded however long the recording.
+ *
+ * Kernel events are collected per CPU into an FtraceEventBundle and written
+ * when pw_writer__flush_cpu()/pw_writer__flush() is called or the bundle
+ * reaches PW_BUNDLE_MAX bytes.  The per-event calls (pw_ftrace_*) encode
+ * straight into the CPU's bundle buffer: no allocation, no syscall.
+ *
+ * Timestamps are BOOTTIME nanoseconds.  All ftrace data, the system info and
+ * process trees go on trusted_packet_sequence_id PW_SEQ_KERNEL.
+ *
+ * Errors are sticky: the first write error (e.g. -ENOSPC) is remembered, the
+ * file is cut back to the last complete packet so it stays loadable, and
+ * everything after is counted as dropped.  No protobuf-c type leaves proto/.
+ */
+#ifndef PFTRACE_PROTO_WRITER_H
+#define PFTRACE_PROTO_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PW_SEQ_KERNEL 1
+#define PW_BUNDLE_MAX (256 * 1024)
+
+/* Perfetto BuiltinClock ids (not Linux clockid_t!) */
+enum pw_clock_id {
+	PW_CLOCK_REALTIME = 1,
+	PW_CLOCK_MONOTONIC = 3,
+	PW_CLOCK_MONOTONIC_RAW = 5,
+	PW_CLOCK_BOOTTIME = 6,
+};
+
+struct pw_writer;
+
+/* Takes ownership of @fd (a regular file opened for writing, positioned at 0).
+ * @max_cpus bounds the cpu numbers later passed in.  NULL + errno on failure. */
+struct pw_writer *pw_writer__new(int fd, int max_cpus);
+/* Flushes everything, closes the fd; returns 0 or the sticky -errno.  Accepts NULL. */
+int pw_writer__close(struct pw_writer *w);
+
+int pw_writer__error(const struct pw_writer *w);	/* sticky 0 / -errno */
+uint64_t pw_writer__bytes(const struct pw_writer *w);	/* bytes safely in the file */
+uint64_t pw_writer__dropped_events(const struct pw_writer *w); /* events not written after an error */
+uint64_t pw_writer__packets(const struct pw_writer *w);
+
+/* Writes buffered packets to the fd (does not close bundles). */
+int pw_writer__sync(struct pw_writer *w);
+
+/* --- one-off packets ---------------------------------------------------- */
+
+struct pw_clock {
+	uint32_t clock_id;	/* enum pw_clock_id */
+	uint64_t ts;
+};
+int pw_clock_snapshot(struct pw_writer *w, const struct pw_clock *clocks, size_t n);
+
+struct pw_system_info {
+	const char *sysname, *release, *version, *machine, *nodename;
+	uint32_t page_size;
+	uint32_t num_cpus;
+	int64_t hz;
+	uint64_t ram_bytes;
+	const char *service_version;	/* "pftrace x.y" */
+};
+int pw_system_info(struct pw_writer *w, const struct pw_system_info *si);
+
+/* A ProcessTree packet.  cmdline is argv as NUL-separated strings (as in
+ * /proc/PID/cmdline), cmdline_len bytes; for kernel threads pass the comm and
+ * set cmdline_is_comm. */
+struct pw_process {
+	int32_t pid, ppid, uid;
+	const char *cmdline;
+	size_t cmdline_len;
+	int is_kthread;
+	int cmdline_is_comm;
+};
+struct pw_thread {
+	int32_t tid, tgid;
+	const char *name;
+};
+int pw_process_tree(struct pw_writer *w, uint64_t ts, const struct pw_process *procs,
+		    size_t nprocs, const struct pw_thread *threads, size_t nthreads);
+
+/* --- kernel events, per CPU bundle ---------------------------------------- */
+
+/* Common header of every FtraceEvent. */
+struct pw_ev {
+	uint64_t ts;		/* BOOTTIME ns */
+	uint32_t cpu;
+	uint32_t pid;		/* common_pid: the tid current on the cpu */
+};
+
+void pw_ftrace_sched_switch(struct pw_writer *w, const struct pw_ev *e, const char *prev_comm,
+			    int32_t prev_pid, int32_t prev_prio, int64_t prev_state,
+			    const char *next_comm, int32_t next_pid, int32_t next_prio);
+/* sched_waking / sched_wakeup_new share a payload */
+void pw_ftrace_sched_waking(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+			    int32_t pid, int32_t prio, int32_t target_cpu);
+void pw_ftrace_sched_wakeup_new(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				int32_t pid, int32_t prio, int32_t target_cpu);
+void pw_ftrace_sched_process_fork(struct pw_writer *w, const struct pw_ev *e,
+				  const char *parent_comm, int32_t parent_pid,
+				  const char *child_comm, int32_t child_pid);
+void pw_ftrace_sched_process_exec(struct pw_writer *w, const struct pw_ev *e,
+				  const char *filename, int32_t pid, int32_t old_pid);
+void pw_ftrace_sched_process_exit(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				  int32_t pid, int32_t tgid, int32_t prio);
+void pw_ftrace_sched_process_free(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				  int32_t pid, int32_t prio);
+void pw_ftrace_sched_migrate_task(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				  int32_t pid, int32_t prio, int32_t orig_cpu, int32_t dest_cpu);
+void pw_ftrace_task_newtask(struct pw_writer *w, const struct pw_ev *e, int32_t pid,
+			    const char *comm, uint64_t clone_flags, int32_t oom_score_adj);
+void pw_ftrace_task_rename(struct pw_writer *w, const struct pw_ev *e, int32_t pid,
+			   const char *oldcomm, const char *newcomm, int32_t oom_score_adj);
+void pw_ftrace_irq_handler_entry(struct pw_writer *w, const struct pw_ev *e, int32_t irq,
+				 const char *name);
+void pw_ftrace_irq_handler_exit(struct pw_writer *w, const struct pw_ev *e, int32_t irq,
+				int32_t ret);
+void pw_ftrace_softirq_entry(struct pw_writer *w, const struct pw_ev *e, uint32_t vec);
+void pw_ftrace_softirq_exit(struct pw_writer *w, const struct pw_ev *e, uint32_t vec);
+void pw_ftrace_sys_enter(struct pw_writer *w, const struct pw_ev *e, int64_t id,
+			 const uint64_t *args, unsigned nargs);
+void pw_ftrace_sys_exit(struct pw_writer *w, const struct pw_ev *e, int64_t id, int64_t ret);
+
+/* Any other tracepoint: GenericFtraceEvent with named fields. */
+enum pw_field_kind { PW_FIELD_STR, PW_FIELD_INT, PW_FIELD_UINT };
+struct pw_field {
+	const char *name;
+	enum pw_field_kind kind;
+	union {
+		const char *s;
+		int64_t i;
+		uint64_t u;
+	};
+};
+void pw_ftrace_generic(struct pw_writer *w, const struct pw_ev *e, const char *event_name,
+		       const struct pw_field *fields, unsigned nfields);
+
+/* The kernel dropped records on @cpu: the cpu's next bundle says lost_events. */
+void pw_ftrace_lost(struct pw_writer *w, uint32_t cpu);
+
+/* Close the cpu's open bundle (if it has events or a loss mark) into a packet. */
+int pw_writer__flush_cpu(struct pw_writer *w, uint32_t cpu);
+/* All cpus, then sync to the fd. */
+int pw_writer__flush(struct pw_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PFTRACE_PROTO_WRITER_H */
