@@ -44,6 +44,10 @@ int pm_event_disable(int fd);
 /* Number of online-possible CPUs as perf numbers them (0..n-1), or -errno. */
 int pm_cpu_count(void);
 
+/* Highest CPU + 1 in a kernel CPU list such as "0-3,8-11\n" (the format of
+ * /sys/devices/system/cpu/possible), or -EINVAL.  pm_cpu_count()'s parser. */
+int pm_cpu_list_count(const char *list);
+
 /* Per-CPU loss counters, kept by the reader.  LOST counts records the ring
  * had no room for; LOST_SAMPLES counts samples dropped before reaching the
  * ring (e.g. by the PMU). */
@@ -100,6 +104,11 @@ const struct pm_loss *pm_ring__loss(const struct pm_ring *ring);
 
 /* Bytes read from this ring so far (for statistics). */
 uint64_t pm_ring__bytes_read(const struct pm_ring *ring);
+
+/* Batches cut short by a malformed record (header.size < 8, not a multiple of
+ * 8, or larger than the bytes available).  Record boundaries are lost at that
+ * point, so the rest of the batch is skipped (released to the kernel unread). */
+uint64_t pm_ring__corrupt(const struct pm_ring *ring);
 
 #ifdef __cplusplus
 }

@@ -50,8 +50,10 @@ int pw_writer__close(struct pw_writer *w);
 
 int pw_writer__error(const struct pw_writer *w);	/* sticky 0 / -errno */
 uint64_t pw_writer__bytes(const struct pw_writer *w);	/* bytes safely in the file */
-uint64_t pw_writer__dropped_events(const struct pw_writer *w); /* events not written after an error */
+/* events not written: after an error, or with cpu >= max_cpus, or oversized */
+uint64_t pw_writer__dropped_events(const struct pw_writer *w);
 uint64_t pw_writer__packets(const struct pw_writer *w);
+uint64_t pw_writer__events(const struct pw_writer *w);	/* kernel events safely in the file */
 
 /* Writes buffered packets to the fd (does not close bundles). */
 int pw_writer__sync(struct pw_writer *w);
@@ -92,6 +94,12 @@ int pw_process_tree(struct pw_writer *w, uint64_t ts, const struct pw_process *p
 		    size_t nprocs, const struct pw_thread *threads, size_t nthreads);
 
 /* --- kernel events, per CPU bundle ---------------------------------------- */
+/*
+ * Events on a cpu >= max_cpus are dropped (counted in dropped_events).
+ * Strings in events are cut at 4096 bytes; NULL strings are left out of the
+ * event.  sys_enter keeps at most 16 args.  An event whose encoding could
+ * exceed 64 KiB (only generic ones can) is dropped and counted.
+ */
 
 /* Common header of every FtraceEvent. */
 struct pw_ev {
@@ -108,6 +116,8 @@ void pw_ftrace_sched_waking(struct pw_writer *w, const struct pw_ev *e, const ch
 			    int32_t pid, int32_t prio, int32_t target_cpu);
 void pw_ftrace_sched_wakeup_new(struct pw_writer *w, const struct pw_ev *e, const char *comm,
 				int32_t pid, int32_t prio, int32_t target_cpu);
+void pw_ftrace_sched_wakeup(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+			    int32_t pid, int32_t prio, int32_t target_cpu);
 void pw_ftrace_sched_process_fork(struct pw_writer *w, const struct pw_ev *e,
 				  const char *parent_comm, int32_t parent_pid,
 				  const char *child_comm, int32_t child_pid);
@@ -116,6 +126,8 @@ void pw_ftrace_sched_process_exec(struct pw_writer *w, const struct pw_ev *e,
 void pw_ftrace_sched_process_exit(struct pw_writer *w, const struct pw_ev *e, const char *comm,
 				  int32_t pid, int32_t tgid, int32_t prio);
 void pw_ftrace_sched_process_free(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				  int32_t pid, int32_t prio);
+void pw_ftrace_sched_process_wait(struct pw_writer *w, const struct pw_ev *e, const char *comm,
 				  int32_t pid, int32_t prio);
 void pw_ftrace_sched_migrate_task(struct pw_writer *w, const struct pw_ev *e, const char *comm,
 				  int32_t pid, int32_t prio, int32_t orig_cpu, int32_t dest_cpu);
@@ -129,9 +141,13 @@ void pw_ftrace_irq_handler_exit(struct pw_writer *w, const struct pw_ev *e, int3
 				int32_t ret);
 void pw_ftrace_softirq_entry(struct pw_writer *w, const struct pw_ev *e, uint32_t vec);
 void pw_ftrace_softirq_exit(struct pw_writer *w, const struct pw_ev *e, uint32_t vec);
+void pw_ftrace_softirq_raise(struct pw_writer *w, const struct pw_ev *e, uint32_t vec);
 void pw_ftrace_sys_enter(struct pw_writer *w, const struct pw_ev *e, int64_t id,
 			 const uint64_t *args, unsigned nargs);
 void pw_ftrace_sys_exit(struct pw_writer *w, const struct pw_ev *e, int64_t id, int64_t ret);
+
+/* ftrace:print (trace_marker writes; atrace "B|pid|name" syntax becomes slices). */
+void pw_ftrace_print(struct pw_writer *w, const struct pw_ev *e, uint64_t ip, const char *buf);
 
 /* Any other tracepoint: GenericFtraceEvent with named fields. */
 enum pw_field_kind { PW_FIELD_STR, PW_FIELD_INT, PW_FIELD_UINT };

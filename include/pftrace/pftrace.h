@@ -51,6 +51,7 @@ enum {
 	PFT_FIELD_STRING = 1u << 1,	/* char[N] or __data_loc char[] */
 	PFT_FIELD_DYNAMIC = 1u << 2,	/* __data_loc: payload holds (len << 16 | offset) */
 	PFT_FIELD_ARRAY = 1u << 3,	/* fixed array: size = elem_size * count */
+	PFT_FIELD_RELATIVE = 1u << 4,	/* __rel_loc: offset counts from the field's end */
 };
 struct pft_field {
 	uint32_t offset;
@@ -67,6 +68,9 @@ enum {
 					   checks in_scope() itself); sched_switch
 					   needs this to see tasks switching in */
 	PFT_TP_NO_SELF = 1u << 2,	/* kernel-filter out the tracer's own threads */
+	PFT_TP_OTHER_TASK = 1u << 3,	/* may be delivered for a task other than the
+					   current one (sched_waking: the wakee), so
+					   the current task is not taken into scope */
 };
 
 /* What the host offers a source.  All calls may be made from init() on;
@@ -86,6 +90,8 @@ struct pft_host_ops {
 		__attribute__((format(printf, 2, 3)));
 	/* Emit an event of any tracepoint as a generic ftrace event, all fields. */
 	void (*emit_generic)(struct pft_host *h, struct pft_tp *tp, const struct pft_record *rec);
+	/* Give a subscription back (e.g. its format lacks a field): not opened. */
+	void (*drop)(struct pft_tp *tp);
 };
 
 struct pft_source_ops {
@@ -152,11 +158,14 @@ static inline const char *pft_field_str(const struct pft_field *f, const void *r
 	size_t len = f->size;
 	if (f->flags & PFT_FIELD_DYNAMIC) {
 		uint32_t loc;
+		uint32_t base = 0;
 		if (f->offset + 4 > raw_size) { buf[0] = 0; return buf; }
 		memcpy(&loc, p, 4);
-		p = (const char *)raw + (loc & 0xffff);
+		if (f->flags & PFT_FIELD_RELATIVE)
+			base = f->offset + 4;
+		p = (const char *)raw + base + (loc & 0xffff);
 		len = loc >> 16;
-		if ((loc & 0xffff) + len > raw_size) { buf[0] = 0; return buf; }
+		if (base + (loc & 0xffff) + len > raw_size) { buf[0] = 0; return buf; }
 	} else if (f->offset + len > raw_size) {
 		buf[0] = 0;
 		return buf;

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/cmd_dump: `pftrace dump TRACE` -- one line per event, in time order:
+ *	TIME [CPU] COMM(TID) EVENT ARGS
+ * Process-tree entries print with "[---]" as the cpu.  The COMM shown is the
+ * thread's name at that moment (process tree, then task_newtask/task_rename
+ * and sched_switch update it), so names change where the trace says so.
+ */
+#include "config.h"
+#include "core/cmds.h"
+#include "core/options.h"
+#include "core/syscall_names.h"
+#include "core/util.h"
+#include "proto/reader.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dline {
+	uint64_t ts;
+	uint64_t seq;
+	int32_t cpu;		/* -1: process tree entry */
+	int32_t tid;
+	int32_t hint_tid[2];
+	char *hint[2];
+	char *text;		/* "EVENT ARGS" */
+};
+
+struct dump {
+	struct dline *v;
+	size_t n, cap;
+	int oom;
+	struct u64map comms;	/* tid + 1 -> char * */
+	uint64_t lost_bundles;
+};
+
+static struct dline *push(struct dump *d)
+{
+	if (d->n == d->cap) {
+		size_t ncap = d->cap ? d->cap * 2 : 4096;
+		struct dline *nv = realloc(d->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			d->oom = 1;
+			return NULL;
+		}
+		d->v = nv;
+		d->cap = ncap;
+	}
+	memset(&d->v[d->n], 0, sizeof(d->v[0]));
+	d->v[d->n].seq = d->n;
+	return &d->v[d->n++];
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static void on_event(void *ctx, const struct pr_event *e)
+{
+	struct dump *d = ctx;
+	struct dline *l = push(d);
+	int i;
+
+	if (!l)
+		return;
+	l->ts = e->ts;
+	l->cpu = (int32_t)e->cpu;
+	l->tid = (int32_t)e->pid;
+	if (e->syscall_id >= 0 && !strncmp(e->args, "id=", 3)) {
+		/* "id=N rest" -> "id=N name=NAME rest" */
+		const char *sp = strchr(e->args, ' ');
+		const char *name = syscall_name(e->syscall_id);
+		int idlen = sp ? (int)(sp - e->args) : (int)strlen(e->args);
+
+		l->text = fmt("%s %.*s name=%s%s", e->name, idlen, e->args, name ? name : "?",
+			      sp ? sp : "");
+	} else {
+		l->text = fmt("%s%s%s", e->name, e->args[0] ? " " : "", e->args);
+	}
+	for (i = 0; i < 2; i++) {
+		if (e->comm_tid[i] > 0 && e->comm[i]) {
+			l->hint_tid[i] = e->comm_tid[i];
+			l->hint[i] = strdup(e->comm[i]);
+		}
+	}
+}
+
+static int needs_quotes(const char *s)
+{
+	return !*s || strpbrk(s, " \t\"=") != NULL;
+}
+
+static void on_process(void *ctx, uint64_t ts, const struct pr_process *p)
+{
+	struct dump *d = ctx;
+	struct dline *l = push(d);
+	const char *c = p->cmdline ? p->cmdline : "";
+
+	if (!l)
+		return;
+	l->ts = ts;
+	l->cpu = -1;
+	l->tid = p->pid;
+	l->text = fmt(needs_quotes(c) ? "process pid=%d ppid=%d uid=%d%s cmdline=\"%s\""
+				       : "process pid=%d ppid=%d uid=%d%s cmdline=%s",
+		      p->pid, p->ppid, p->uid, p->is_kthread ? " kthread=1" : "", c);
+	if (c[0]) {
+		/* name a process without a thread entry after its argv[0] */
+		const char *sp = strchr(c, ' ');
+		size_t len = sp ? (size_t)(sp - c) : strlen(c);
+		char *base = strndup(c, len), *slash = base ? strrchr(base, '/') : NULL;
+
+		if (base && slash && !p->is_kthread)
+			memmove(base, slash + 1, strlen(slash));
+		l->hint_tid[0] = -p->pid;	/* weak hint: only if nothing better */
+		l->hint[0] = base;
+	}
+}
+
+static void on_thread(void *ctx, uint64_t ts, const struct pr_thread *t)
+{
+	struct dump *d = ctx;
+	struct dline *l = push(d);
+	const char *n = t->name ? t->name : "";
+
+	if (!l)
+		return;
+	l->ts = ts;
+	l->cpu = -1;
+	l->tid = t->tid;
+	l->text = fmt(needs_quotes(n) ? "thread tid=%d tgid=%d name=\"%s\""
+				       : "thread tid=%d tgid=%d name=%s", t->tid, t->tgid, n);
+	l->hint_tid[0] = t->tid;
+	l->hint[0] = strdup(n);
+}
+
+static void on_lost(void *ctx, uint32_t cpu, uint64_t ts)
+{
+	struct dump *d = ctx;
+	struct dline *l = push(d);
+
+	d->lost_bundles++;
+	if (!l)
+		return;
+	l->ts = ts;
+	l->cpu = (int32_t)cpu;
+	l->tid = -1;
+	l->text = strdup("lost_events (the kernel dropped records on this cpu before here)");
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	const struct dline *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void set_comm(struct dump *d, int32_t tid, char *name, int weak)
+{
+	char *old;
+
+	if (tid <= 0 || !name || !*name)
+		return;
+	old = u64map_get(&d->comms, (uint64_t)tid + 1);
+	if (weak && old)
+		return;
+	if (old && !strcmp(old, name))
+		return;
+	{
+		char *dup = strdup(name);
+
+		if (dup && !u64map_put(&d->comms, (uint64_t)tid + 1, dup))
+			free(old);
+		else
+			free(dup);
+	}
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	static const struct pr_callbacks cb = {
+		.event = on_event,
+		.process = on_process,
+		.thread = on_thread,
+		.lost = on_lost,
+	};
+	struct dump_opts o;
+	struct dump d;
+	struct pr_stats st;
+	size_t i;
+	int ret, status = 0;
+
+	ret = dump_opts_parse(&o, argc, argv);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	memset(&d, 0, sizeof(d));
+	ret = pr_read_file(o.input, &cb, &d, &st);
+	if (ret == -EBADMSG) {
+		pft_error("%s is not a valid trace (or is truncated); %zu events before the damage",
+			  o.input, d.n);
+		status = 1;
+	} else if (ret) {
+		pft_error("cannot read %s: %s", o.input, strerror(-ret));
+		status = 1;
+	}
+	if (d.oom) {
+		pft_error("out of memory reading %s", o.input);
+		status = 1;
+	}
+	if (!o.raw_order)
+		qsort(d.v, d.n, sizeof(*d.v), cmp_line);
+	for (i = 0; i < d.n; i++) {
+		struct dline *l = &d.v[i];
+		const char *comm;
+		char cpu[16];
+		int k;
+
+		/* a thread's own name change applies from this event on */
+		for (k = 0; k < 2; k++) {
+			if (l->hint_tid[k] < 0)
+				set_comm(&d, -l->hint_tid[k], l->hint[k], 1);
+			else if (l->hint_tid[k] > 0)
+				set_comm(&d, l->hint_tid[k], l->hint[k], 0);
+		}
+		comm = l->tid > 0 ? u64map_get(&d.comms, (uint64_t)l->tid + 1) : NULL;
+		if (!comm)
+			comm = l->tid == 0 ? "swapper" : "?";
+		if (l->cpu < 0)
+			snprintf(cpu, sizeof(cpu), "---");
+		else
+			snprintf(cpu, sizeof(cpu), "%03d", l->cpu);
+		printf("%" PRIu64 ".%09" PRIu64 " [%s] %s(%d) %s\n", l->ts / 1000000000u,
+		       l->ts % 1000000000u, cpu, comm, l->tid, l->text ? l->text : "?");
+	}
+	for (i = 0; i < d.n; i++) {
+		free(d.v[i].text);
+		free(d.v[i].hint[0]);
+		free(d.v[i].hint[1]);
+	}
+	free(d.v);
+	for (i = 0; i < d.comms.cap; i++)
+		if (d.comms.keys[i])
+			free(d.comms.vals[i]);
+	u64map_free(&d.comms);
+	if (fflush(stdout) && !status) {
+		pft_error("writing the dump failed: %s", strerror(errno));
+		status = 1;
+	}
+	return status;
+}

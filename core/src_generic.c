@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+/* core/src_generic: any tracepoint named with -e SYS:NAME, every field kept. */
+#include "config.h"
+#include "core/options.h"
+#include "core/session.h"
+#include "core/source.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct gen_tp {
+	struct pft_host *h;
+	const struct pft_host_ops *ops;
+	struct pft_tp *tp;
+};
+
+struct gen_src {
+	struct gen_tp tps[PFT_MAX_EVENTS];
+	unsigned n;
+};
+
+static void on_event(void *priv, const struct pft_record *r)
+{
+	struct gen_tp *g = priv;
+
+	g->ops->emit_generic(g->h, g->tp, r);
+}
+
+static int gen_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
+{
+	const struct record_opts *o = session__opts(h);
+	struct gen_src *s = calloc(1, sizeof(*s));
+	unsigned i;
+
+	if (!s)
+		return -ENOMEM;
+	*priv = s;
+	for (i = 0; i < o->nevents; i++) {
+		char sys[64], name[96];
+		const char *c = strchr(o->events[i], ':');
+		size_t sl = (size_t)(c - o->events[i]);
+		struct gen_tp *g = &s->tps[s->n];
+
+		if (sl >= sizeof(sys) || strlen(c + 1) >= sizeof(name))
+			return -EINVAL;
+		memcpy(sys, o->events[i], sl);
+		sys[sl] = 0;
+		strcpy(name, c + 1);
+		g->h = h;
+		g->ops = ops;
+		g->tp = ops->tracepoint(h, sys, name, 0, on_event, g);
+		if (!g->tp)
+			return -ENOENT;
+		s->n++;
+	}
+	return 0;
+}
+
+static void gen_fini(void *priv)
+{
+	free(priv);
+}
+
+const struct pft_source_ops src_generic_ops = {
+	.abi_version = PFT_ABI_VERSION,
+	.name = "events",
+	.description = "tracepoints named with -e, recorded with all their fields",
+	.init = gen_init,
+	.fini = gen_fini,
+};

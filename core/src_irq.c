@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/* core/src_irq: hard IRQ handlers and softirqs, shown as slices per CPU. */
+#include "config.h"
+#include "core/session.h"
+#include "core/source.h"
+#include "proto/writer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct irq_src {
+	struct pft_host *h;
+	const struct pft_host_ops *ops;
+	struct pw_writer *w;
+	struct pft_field entry_irq, entry_name, exit_irq, exit_ret, si_entry_vec, si_exit_vec;
+};
+
+static void on_irq_entry(void *priv, const struct pft_record *r)
+{
+	struct irq_src *s = priv;
+	char name[64];
+	struct pw_ev e = { r->ts, r->cpu, r->tid };
+
+	pw_ftrace_irq_handler_entry(s->w, &e, (int32_t)pft_field_s64(&s->entry_irq, r->raw),
+				    pft_field_str(&s->entry_name, r->raw, r->raw_size, name,
+						  sizeof(name)));
+}
+
+static void on_irq_exit(void *priv, const struct pft_record *r)
+{
+	struct irq_src *s = priv;
+	struct pw_ev e = { r->ts, r->cpu, r->tid };
+
+	pw_ftrace_irq_handler_exit(s->w, &e, (int32_t)pft_field_s64(&s->exit_irq, r->raw),
+				   (int32_t)pft_field_s64(&s->exit_ret, r->raw));
+}
+
+static void on_softirq_entry(void *priv, const struct pft_record *r)
+{
+	struct irq_src *s = priv;
+	struct pw_ev e = { r->ts, r->cpu, r->tid };
+
+	pw_ftrace_softirq_entry(s->w, &e, (uint32_t)pft_field_u64(&s->si_entry_vec, r->raw));
+}
+
+static void on_softirq_exit(void *priv, const struct pft_record *r)
+{
+	struct irq_src *s = priv;
+	struct pw_ev e = { r->ts, r->cpu, r->tid };
+
+	pw_ftrace_softirq_exit(s->w, &e, (uint32_t)pft_field_u64(&s->si_exit_vec, r->raw));
+}
+
+static void need(struct irq_src *s, struct pft_tp *tp, const char *a, struct pft_field *fa,
+		 const char *b, struct pft_field *fb)
+{
+	if (!tp)
+		return;
+	if (s->ops->field(tp, a, fa) || (b && s->ops->field(tp, b, fb))) {
+		s->ops->warn(s->h, "unexpected tracepoint format; not recorded");
+		s->ops->drop(tp);
+	}
+}
+
+static int irq_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
+{
+	struct irq_src *s = calloc(1, sizeof(*s));
+	struct pft_tp *tp;
+
+	if (!s)
+		return -ENOMEM;
+	*priv = s;
+	s->h = h;
+	s->ops = ops;
+	s->w = session__writer(h);
+	tp = ops->tracepoint(h, "irq", "irq_handler_entry", PFT_TP_OPTIONAL, on_irq_entry, s);
+	need(s, tp, "irq", &s->entry_irq, "name", &s->entry_name);
+	tp = ops->tracepoint(h, "irq", "irq_handler_exit", PFT_TP_OPTIONAL, on_irq_exit, s);
+	need(s, tp, "irq", &s->exit_irq, "ret", &s->exit_ret);
+	tp = ops->tracepoint(h, "irq", "softirq_entry", PFT_TP_OPTIONAL, on_softirq_entry, s);
+	need(s, tp, "vec", &s->si_entry_vec, NULL, NULL);
+	tp = ops->tracepoint(h, "irq", "softirq_exit", PFT_TP_OPTIONAL, on_softirq_exit, s);
+	need(s, tp, "vec", &s->si_exit_vec, NULL, NULL);
+	return 0;
+}
+
+static void irq_fini(void *priv)
+{
+	free(priv);
+}
+
+const struct pft_source_ops src_irq_ops = {
+	.abi_version = PFT_ABI_VERSION,
+	.name = "irq",
+	.description = "hard IRQ handlers and softirqs",
+	.init = irq_init,
+	.fini = irq_fini,
+};

@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: MIT
+/*
+ * proto/reader: walks a trace packet by packet (see reader.h).
+ *
+ * The file is mapped, not copied; each top-level "0x0A len" record is
+ * unpacked with protobuf-c and freed before the next one.  Kernel event
+ * payloads are formatted by walking their protobuf-c descriptors, so the
+ * argument names and their order (field number order) are exactly the
+ * schema's, which are upstream's.  CompactSched arrays are expanded back into
+ * sched_switch / sched_waking events.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proto/reader.h"
+#include "pftrace.pb-c.h"
+
+#define PR_MAX_CPUS 65536
+#define PR_COMM_MAX 64
+
+typedef Perfetto__Protos__TracePacket Packet;
+typedef Perfetto__Protos__FtraceEvent FtraceEvent;
+typedef Perfetto__Protos__FtraceEventBundle Bundle;
+typedef Perfetto__Protos__FtraceEventBundle__CompactSched CompactSched;
+
+/* A growable text buffer for one event's args. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+/* What is known about the task running on a cpu (for CompactSched's implied prev_*). */
+struct cpu_state {
+	bool known;
+	int32_t pid, prio;
+	char comm[PR_COMM_MAX];
+};
+
+struct rd {
+	const struct pr_callbacks *cb;
+	void *ctx;
+	struct pr_stats st;
+	struct sbuf sb;
+	struct cpu_state *cpus;
+	size_t ncpus;
+};
+
+/* --- text ---------------------------------------------------------------------- */
+
+static bool sb_grow(struct sbuf *sb, size_t more)
+{
+	size_t cap;
+	char *s;
+
+	if (sb->oom)
+		return false;
+	if (sb->len + more + 1 <= sb->cap)
+		return true;
+	cap = sb->cap ? sb->cap : 256;
+	while (cap < sb->len + more + 1)
+		cap *= 2;
+	s = realloc(sb->s, cap);
+	if (!s) {
+		sb->oom = true;
+		return false;
+	}
+	sb->s = s;
+	sb->cap = cap;
+	return true;
+}
+
+static void sb_put(struct sbuf *sb, const char *s, size_t n)
+{
+	if (!sb_grow(sb, n))
+		return;
+	memcpy(sb->s + sb->len, s, n);
+	sb->len += n;
+	sb->s[sb->len] = '\0';
+}
+
+static void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *sb, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_put(sb, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static void sb_reset(struct sbuf *sb)
+{
+	sb->len = 0;
+	if (sb_grow(sb, 0))
+		sb->s[0] = '\0';
+}
+
+static void sb_key(struct sbuf *sb, const char *key)
+{
+	if (sb->len)
+		sb_put(sb, " ", 1);
+	sb_put(sb, key, strlen(key));
+	sb_put(sb, "=", 1);
+}
+
+static bool needs_quotes(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return true;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/* Strings go out bare, or quoted with C escapes when empty or holding blanks/quotes/controls. */
+static void sb_str(struct sbuf *sb, const char *s, size_t n)
+{
+	size_t i;
+
+	if (!needs_quotes(s, n)) {
+		sb_put(sb, s, n);
+		return;
+	}
+	sb_put(sb, "\"", 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			char esc[2] = { '\\', (char)c };
+
+			sb_put(sb, esc, 2);
+		} else if (c == '\n') {
+			sb_put(sb, "\\n", 2);
+		} else if (c == '\t') {
+			sb_put(sb, "\\t", 2);
+		} else if (c < ' ' || c == 0x7f) {
+			sb_printf(sb, "\\x%02x", c);
+		} else {
+			sb_put(sb, (const char *)&s[i], 1);
+		}
+	}
+	sb_put(sb, "\"", 1);
+}
+
+static void kv_str(struct sbuf *sb, const char *key, const char *s)
+{
+	sb_key(sb, key);
+	sb_str(sb, s ? s : "", s ? strlen(s) : 0);
+}
+
+static void kv_int(struct sbuf *sb, const char *key, int64_t v)
+{
+	sb_key(sb, key);
+	sb_printf(sb, "%" PRId64, v);
+}
+
+static void kv_hex(struct sbuf *sb, const char *key, uint64_t v)
+{
+	sb_key(sb, key);
+	sb_printf(sb, "0x%" PRIx64, v);
+}
+
+/* --- payload formatting by descriptor ------------------------------------------ */
+
+static bool field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	const char *base = (const char *)m;
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return *(const size_t *)(base + f->quantifier_offset) != 0;
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		return *(const uint32_t *)(base + f->quantifier_offset) == f->id;
+	if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
+		return *(const void *const *)(base + f->offset) != NULL;
+	if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
+		return *(const protobuf_c_boolean *)(base + f->quantifier_offset) != 0;
+	return true;
+}
+
+/* Integer value of element @i of a scalar field at @p; false for non-integers. */
+static bool scalar_value(ProtobufCType type, const void *p, size_t i, bool *is_signed,
+			 uint64_t *u)
+{
+	*is_signed = false;
+	switch (type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_ENUM:
+		*is_signed = true;
+		*u = (uint64_t)(int64_t)((const int32_t *)p)[i];
+		return true;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		*is_signed = true;
+		*u = (uint64_t)((const int64_t *)p)[i];
+		return true;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		*u = ((const uint32_t *)p)[i];
+		return true;
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		*u = ((const uint64_t *)p)[i];
+		return true;
+	case PROTOBUF_C_TYPE_BOOL:
+		*u = ((const protobuf_c_boolean *)p)[i] != 0;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Flags and states read better in hex, as the kernel prints them. */
+static bool hex_field(const char *name)
+{
+	return !strcmp(name, "prev_state") || !strcmp(name, "clone_flags");
+}
+
+/* "name=value ..." for every present field of @m, in field number order. */
+static void format_fields(struct sbuf *sb, const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *base = (const char *)m;
+	unsigned i;
+
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const void *p = base + f->offset;
+		bool sgn;
+		uint64_t u;
+
+		if (!field_present(m, f))
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			/* sys_enter args: args=0x1,0x2 */
+			size_t n = *(const size_t *)(base + f->quantifier_offset), j;
+			const void *arr = *(const void *const *)p;
+
+			sb_key(sb, f->name);
+			for (j = 0; j < n; j++) {
+				if (j)
+					sb_put(sb, ",", 1);
+				if (f->type == PROTOBUF_C_TYPE_STRING)
+					sb_str(sb, ((char *const *)arr)[j],
+					       strlen(((char *const *)arr)[j]));
+				else if (scalar_value(f->type, arr, j, &sgn, &u))
+					sb_printf(sb, "0x%" PRIx64, u);
+			}
+			continue;
+		}
+		if (f->type == PROTOBUF_C_TYPE_STRING) {
+			kv_str(sb, f->name, *(char *const *)p);
+		} else if (f->type == PROTOBUF_C_TYPE_BYTES) {
+			sb_key(sb, f->name);
+			sb_printf(sb, "<%zu bytes>", ((const ProtobufCBinaryData *)p)->len);
+		} else if (scalar_value(f->type, p, 0, &sgn, &u)) {
+			if (hex_field(f->name))
+				kv_hex(sb, f->name, u);
+			else if (sgn)
+				kv_int(sb, f->name, (int64_t)u);
+			else {
+				sb_key(sb, f->name);
+				sb_printf(sb, "%" PRIu64, u);
+			}
+		}
+	}
+}
+
+static void format_generic(struct sbuf *sb, const Perfetto__Protos__GenericFtraceEvent *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_field; i++) {
+		const Perfetto__Protos__GenericFtraceEvent__Field *f = g->field[i];
+		const char *name = f->name ? f->name : "?";
+
+		switch (f->value_case) {
+		case PERFETTO__PROTOS__GENERIC_FTRACE_EVENT__FIELD__VALUE_STR_VALUE:
+			kv_str(sb, name, f->str_value);
+			break;
+		case PERFETTO__PROTOS__GENERIC_FTRACE_EVENT__FIELD__VALUE_INT_VALUE:
+			kv_int(sb, name, f->int_value);
+			break;
+		case PERFETTO__PROTOS__GENERIC_FTRACE_EVENT__FIELD__VALUE_UINT_VALUE:
+			sb_key(sb, name);
+			sb_printf(sb, "%" PRIu64, f->uint_value);
+			break;
+		default:
+			sb_key(sb, name);
+			break;
+		}
+	}
+}
+
+/* --- per-cpu running task -------------------------------------------------------- */
+
+static struct cpu_state *cpu_state(struct rd *r, uint32_t cpu)
+{
+	struct cpu_state *c;
+	size_t n;
+
+	if (cpu >= PR_MAX_CPUS)
+		return NULL;
+	if (cpu >= r->ncpus) {
+		n = r->ncpus ? r->ncpus : 64;
+		while (n <= cpu)
+			n *= 2;
+		c = realloc(r->cpus, n * sizeof(*c));
+		if (!c)
+			return NULL;
+		memset(c + r->ncpus, 0, (n - r->ncpus) * sizeof(*c));
+		r->cpus = c;
+		r->ncpus = n;
+	}
+	return &r->cpus[cpu];
+}
+
+static void cpu_switch_to(struct rd *r, uint32_t cpu, int32_t pid, int32_t prio, const char *comm)
+{
+	struct cpu_state *c = cpu_state(r, cpu);
+
+	if (!c)
+		return;
+	c->known = true;
+	c->pid = pid;
+	c->prio = prio;
+	snprintf(c->comm, sizeof(c->comm), "%s", comm ? comm : "");
+}
+
+/* --- kernel events ------------------------------------------------------------------- */
+
+static void set_hint(struct pr_event *e, int i, int32_t tid, const char *comm)
+{
+	e->comm_tid[i] = tid;
+	e->comm[i] = comm;
+}
+
+static int deliver(struct rd *r, struct pr_event *e)
+{
+	if (r->sb.oom)
+		return -ENOMEM;
+	e->args = r->sb.s;
+	r->st.events++;
+	if (r->cb->event)
+		r->cb->event(r->ctx, e);
+	return 0;
+}
+
+static int do_event(struct rd *r, uint32_t cpu, const FtraceEvent *ev)
+{
+	const ProtobufCFieldDescriptor *f;
+	const ProtobufCMessage *pl;
+	struct pr_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = ev->timestamp;
+	e.cpu = cpu;
+	e.pid = ev->pid;
+	e.syscall_id = -1;
+	sb_reset(&r->sb);
+
+	if (ev->event_case == PERFETTO__PROTOS__FTRACE_EVENT__EVENT__NOT_SET) {
+		/* a payload this schema does not know: keep the event, nameless */
+		e.name = "unknown";
+		return deliver(r, &e);
+	}
+	f = protobuf_c_message_descriptor_get_field(&perfetto__protos__ftrace_event__descriptor,
+						    (unsigned)ev->event_case);
+	if (!f)
+		return -EBADMSG;
+	pl = *(const ProtobufCMessage *const *)((const char *)ev + f->offset);
+	e.name = f->name;
+
+	switch (ev->event_case) {
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_GENERIC:
+		if (ev->generic->event_name)
+			e.name = ev->generic->event_name;
+		format_generic(&r->sb, ev->generic);
+		return deliver(r, &e);
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_SWITCH: {
+		const Perfetto__Protos__SchedSwitchFtraceEvent *s = ev->sched_switch;
+
+		set_hint(&e, 0, s->prev_pid, s->prev_comm);
+		set_hint(&e, 1, s->next_pid, s->next_comm);
+		cpu_switch_to(r, cpu, s->next_pid, s->next_prio, s->next_comm);
+		break;
+	}
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_TASK_NEWTASK:
+		set_hint(&e, 0, ev->task_newtask->pid, ev->task_newtask->comm);
+		break;
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_TASK_RENAME:
+		set_hint(&e, 0, ev->task_rename->pid, ev->task_rename->newcomm);
+		break;
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKING:
+		set_hint(&e, 0, ev->sched_waking->pid, ev->sched_waking->comm);
+		break;
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP:
+		set_hint(&e, 0, ev->sched_wakeup->pid, ev->sched_wakeup->comm);
+		break;
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP_NEW:
+		set_hint(&e, 0, ev->sched_wakeup_new->pid, ev->sched_wakeup_new->comm);
+		break;
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_PROCESS_EXIT:
+		set_hint(&e, 0, ev->sched_process_exit->pid, ev->sched_process_exit->comm);
+		break;
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_PROCESS_FREE:
+		set_hint(&e, 0, ev->sched_process_free->pid, ev->sched_process_free->comm);
+		break;
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_PROCESS_FORK:
+		set_hint(&e, 0, ev->sched_process_fork->child_pid,
+			 ev->sched_process_fork->child_comm);
+		break;
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SYS_ENTER:
+		e.syscall_id = ev->sys_enter->id;
+		break;
+	case PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SYS_EXIT:
+		e.syscall_id = ev->sys_exit->id;
+		break;
+	default:
+		break;
+	}
+	/* a hint without a name tells nothing */
+	if (!e.comm[0])
+		e.comm_tid[0] = 0;
+	if (!e.comm[1])
+		e.comm_tid[1] = 0;
+	format_fields(&r->sb, pl);
+	return deliver(r, &e);
+}
+
+static const char *intern(const CompactSched *cs, uint32_t idx)
+{
+	return idx < cs->n_intern_table ? cs->intern_table[idx] : "";
+}
+
+/*
+ * CompactSched: switch_* and waking_* are parallel arrays, timestamps
+ * delta-encoded from 0 (each array on its own).  prev_* of a switch is the
+ * next_* of the previous switch on the cpu, when known.  The two kinds are
+ * merged back in time order so that a waking's common pid (the task running on
+ * the cpu) is known too.
+ */
+static int do_compact_sched(struct rd *r, uint32_t cpu, const CompactSched *cs)
+{
+	size_t ns = cs->n_switch_timestamp, nw = cs->n_waking_timestamp, i = 0, j = 0;
+	uint64_t sts = 0, wts = 0;
+	struct pr_event e;
+	int ret;
+
+	if (cs->n_switch_prev_state != ns || cs->n_switch_next_pid != ns ||
+	    cs->n_switch_next_prio != ns || cs->n_switch_next_comm_index != ns ||
+	    cs->n_waking_pid != nw || cs->n_waking_target_cpu != nw || cs->n_waking_prio != nw ||
+	    cs->n_waking_comm_index != nw ||
+	    (cs->n_waking_common_flags && cs->n_waking_common_flags != nw))
+		return -EBADMSG;
+	if (ns)
+		sts = cs->switch_timestamp[0];
+	if (nw)
+		wts = cs->waking_timestamp[0];
+
+	while (i < ns || j < nw) {
+		struct cpu_state *c = cpu_state(r, cpu);
+		bool known = c && c->known;
+
+		memset(&e, 0, sizeof(e));
+		e.cpu = cpu;
+		e.syscall_id = -1;
+		e.pid = known ? (uint32_t)c->pid : 0;
+		sb_reset(&r->sb);
+		if (i < ns && (j >= nw || sts <= wts)) {
+			const char *next_comm = intern(cs, cs->switch_next_comm_index[i]);
+			char prev_comm[PR_COMM_MAX];
+
+			e.ts = sts;
+			e.name = "sched_switch";
+			if (known) {
+				memcpy(prev_comm, c->comm, sizeof(prev_comm));
+				kv_str(&r->sb, "prev_comm", prev_comm);
+				kv_int(&r->sb, "prev_pid", c->pid);
+				kv_int(&r->sb, "prev_prio", c->prio);
+				set_hint(&e, 0, c->pid, prev_comm);
+			}
+			kv_hex(&r->sb, "prev_state", (uint64_t)cs->switch_prev_state[i]);
+			kv_str(&r->sb, "next_comm", next_comm);
+			kv_int(&r->sb, "next_pid", cs->switch_next_pid[i]);
+			kv_int(&r->sb, "next_prio", cs->switch_next_prio[i]);
+			set_hint(&e, 1, cs->switch_next_pid[i], next_comm);
+			cpu_switch_to(r, cpu, cs->switch_next_pid[i], cs->switch_next_prio[i],
+				      next_comm);
+			ret = deliver(r, &e);
+			if (++i < ns)
+				sts += cs->switch_timestamp[i];
+		} else {
+			const char *comm = intern(cs, cs->waking_comm_index[j]);
+
+			e.ts = wts;
+			e.name = "sched_waking";
+			kv_str(&r->sb, "comm", comm);
+			kv_int(&r->sb, "pid", cs->waking_pid[j]);
+			kv_int(&r->sb, "prio", cs->waking_prio[j]);
+			kv_int(&r->sb, "target_cpu", cs->waking_target_cpu[j]);
+			set_hint(&e, 0, cs->waking_pid[j], comm);
+			ret = deliver(r, &e);
+			if (++j < nw)
+				wts += cs->waking_timestamp[j];
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int do_bundle(struct rd *r, const Bundle *b)
+{
+	uint32_t cpu = b->has_cpu ? b->cpu : 0;
+	size_t i;
+	int ret;
+
+	if (b->has_lost_events && b->lost_events && r->cb->lost) {
+		uint64_t ts = 0;
+
+		if (b->n_event)
+			ts = b->event[0]->timestamp;
+		else if (b->compact_sched && b->compact_sched->n_switch_timestamp)
+			ts = b->compact_sched->switch_timestamp[0];
+		r->cb->lost(r->ctx, cpu, ts);
+	}
+	for (i = 0; i < b->n_event; i++) {
+		ret = do_event(r, cpu, b->event[i]);
+		if (ret < 0)
+			return ret;
+	}
+	if (b->compact_sched)
+		return do_compact_sched(r, cpu, b->compact_sched);
+	return 0;
+}
+
+/* --- other packets ------------------------------------------------------------------- */
+
+static int do_process_tree(struct rd *r, uint64_t ts, const Perfetto__Protos__ProcessTree *t)
+{
+	struct sbuf *sb = &r->sb;
+	size_t i, j;
+
+	for (i = 0; i < t->n_processes && r->cb->process; i++) {
+		const Perfetto__Protos__ProcessTree__Process *p = t->processes[i];
+		struct pr_process pp = {
+			.pid = p->pid,
+			.ppid = p->ppid,
+			.uid = p->uid,
+			.is_kthread = p->has_is_kthread && p->is_kthread,
+		};
+
+		sb_reset(sb);
+		for (j = 0; j < p->n_cmdline; j++) {
+			if (j)
+				sb_put(sb, " ", 1);
+			sb_put(sb, p->cmdline[j], strlen(p->cmdline[j]));
+		}
+		if (sb->oom)
+			return -ENOMEM;
+		pp.cmdline = sb->s;
+		r->cb->process(r->ctx, ts, &pp);
+	}
+	for (i = 0; i < t->n_threads && r->cb->thread; i++) {
+		const Perfetto__Protos__ProcessTree__Thread *th = t->threads[i];
+		struct pr_thread pt = {
+			.tid = th->tid,
+			.tgid = th->tgid,
+			.name = th->name ? th->name : "",
+		};
+
+		r->cb->thread(r->ctx, ts, &pt);
+	}
+	return 0;
+}
+
+static int do_clock_snapshot(struct rd *r, const Perfetto__Protos__ClockSnapshot *cs)
+{
+	struct pr_clock *c;
+	size_t i;
+
+	if (!r->cb->clock_snapshot)
+		return 0;
+	c = calloc(cs->n_clocks ? cs->n_clocks : 1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	for (i = 0; i < cs->n_clocks; i++) {
+		c[i].clock_id = cs->clocks[i]->clock_id;
+		c[i].ts = cs->clocks[i]->timestamp;
+	}
+	r->cb->clock_snapshot(r->ctx, c, cs->n_clocks);
+	free(c);
+	return 0;
+}
+
+static void do_system_info(struct rd *r, const Perfetto__Protos__SystemInfo *si)
+{
+	struct pr_sysinfo s = {
+		.page_size = si->page_size,
+		.num_cpus = si->num_cpus,
+	};
+
+	if (!r->cb->system_info)
+		return;
+	if (si->utsname) {
+		s.sysname = si->utsname->sysname;
+		s.release = si->utsname->release;
+		s.version = si->utsname->version;
+		s.machine = si->utsname->machine;
+	}
+	r->cb->system_info(r->ctx, &s);
+}
+
+/* A packet whose payload this schema does not know: its first message-like unknown field. */
+static uint32_t unknown_kind(const Packet *pk)
+{
+	unsigned i;
+
+	for (i = 0; i < pk->base.n_unknown_fields; i++) {
+		if (pk->base.unknown_fields[i].wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+			return pk->base.unknown_fields[i].tag;
+	}
+	return 0;
+}
+
+static int do_packet(struct rd *r, const Packet *pk)
+{
+	uint64_t ts = pk->has_timestamp ? pk->timestamp : 0;
+	uint32_t kind;
+
+	r->st.packets++;
+	switch (pk->data_case) {
+	case PERFETTO__PROTOS__TRACE_PACKET__DATA_FTRACE_EVENTS:
+		return do_bundle(r, pk->ftrace_events);
+	case PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE:
+		return do_process_tree(r, ts, pk->process_tree);
+	case PERFETTO__PROTOS__TRACE_PACKET__DATA_CLOCK_SNAPSHOT:
+		return do_clock_snapshot(r, pk->clock_snapshot);
+	case PERFETTO__PROTOS__TRACE_PACKET__DATA_SYSTEM_INFO:
+		do_system_info(r, pk->system_info);
+		return 0;
+	case PERFETTO__PROTOS__TRACE_PACKET__DATA__NOT_SET:
+		kind = unknown_kind(pk);
+		break;
+	default:
+		kind = (uint32_t)pk->data_case;
+		break;
+	}
+	if (kind && r->cb->other)
+		r->cb->other(r->ctx, kind);
+	return 0;
+}
+
+/* --- framing ------------------------------------------------------------------------- */
+
+/* Bytes used by the varint at @p (0: truncated or longer than 10 bytes). */
+static size_t get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < 10 && p + i < end; i++) {
+		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			*v = x;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+int pr_read_buffer(const void *buf, size_t len, const struct pr_callbacks *cb, void *ctx,
+		   struct pr_stats *stats)
+{
+	static const struct pr_callbacks none;
+	const uint8_t *p = buf, *end = p + len;
+	struct rd r;
+	int ret = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.cb = cb ? cb : &none;
+	r.ctx = ctx;
+	while (p < end) {
+		uint64_t key, n;
+		size_t k = get_varint(p, end, &key);
+		const uint8_t *q;
+
+		if (!k) {
+			ret = -EBADMSG;
+			break;
+		}
+		q = p + k;
+		switch (key & 7) {
+		case PROTOBUF_C_WIRE_TYPE_VARINT:
+			k = get_varint(q, end, &n);
+			if (!k) {
+				ret = -EBADMSG;
+				break;
+			}
+			q += k;
+			break;
+		case PROTOBUF_C_WIRE_TYPE_64BIT:
+		case PROTOBUF_C_WIRE_TYPE_32BIT:
+			n = (key & 7) == PROTOBUF_C_WIRE_TYPE_64BIT ? 8 : 4;
+			if ((size_t)(end - q) < n) {
+				ret = -EBADMSG;
+				break;
+			}
+			q += n;
+			break;
+		case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
+			k = get_varint(q, end, &n);
+			if (!k || n > (uint64_t)(end - q - k)) {
+				ret = -EBADMSG;
+				break;
+			}
+			q += k;
+			if (key == ((1 << 3) | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)) {
+				Packet *pk = perfetto__protos__trace_packet__unpack(NULL, (size_t)n, q);
+
+				if (!pk) {
+					ret = -EBADMSG;
+					break;
+				}
+				ret = do_packet(&r, pk);
+				perfetto__protos__trace_packet__free_unpacked(pk, NULL);
+			}
+			/* other Trace fields do not exist upstream: skipped */
+			q += n;
+			break;
+		default:
+			ret = -EBADMSG;
+			break;
+		}
+		if (ret < 0)
+			break;
+		p = q;
+	}
+	r.st.bytes = (uint64_t)(p - (const uint8_t *)buf);
+	if (stats)
+		*stats = r.st;
+	free(r.sb.s);
+	free(r.cpus);
+	return ret;
+}
+
+int pr_read_file(const char *path, const struct pr_callbacks *cb, void *ctx,
+		 struct pr_stats *stats)
+{
+	struct stat st;
+	void *map = MAP_FAILED;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (!st.st_size) {
+			ret = pr_read_buffer("", 0, cb, ctx, stats);
+			goto out;
+		}
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map != MAP_FAILED) {
+			madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+			ret = pr_read_buffer(map, (size_t)st.st_size, cb, ctx, stats);
+			munmap(map, (size_t)st.st_size);
+			goto out;
+		}
+	}
+	/* a pipe or a file that cannot be mapped: read it all */
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb = realloc(buf, cap ? cap * 2 : 1 << 20);
+
+			if (!nb) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 1 << 20;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	ret = pr_read_buffer(buf ? buf : "", len, cb, ctx, stats);
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,1084 @@
+// SPDX-License-Identifier: MIT
+/*
+ * proto/writer: the streaming Perfetto trace writer (see writer.h).
+ *
+ * Two paths:
+ *  - kernel events (pw_ftrace_*) are hand-encoded with pbenc.h straight into
+ *    a per-CPU FtraceEventBundle buffer allocated once at creation.  The
+ *    buffer keeps PW_HEADROOM free bytes in front of the bundle body so that,
+ *    when the bundle is closed, the TracePacket framing is written in front of
+ *    it and the whole packet is copied out in one memcpy.
+ *  - one-off packets (clock snapshot, system info, process tree) are built
+ *    with the protobuf-c generated structs and packed into the output buffer.
+ *
+ * Every packet lands whole in the output buffer (PW_OUT_SIZE), together with
+ * a mark recording where it ends and how many events it holds.  The buffer is
+ * written when full or on sync.  If write() fails, the marks tell the last
+ * packet boundary that reached the file: the file is cut back to it, the
+ * error becomes sticky and the events that did not make it are counted as
+ * dropped.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "proto/pbenc.h"
+#include "proto/writer.h"
+#include "pftrace.pb-c.h"
+
+#define PW_OUT_SIZE (1u << 20)
+#define PW_MAX_MARKS 4096
+/* room for "0x0A len" + TracePacket fields + "bundle tag, len" before a bundle body */
+#define PW_HEADROOM 32
+/* room after the bundle body for lost_events */
+#define PW_TAIL 8
+/* strings inside events are cut at this length (PATH_MAX, trace_marker max) */
+#define PW_STR_MAX 4096
+/* an event with a larger upper bound (only generic ones can be) is dropped */
+#define PW_EVENT_MAX (64 * 1024)
+#define PW_SYSARGS_MAX 16
+/* a ProcessTree packet holds at most this many entries / cmdline bytes */
+#define PW_TREE_ENTRIES 2000
+#define PW_TREE_BYTES (512 * 1024)
+
+/* TracePacket / FtraceEventBundle / FtraceEvent field numbers used by the hand encoder */
+enum {
+	TP_FTRACE_EVENTS = 1,
+	TP_SEQ_ID = 10,
+	TP_SEQUENCE_FLAGS = 13,
+	TP_FIRST_PACKET_ON_SEQUENCE = 87,
+	FB_CPU = 1,
+	FB_EVENT = 2,
+	FB_LOST_EVENTS = 3,
+	FE_TIMESTAMP = 1,
+	FE_PID = 2,
+	FE_PRINT = 3,
+	FE_SCHED_SWITCH = 4,
+	FE_SCHED_WAKEUP = 17,
+	FE_SCHED_WAKING = 20,
+	FE_SOFTIRQ_ENTRY = 24,
+	FE_SOFTIRQ_EXIT = 25,
+	FE_SOFTIRQ_RAISE = 26,
+	FE_IRQ_HANDLER_ENTRY = 36,
+	FE_IRQ_HANDLER_EXIT = 37,
+	FE_SCHED_WAKEUP_NEW = 114,
+	FE_TASK_NEWTASK = 235,
+	FE_TASK_RENAME = 236,
+	FE_SCHED_PROCESS_EXEC = 237,
+	FE_SCHED_PROCESS_EXIT = 238,
+	FE_SCHED_PROCESS_FORK = 239,
+	FE_SCHED_PROCESS_FREE = 240,
+	FE_SCHED_PROCESS_WAIT = 242,
+	FE_GENERIC = 327,
+	FE_SYS_ENTER = 329,
+	FE_SYS_EXIT = 330,
+	FE_SCHED_MIGRATE_TASK = 491,
+	GEN_EVENT_NAME = 1,
+	GEN_FIELD = 2,
+	GF_NAME = 1,
+	GF_STR = 3,
+	GF_INT = 4,
+	GF_UINT = 5,
+};
+
+#define SEQ_INCREMENTAL_STATE_CLEARED 1
+
+/* upper bound of the event framing: event tag+len, timestamp, pid, payload tag+len */
+#define PW_EV_FIXED (PB_TAG_MAX + PB_LEN_MAX + 2 * PB_FIELD_MAX + PB_TAG_MAX + PB_LEN_MAX)
+/* upper bound of a string field of @n bytes */
+#define PW_STR_FIELD(n) (PB_TAG_MAX + PB_LEN_MAX + (n))
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+struct pw_mark {
+	uint32_t end;		/* offset in the output buffer just past the packet */
+	uint32_t events;	/* kernel events the packet holds */
+};
+
+struct pw_bundle {
+	uint8_t *buf;		/* PW_HEADROOM + PW_BUNDLE_MAX + PW_TAIL bytes */
+	size_t len;		/* bundle body bytes after the headroom, cpu field included */
+	size_t hdr_len;		/* length of the cpu field that starts every body */
+	uint32_t nevents;
+	bool lost;
+};
+
+struct pw_writer {
+	int fd;
+	int err;		/* sticky 0 / -errno */
+	uint32_t max_cpus;
+	bool seq_started;	/* a packet on PW_SEQ_KERNEL has been produced */
+	off_t base_off;		/* file offset of the trace start (0 normally) */
+
+	uint64_t committed;	/* trace bytes in the file, ending at a packet boundary */
+	uint64_t packets;	/* packets in the file */
+	uint64_t events;	/* kernel events in the file */
+	uint64_t dropped;	/* kernel events given up */
+
+	uint8_t *out;
+	size_t out_len;
+	struct pw_mark *marks;
+	size_t nmarks;
+
+	struct pw_bundle *bundles;
+};
+
+/* --- output ---------------------------------------------------------------- */
+
+/*
+ * Writes @n bytes made of the complete packets described by @marks.  On a
+ * write error the file is cut back to the last packet that reached it whole.
+ */
+static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
+			 const struct pw_mark *marks, size_t nmarks)
+{
+	size_t done = 0, k;
+	uint64_t end;
+	int err;
+
+	while (done < n) {
+		ssize_t r = write(w->fd, buf + done, n - done);
+
+		if (r > 0) {
+			done += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		err = r < 0 ? -errno : -EIO;
+		goto fail;
+	}
+	w->committed += n;
+	for (k = 0; k < nmarks; k++)
+		w->events += marks[k].events;
+	w->packets += nmarks;
+	return 0;
+
+fail:
+	end = 0;
+	for (k = 0; k < nmarks && marks[k].end <= done; k++) {
+		end = marks[k].end;
+		w->events += marks[k].events;
+		w->packets++;
+	}
+	for (; k < nmarks; k++)
+		w->dropped += marks[k].events;
+	w->committed += end;
+	if (end != done && ftruncate(w->fd, w->base_off + (off_t)w->committed) < 0) {
+		/* not a regular file, or the cut failed too: nothing better to do */
+	}
+	w->err = err;
+	return err;
+}
+
+int pw_writer__sync(struct pw_writer *w)
+{
+	int ret;
+
+	if (!w)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	if (!w->out_len)
+		return 0;
+	ret = write_packets(w, w->out, w->out_len, w->marks, w->nmarks);
+	w->out_len = 0;
+	w->nmarks = 0;
+	return ret;
+}
+
+/*
+ * Space for one packet of @n bytes at the end of the output buffer, or NULL
+ * when the packet is larger than the whole buffer (the caller writes it
+ * itself) or on a write error (w->err set).
+ */
+static uint8_t *out_reserve(struct pw_writer *w, size_t n)
+{
+	if (w->out_len + n > PW_OUT_SIZE || w->nmarks == PW_MAX_MARKS) {
+		if (pw_writer__sync(w) < 0)
+			return NULL;
+	}
+	if (n > PW_OUT_SIZE)
+		return NULL;
+	return w->out + w->out_len;
+}
+
+static void out_commit(struct pw_writer *w, size_t n, uint32_t events)
+{
+	w->out_len += n;
+	w->marks[w->nmarks].end = (uint32_t)w->out_len;
+	w->marks[w->nmarks].events = events;
+	w->nmarks++;
+}
+
+/* Appends a complete framed packet. */
+static int out_packet(struct pw_writer *w, const uint8_t *pkt, size_t n, uint32_t events)
+{
+	struct pw_mark m = { .end = 0, .events = events };
+	uint8_t *p;
+
+	if (w->err) {
+		w->dropped += events;
+		return w->err;
+	}
+	p = out_reserve(w, n);
+	if (p) {
+		memcpy(p, pkt, n);
+		out_commit(w, n, events);
+		return 0;
+	}
+	if (w->err) {
+		w->dropped += events;
+		return w->err;
+	}
+	/* larger than the buffer (which is now empty): straight to the file */
+	m.end = (uint32_t)n;
+	return write_packets(w, pkt, n, &m, 1);
+}
+
+/* --- protobuf-c packets ---------------------------------------------------- */
+
+static void pkt_seq(struct pw_writer *w, Perfetto__Protos__TracePacket *pk)
+{
+	pk->has_trusted_packet_sequence_id = 1;
+	pk->trusted_packet_sequence_id = PW_SEQ_KERNEL;
+	if (!w->seq_started) {
+		pk->has_first_packet_on_sequence = 1;
+		pk->first_packet_on_sequence = 1;
+		pk->has_sequence_flags = 1;
+		pk->sequence_flags = SEQ_INCREMENTAL_STATE_CLEARED;
+		w->seq_started = true;
+	}
+}
+
+static int emit_packet(struct pw_writer *w, const Perfetto__Protos__TracePacket *pk)
+{
+	size_t sz = protobuf_c_message_get_packed_size(&pk->base);
+	size_t hdr = 1 + pb_varint_size(sz);
+	uint8_t *p, *tmp;
+	int ret;
+
+	if (w->err)
+		return w->err;
+	p = out_reserve(w, hdr + sz);
+	if (p) {
+		p = pb_varint(pb_tag(p, 1, PB_WT_LEN), sz);
+		protobuf_c_message_pack(&pk->base, p);
+		out_commit(w, hdr + sz, 0);
+		return 0;
+	}
+	if (w->err)
+		return w->err;
+	tmp = malloc(hdr + sz);
+	if (!tmp)
+		return -ENOMEM;
+	p = pb_varint(pb_tag(tmp, 1, PB_WT_LEN), sz);
+	protobuf_c_message_pack(&pk->base, p);
+	ret = out_packet(w, tmp, hdr + sz, 0);
+	free(tmp);
+	return ret;
+}
+
+int pw_clock_snapshot(struct pw_writer *w, const struct pw_clock *clocks, size_t n)
+{
+	Perfetto__Protos__TracePacket pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
+	Perfetto__Protos__ClockSnapshot cs = PERFETTO__PROTOS__CLOCK_SNAPSHOT__INIT;
+	Perfetto__Protos__ClockSnapshot__Clock *cl, **clp;
+	size_t i;
+	int ret;
+
+	if (!w || !clocks || !n)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	cl = calloc(n, sizeof(*cl));
+	clp = calloc(n, sizeof(*clp));
+	if (!cl || !clp) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		perfetto__protos__clock_snapshot__clock__init(&cl[i]);
+		cl[i].has_clock_id = 1;
+		cl[i].clock_id = clocks[i].clock_id;
+		cl[i].has_timestamp = 1;
+		cl[i].timestamp = clocks[i].ts;
+		clp[i] = &cl[i];
+		if (clocks[i].clock_id == PW_CLOCK_BOOTTIME) {
+			pk.has_timestamp = 1;
+			pk.timestamp = clocks[i].ts;
+		}
+	}
+	cs.n_clocks = n;
+	cs.clocks = clp;
+	cs.has_primary_trace_clock = 1;
+	cs.primary_trace_clock = PERFETTO__PROTOS__BUILTIN_CLOCK__BUILTIN_CLOCK_BOOTTIME;
+	pkt_seq(w, &pk);
+	pk.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_CLOCK_SNAPSHOT;
+	pk.clock_snapshot = &cs;
+	ret = emit_packet(w, &pk);
+out:
+	free(clp);
+	free(cl);
+	return ret;
+}
+
+int pw_system_info(struct pw_writer *w, const struct pw_system_info *si)
+{
+	Perfetto__Protos__TracePacket pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
+	Perfetto__Protos__SystemInfo sys = PERFETTO__PROTOS__SYSTEM_INFO__INIT;
+	Perfetto__Protos__Utsname uts = PERFETTO__PROTOS__UTSNAME__INIT;
+
+	if (!w || !si)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	/* protobuf-c only reads these strings while packing */
+	uts.sysname = (char *)si->sysname;
+	uts.version = (char *)si->version;
+	uts.release = (char *)si->release;
+	uts.machine = (char *)si->machine;
+	sys.utsname = &uts;
+	if (si->hz) {
+		sys.has_hz = 1;
+		sys.hz = si->hz;
+	}
+	sys.tracing_service_version = (char *)si->service_version;
+	if (si->page_size) {
+		sys.has_page_size = 1;
+		sys.page_size = si->page_size;
+	}
+	if (si->num_cpus) {
+		sys.has_num_cpus = 1;
+		sys.num_cpus = si->num_cpus;
+	}
+	if (si->ram_bytes) {
+		sys.has_system_ram_bytes = 1;
+		sys.system_ram_bytes = si->ram_bytes;
+	}
+	/* nodename: SystemInfo.machine_name is only for multi-machine traces; not written */
+	pkt_seq(w, &pk);
+	pk.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_SYSTEM_INFO;
+	pk.system_info = &sys;
+	return emit_packet(w, &pk);
+}
+
+/* Bytes of @cmdline without trailing NULs (empty trailing argv entries). */
+static size_t cmdline_trim(const char *cmdline, size_t len)
+{
+	if (!cmdline)
+		return 0;
+	while (len && cmdline[len - 1] == '\0')
+		len--;
+	return len;
+}
+
+static size_t cmdline_count(const char *s, size_t len)
+{
+	size_t i, n = 1;
+
+	if (!len)
+		return 0;
+	for (i = 0; i < len; i++)
+		n += s[i] == '\0';
+	return n;
+}
+
+/* One ProcessTree packet with procs[0..np) and threads[0..nt). */
+static int process_tree_packet(struct pw_writer *w, uint64_t ts, const struct pw_process *procs,
+			       size_t np, const struct pw_thread *threads, size_t nt)
+{
+	Perfetto__Protos__TracePacket pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
+	Perfetto__Protos__ProcessTree tree = PERFETTO__PROTOS__PROCESS_TREE__INIT;
+	Perfetto__Protos__ProcessTree__Process *pr = NULL, **prp = NULL;
+	Perfetto__Protos__ProcessTree__Thread *th = NULL, **thp = NULL;
+	char *arena = NULL, **argv = NULL;
+	size_t i, arena_len = 0, nargv = 0, a = 0, ai = 0;
+	int ret = -ENOMEM;
+
+	for (i = 0; i < np; i++) {
+		size_t len = cmdline_trim(procs[i].cmdline, procs[i].cmdline_len);
+
+		arena_len += len + 1;
+		nargv += cmdline_count(procs[i].cmdline, len);
+	}
+	if (np) {
+		pr = calloc(np, sizeof(*pr));
+		prp = calloc(np, sizeof(*prp));
+		arena = malloc(arena_len);
+		argv = calloc(nargv ? nargv : 1, sizeof(*argv));
+		if (!pr || !prp || !arena || !argv)
+			goto out;
+	}
+	if (nt) {
+		th = calloc(nt, sizeof(*th));
+		thp = calloc(nt, sizeof(*thp));
+		if (!th || !thp)
+			goto out;
+	}
+
+	for (i = 0; i < np; i++) {
+		const struct pw_process *p = &procs[i];
+		size_t len = cmdline_trim(p->cmdline, p->cmdline_len), j;
+
+		perfetto__protos__process_tree__process__init(&pr[i]);
+		pr[i].has_pid = 1;
+		pr[i].pid = p->pid;
+		pr[i].has_ppid = 1;
+		pr[i].ppid = p->ppid;
+		pr[i].has_uid = 1;
+		pr[i].uid = p->uid;
+		if (p->is_kthread) {
+			pr[i].has_is_kthread = 1;
+			pr[i].is_kthread = 1;
+		}
+		if (p->cmdline_is_comm) {
+			pr[i].has_cmdline_is_comm = 1;
+			pr[i].cmdline_is_comm = 1;
+		}
+		if (len) {
+			/* a NUL-terminated copy; each NUL then ends one argv entry */
+			memcpy(arena + a, p->cmdline, len);
+			arena[a + len] = '\0';
+			pr[i].cmdline = &argv[ai];
+			argv[ai++] = arena + a;
+			for (j = 0; j < len; j++) {
+				if (arena[a + j] == '\0')
+					argv[ai++] = arena + a + j + 1;
+			}
+			pr[i].n_cmdline = (size_t)(&argv[ai] - pr[i].cmdline);
+			a += len + 1;
+		}
+		prp[i] = &pr[i];
+	}
+	for (i = 0; i < nt; i++) {
+		perfetto__protos__process_tree__thread__init(&th[i]);
+		th[i].has_tid = 1;
+		th[i].tid = threads[i].tid;
+		th[i].has_tgid = 1;
+		th[i].tgid = threads[i].tgid;
+		th[i].name = (char *)threads[i].name;
+		thp[i] = &th[i];
+	}
+	tree.n_processes = np;
+	tree.processes = prp;
+	tree.n_threads = nt;
+	tree.threads = thp;
+
+	pk.has_timestamp = 1;
+	pk.timestamp = ts;
+	pkt_seq(w, &pk);
+	pk.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE;
+	pk.process_tree = &tree;
+	ret = emit_packet(w, &pk);
+out:
+	free(thp);
+	free(th);
+	free(argv);
+	free(arena);
+	free(prp);
+	free(pr);
+	return ret;
+}
+
+int pw_process_tree(struct pw_writer *w, uint64_t ts, const struct pw_process *procs,
+		    size_t nprocs, const struct pw_thread *threads, size_t nthreads)
+{
+	size_t pi = 0, ti = 0;
+	int ret;
+
+	if (!w || (nprocs && !procs) || (nthreads && !threads))
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	/* split so that no packet gets huge: processes first, then threads */
+	while (pi < nprocs || ti < nthreads) {
+		size_t np = 0, nt = 0, bytes = 0;
+
+		while (pi + np < nprocs && np < PW_TREE_ENTRIES && bytes < PW_TREE_BYTES)
+			bytes += 32 + procs[pi + np++].cmdline_len;
+		while (ti + nt < nthreads && np + nt < PW_TREE_ENTRIES && bytes < PW_TREE_BYTES)
+			bytes += 32 + (threads[ti + nt++].name ? 16 : 0);
+		ret = process_tree_packet(w, ts, procs + pi, np, threads + ti, nt);
+		if (ret < 0)
+			return ret;
+		pi += np;
+		ti += nt;
+	}
+	return 0;
+}
+
+/* --- per-CPU bundles ------------------------------------------------------- */
+
+static void bundle_reset(struct pw_bundle *b)
+{
+	b->len = b->hdr_len;
+	b->nevents = 0;
+	b->lost = false;
+}
+
+int pw_writer__flush_cpu(struct pw_writer *w, uint32_t cpu)
+{
+	uint8_t frame[PW_HEADROOM], *body, *end, *start, *q;
+	struct pw_bundle *b;
+	size_t blen, flen, plen;
+	uint32_t nev;
+
+	if (!w || cpu >= w->max_cpus)
+		return -EINVAL;
+	b = &w->bundles[cpu];
+	if (!b->nevents && !b->lost)
+		return w->err;
+	nev = b->nevents;
+	if (w->err) {
+		w->dropped += nev;
+		bundle_reset(b);
+		return w->err;
+	}
+	body = b->buf + PW_HEADROOM;
+	end = body + b->len;
+	if (b->lost)
+		end = pb_bool(end, FB_LOST_EVENTS, 1);
+	blen = (size_t)(end - body);
+
+	/* the TracePacket fields before ftrace_events, then its tag and length */
+	q = frame + 8;
+	q = pb_u64(q, TP_SEQ_ID, PW_SEQ_KERNEL);
+	if (!w->seq_started) {
+		q = pb_u64(q, TP_SEQUENCE_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED);
+		q = pb_bool(q, TP_FIRST_PACKET_ON_SEQUENCE, 1);
+		w->seq_started = true;
+	}
+	q = pb_varint(pb_tag(q, TP_FTRACE_EVENTS, PB_WT_LEN), blen);
+	plen = (size_t)(q - (frame + 8)) + blen;
+	/* "0x0A len" framing in front of it */
+	flen = (size_t)(pb_varint(pb_tag(frame, 1, PB_WT_LEN), plen) - frame);
+	start = body - flen - (size_t)(q - (frame + 8));
+	memcpy(start, frame, flen);
+	memcpy(start + flen, frame + 8, (size_t)(q - (frame + 8)));
+
+	bundle_reset(b);
+	return out_packet(w, start, (size_t)(end - start), nev);
+}
+
+int pw_writer__flush(struct pw_writer *w)
+{
+	uint32_t cpu;
+	int ret;
+
+	if (!w)
+		return -EINVAL;
+	for (cpu = 0; cpu < w->max_cpus; cpu++) {
+		ret = pw_writer__flush_cpu(w, cpu);
+		if (ret < 0 && !w->err)
+			return ret;
+	}
+	return pw_writer__sync(w);
+}
+
+void pw_ftrace_lost(struct pw_writer *w, uint32_t cpu)
+{
+	if (w && cpu < w->max_cpus)
+		w->bundles[cpu].lost = true;
+}
+
+/* An event being encoded: the bundle and the two open length slots. */
+struct pw_enc {
+	struct pw_bundle *b;
+	uint8_t *ev_len;
+	uint8_t *pl_len;
+};
+
+/*
+ * Opens an FtraceEvent with payload @field on the event's cpu, after making
+ * room for @bound bytes.  Returns where the payload body goes, or NULL when
+ * the event is dropped (counted).
+ */
+static inline uint8_t *ev_open(struct pw_writer *w, const struct pw_ev *e, size_t bound,
+			       uint32_t field, struct pw_enc *x)
+{
+	struct pw_bundle *b;
+	uint8_t *p;
+
+	if (unlikely(w->err || e->cpu >= w->max_cpus || bound > PW_EVENT_MAX))
+		goto drop;
+	b = &w->bundles[e->cpu];
+	if (unlikely(b->len + bound > PW_BUNDLE_MAX)) {
+		if (pw_writer__flush_cpu(w, e->cpu) < 0)
+			goto drop;
+	}
+	x->b = b;
+	p = b->buf + PW_HEADROOM + b->len;
+	x->ev_len = pb_msg_begin(p, FB_EVENT);
+	p = pb_msg_body(x->ev_len);
+	p = pb_u64(p, FE_TIMESTAMP, e->ts);
+	p = pb_u64(p, FE_PID, e->pid);
+	x->pl_len = pb_msg_begin(p, field);
+	return pb_msg_body(x->pl_len);
+drop:
+	w->dropped++;
+	return NULL;
+}
+
+static inline void ev_close(struct pw_enc *x, uint8_t *p)
+{
+	p = pb_msg_end(x->pl_len, p);
+	p = pb_msg_end(x->ev_len, p);
+	x->b->len = (size_t)(p - (x->b->buf + PW_HEADROOM));
+	x->b->nevents++;
+}
+
+static inline size_t str_len(const char *s)
+{
+	return s ? strnlen(s, PW_STR_MAX) : 0;
+}
+
+/* A string field; NULL strings are left out. */
+static inline uint8_t *put_str(uint8_t *p, uint32_t field, const char *s, size_t n)
+{
+	return s ? pb_bytes(p, field, s, n) : p;
+}
+
+void pw_ftrace_sched_switch(struct pw_writer *w, const struct pw_ev *e, const char *prev_comm,
+			    int32_t prev_pid, int32_t prev_prio, int64_t prev_state,
+			    const char *next_comm, int32_t next_pid, int32_t next_prio)
+{
+	size_t pl = str_len(prev_comm), nl = str_len(next_comm);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(pl) + PW_STR_FIELD(nl) + 5 * PB_FIELD_MAX,
+		    FE_SCHED_SWITCH, &x);
+	if (!p)
+		return;
+	p = put_str(p, 1, prev_comm, pl);
+	p = pb_i64(p, 2, prev_pid);
+	p = pb_i64(p, 3, prev_prio);
+	p = pb_i64(p, 4, prev_state);
+	p = put_str(p, 5, next_comm, nl);
+	p = pb_i64(p, 6, next_pid);
+	p = pb_i64(p, 7, next_prio);
+	ev_close(&x, p);
+}
+
+/* sched_wakeup, sched_waking, sched_wakeup_new: comm=1 pid=2 prio=3 (success=4) target_cpu=5 */
+static void wake_event(struct pw_writer *w, const struct pw_ev *e, uint32_t field,
+		       const char *comm, int32_t pid, int32_t prio, int32_t target_cpu)
+{
+	size_t cl = str_len(comm);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(cl) + 3 * PB_FIELD_MAX, field, &x);
+	if (!p)
+		return;
+	p = put_str(p, 1, comm, cl);
+	p = pb_i64(p, 2, pid);
+	p = pb_i64(p, 3, prio);
+	p = pb_i64(p, 5, target_cpu);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_sched_waking(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+			    int32_t pid, int32_t prio, int32_t target_cpu)
+{
+	wake_event(w, e, FE_SCHED_WAKING, comm, pid, prio, target_cpu);
+}
+
+void pw_ftrace_sched_wakeup(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+			    int32_t pid, int32_t prio, int32_t target_cpu)
+{
+	wake_event(w, e, FE_SCHED_WAKEUP, comm, pid, prio, target_cpu);
+}
+
+void pw_ftrace_sched_wakeup_new(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				int32_t pid, int32_t prio, int32_t target_cpu)
+{
+	wake_event(w, e, FE_SCHED_WAKEUP_NEW, comm, pid, prio, target_cpu);
+}
+
+void pw_ftrace_sched_process_fork(struct pw_writer *w, const struct pw_ev *e,
+				  const char *parent_comm, int32_t parent_pid,
+				  const char *child_comm, int32_t child_pid)
+{
+	size_t pl = str_len(parent_comm), cl = str_len(child_comm);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(pl) + PW_STR_FIELD(cl) + 2 * PB_FIELD_MAX,
+		    FE_SCHED_PROCESS_FORK, &x);
+	if (!p)
+		return;
+	p = put_str(p, 1, parent_comm, pl);
+	p = pb_i64(p, 2, parent_pid);
+	p = put_str(p, 3, child_comm, cl);
+	p = pb_i64(p, 4, child_pid);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_sched_process_exec(struct pw_writer *w, const struct pw_ev *e,
+				  const char *filename, int32_t pid, int32_t old_pid)
+{
+	size_t fl = str_len(filename);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(fl) + 2 * PB_FIELD_MAX,
+		    FE_SCHED_PROCESS_EXEC, &x);
+	if (!p)
+		return;
+	p = put_str(p, 1, filename, fl);
+	p = pb_i64(p, 2, pid);
+	p = pb_i64(p, 3, old_pid);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_sched_process_exit(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				  int32_t pid, int32_t tgid, int32_t prio)
+{
+	size_t cl = str_len(comm);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(cl) + 3 * PB_FIELD_MAX,
+		    FE_SCHED_PROCESS_EXIT, &x);
+	if (!p)
+		return;
+	p = put_str(p, 1, comm, cl);
+	p = pb_i64(p, 2, pid);
+	p = pb_i64(p, 3, tgid);
+	p = pb_i64(p, 4, prio);
+	ev_close(&x, p);
+}
+
+/* sched_process_free, sched_process_wait: comm=1 pid=2 prio=3 */
+static void comm_pid_prio(struct pw_writer *w, const struct pw_ev *e, uint32_t field,
+			  const char *comm, int32_t pid, int32_t prio)
+{
+	size_t cl = str_len(comm);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(cl) + 2 * PB_FIELD_MAX, field, &x);
+	if (!p)
+		return;
+	p = put_str(p, 1, comm, cl);
+	p = pb_i64(p, 2, pid);
+	p = pb_i64(p, 3, prio);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_sched_process_free(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				  int32_t pid, int32_t prio)
+{
+	comm_pid_prio(w, e, FE_SCHED_PROCESS_FREE, comm, pid, prio);
+}
+
+void pw_ftrace_sched_process_wait(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				  int32_t pid, int32_t prio)
+{
+	comm_pid_prio(w, e, FE_SCHED_PROCESS_WAIT, comm, pid, prio);
+}
+
+void pw_ftrace_sched_migrate_task(struct pw_writer *w, const struct pw_ev *e, const char *comm,
+				  int32_t pid, int32_t prio, int32_t orig_cpu, int32_t dest_cpu)
+{
+	size_t cl = str_len(comm);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(cl) + 4 * PB_FIELD_MAX,
+		    FE_SCHED_MIGRATE_TASK, &x);
+	if (!p)
+		return;
+	p = put_str(p, 1, comm, cl);
+	p = pb_i64(p, 2, pid);
+	p = pb_i64(p, 3, prio);
+	p = pb_i64(p, 4, orig_cpu);
+	p = pb_i64(p, 5, dest_cpu);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_task_newtask(struct pw_writer *w, const struct pw_ev *e, int32_t pid,
+			    const char *comm, uint64_t clone_flags, int32_t oom_score_adj)
+{
+	size_t cl = str_len(comm);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(cl) + 3 * PB_FIELD_MAX, FE_TASK_NEWTASK, &x);
+	if (!p)
+		return;
+	p = pb_i64(p, 1, pid);
+	p = put_str(p, 2, comm, cl);
+	p = pb_u64(p, 3, clone_flags);
+	p = pb_i64(p, 4, oom_score_adj);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_task_rename(struct pw_writer *w, const struct pw_ev *e, int32_t pid,
+			   const char *oldcomm, const char *newcomm, int32_t oom_score_adj)
+{
+	size_t ol = str_len(oldcomm), nl = str_len(newcomm);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(ol) + PW_STR_FIELD(nl) + 2 * PB_FIELD_MAX,
+		    FE_TASK_RENAME, &x);
+	if (!p)
+		return;
+	p = pb_i64(p, 1, pid);
+	p = put_str(p, 2, oldcomm, ol);
+	p = put_str(p, 3, newcomm, nl);
+	p = pb_i64(p, 4, oom_score_adj);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_irq_handler_entry(struct pw_writer *w, const struct pw_ev *e, int32_t irq,
+				 const char *name)
+{
+	size_t nl = str_len(name);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(nl) + PB_FIELD_MAX, FE_IRQ_HANDLER_ENTRY,
+		    &x);
+	if (!p)
+		return;
+	p = pb_i64(p, 1, irq);
+	p = put_str(p, 2, name, nl);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_irq_handler_exit(struct pw_writer *w, const struct pw_ev *e, int32_t irq,
+				int32_t ret)
+{
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + 2 * PB_FIELD_MAX, FE_IRQ_HANDLER_EXIT, &x);
+	if (!p)
+		return;
+	p = pb_i64(p, 1, irq);
+	p = pb_i64(p, 2, ret);
+	ev_close(&x, p);
+}
+
+static void softirq_event(struct pw_writer *w, const struct pw_ev *e, uint32_t field,
+			  uint32_t vec)
+{
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PB_FIELD_MAX, field, &x);
+	if (!p)
+		return;
+	p = pb_u64(p, 1, vec);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_softirq_entry(struct pw_writer *w, const struct pw_ev *e, uint32_t vec)
+{
+	softirq_event(w, e, FE_SOFTIRQ_ENTRY, vec);
+}
+
+void pw_ftrace_softirq_exit(struct pw_writer *w, const struct pw_ev *e, uint32_t vec)
+{
+	softirq_event(w, e, FE_SOFTIRQ_EXIT, vec);
+}
+
+void pw_ftrace_softirq_raise(struct pw_writer *w, const struct pw_ev *e, uint32_t vec)
+{
+	softirq_event(w, e, FE_SOFTIRQ_RAISE, vec);
+}
+
+void pw_ftrace_sys_enter(struct pw_writer *w, const struct pw_ev *e, int64_t id,
+			 const uint64_t *args, unsigned nargs)
+{
+	struct pw_enc x;
+	uint8_t *p;
+	unsigned i;
+
+	if (!args)
+		nargs = 0;
+	if (nargs > PW_SYSARGS_MAX)
+		nargs = PW_SYSARGS_MAX;
+	p = ev_open(w, e, PW_EV_FIXED + (1 + PW_SYSARGS_MAX) * PB_FIELD_MAX, FE_SYS_ENTER, &x);
+	if (!p)
+		return;
+	p = pb_i64(p, 1, id);
+	/* repeated uint64 args = 2, unpacked (proto2 default, as upstream) */
+	for (i = 0; i < nargs; i++)
+		p = pb_u64(p, 2, args[i]);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_sys_exit(struct pw_writer *w, const struct pw_ev *e, int64_t id, int64_t ret)
+{
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + 2 * PB_FIELD_MAX, FE_SYS_EXIT, &x);
+	if (!p)
+		return;
+	p = pb_i64(p, 1, id);
+	p = pb_i64(p, 2, ret);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_print(struct pw_writer *w, const struct pw_ev *e, uint64_t ip, const char *buf)
+{
+	size_t bl = str_len(buf);
+	struct pw_enc x;
+	uint8_t *p;
+
+	p = ev_open(w, e, PW_EV_FIXED + PB_FIELD_MAX + PW_STR_FIELD(bl), FE_PRINT, &x);
+	if (!p)
+		return;
+	p = pb_u64(p, 1, ip);
+	p = put_str(p, 2, buf, bl);
+	ev_close(&x, p);
+}
+
+void pw_ftrace_generic(struct pw_writer *w, const struct pw_ev *e, const char *event_name,
+		       const struct pw_field *fields, unsigned nfields)
+{
+	size_t bound = PW_EV_FIXED + PW_STR_FIELD(str_len(event_name));
+	uint8_t *p, *flen;
+	struct pw_enc x;
+	unsigned i;
+
+	if (!fields)
+		nfields = 0;
+	for (i = 0; i < nfields && bound <= PW_EVENT_MAX; i++) {
+		const struct pw_field *f = &fields[i];
+
+		bound += PB_TAG_MAX + PB_LEN_MAX + PW_STR_FIELD(str_len(f->name));
+		bound += f->kind == PW_FIELD_STR ? PW_STR_FIELD(str_len(f->s)) : PB_FIELD_MAX;
+	}
+	p = ev_open(w, e, bound, FE_GENERIC, &x);
+	if (!p)
+		return;
+	p = put_str(p, GEN_EVENT_NAME, event_name, str_len(event_name));
+	for (i = 0; i < nfields; i++) {
+		const struct pw_field *f = &fields[i];
+
+		flen = pb_msg_begin(p, GEN_FIELD);
+		p = pb_msg_body(flen);
+		p = put_str(p, GF_NAME, f->name, str_len(f->name));
+		switch (f->kind) {
+		case PW_FIELD_STR:
+			/* a NULL string still says which kind the field is */
+			p = pb_bytes(p, GF_STR, f->s ? f->s : "", str_len(f->s));
+			break;
+		case PW_FIELD_INT:
+			p = pb_i64(p, GF_INT, f->i);
+			break;
+		case PW_FIELD_UINT:
+		default:
+			p = pb_u64(p, GF_UINT, f->u);
+			break;
+		}
+		p = pb_msg_end(flen, p);
+	}
+	ev_close(&x, p);
+}
+
+/* --- lifetime ---------------------------------------------------------------- */
+
+struct pw_writer *pw_writer__new(int fd, int max_cpus)
+{
+	struct pw_writer *w;
+	off_t off;
+	int i;
+
+	if (fd < 0 || max_cpus <= 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->fd = fd;
+	w->max_cpus = (uint32_t)max_cpus;
+	off = lseek(fd, 0, SEEK_CUR);
+	w->base_off = off > 0 ? off : 0;
+	w->out = malloc(PW_OUT_SIZE);
+	w->marks = calloc(PW_MAX_MARKS, sizeof(*w->marks));
+	w->bundles = calloc((size_t)max_cpus, sizeof(*w->bundles));
+	if (!w->out || !w->marks || !w->bundles)
+		goto fail;
+	for (i = 0; i < max_cpus; i++) {
+		struct pw_bundle *b = &w->bundles[i];
+
+		/* untouched pages of idle cpus' buffers are never faulted in */
+		b->buf = malloc(PW_HEADROOM + PW_BUNDLE_MAX + PW_TAIL);
+		if (!b->buf)
+			goto fail;
+		b->hdr_len = (size_t)(pb_u64(b->buf + PW_HEADROOM, FB_CPU, (uint32_t)i) -
+				      (b->buf + PW_HEADROOM));
+		bundle_reset(b);
+	}
+	return w;
+
+fail:
+	if (w->bundles) {
+		for (i = 0; i < max_cpus; i++)
+			free(w->bundles[i].buf);
+	}
+	free(w->bundles);
+	free(w->marks);
+	free(w->out);
+	free(w);
+	errno = ENOMEM;
+	return NULL;
+}
+
+int pw_writer__close(struct pw_writer *w)
+{
+	uint32_t i;
+	int err;
+
+	if (!w)
+		return 0;
+	pw_writer__flush(w);
+	err = w->err;
+	if (close(w->fd) < 0 && !err && errno != EINTR)
+		err = -errno;
+	for (i = 0; i < w->max_cpus; i++)
+		free(w->bundles[i].buf);
+	free(w->bundles);
+	free(w->marks);
+	free(w->out);
+	free(w);
+	return err;
+}
+
+int pw_writer__error(const struct pw_writer *w)
+{
+	return w ? w->err : -EINVAL;
+}
+
+uint64_t pw_writer__bytes(const struct pw_writer *w)
+{
+	return w ? w->committed : 0;
+}
+
+uint64_t pw_writer__dropped_events(const struct pw_writer *w)
+{
+	return w ? w->dropped : 0;
+}
+
+uint64_t pw_writer__packets(const struct pw_writer *w)
+{
+	return w ? w->packets : 0;
+}
+
+uint64_t pw_writer__events(const struct pw_writer *w)
+{
+	return w ? w->events : 0;
+}

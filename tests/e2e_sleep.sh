@@ -1,0 +1,58 @@
+#!/bin/sh
+# e2e_sleep: `record -- sleeper 20 10` sees exactly 20 voluntary switches out
+# of the sleeper in state S and exactly 20 wakeups of it.
+#
+# Why exact: counting starts at the sleeper's sched_process_exec, so the
+# switches and wakeups of the pre-exec child (the tracer's own handshake) are
+# excluded.  After exec the fixture only runs nanosleep(2): each call is one
+# switch out in TASK_INTERRUPTIBLE (prev_state 0x1) and one hrtimer wakeup.
+# Everything else that can block it is not state S: page-cache and mmap_lock
+# waits are D (0x2), preemption is R (0x0, possibly with the preempt bit),
+# and the final switch at exit is a dead/zombie state.
+. "${top_srcdir:?top_srcdir must be set}/tests/lib.sh"
+require_root
+setup_tmp
+SL=$(fixture sleeper)
+D="$T/s.txt"
+
+sub "record -- sleeper 20 10"
+record "$T/rec.err" -o "$T/s.pb" -- "$SL" 20 10
+expect_record_ok "$T/rec.err" || finish
+dump_trace "$T/s.pb" "$D" || finish
+tid=$(tid_of_exec "$SL" "$D") || finish
+echo "    sleeper tid $tid"
+
+# Prints: S-state switches out of tid after its exec, wakings of tid after
+# its exec, all switches out of tid after exec, and whether an exit was seen.
+res=$(awk "$AWK_LIB"'parse() {
+	if (EV == "sched_process_exec" && arg("pid") == t) { execd = 1; next }
+	if (!execd) next
+	if (EV == "sched_switch" && arg("prev_pid") == t) {
+		out++
+		if (hasbit(hex(arg("prev_state")), 1)) s++
+		if (TID != t) badtid++
+	}
+	if (EV == "sched_waking" && arg("pid") == t) w++
+	if (EV == "sched_process_exit" && arg("pid") == t) ex++
+} END { print s + 0, w + 0, out + 0, ex + 0, badtid + 0, execd + 0 }' t="$tid" "$D")
+echo "    S-switches, wakings, all switch-outs, exits, misattributed, exec seen: $res"
+s=$(echo "$res" | cut -d' ' -f1)
+w=$(echo "$res" | cut -d' ' -f2)
+ex=$(echo "$res" | cut -d' ' -f4)
+badtid=$(echo "$res" | cut -d' ' -f5)
+execd=$(echo "$res" | cut -d' ' -f6)
+
+sub "sched_switch out of the sleeper in state S"
+expect_eq "sched_process_exec of $tid seen" "$execd" 1
+expect_eq "sched_switch prev_pid=$tid with S in prev_state after exec" "$s" 20
+expect_eq "sched_switch prev_pid=$tid recorded in another thread's context" "$badtid" 0
+
+sub "sched_waking of the sleeper"
+expect_eq "sched_waking pid=$tid after exec" "$w" 20
+
+sub "sleeper exit"
+expect_eq "sched_process_exit pid=$tid" "$ex" 1
+expect_eq "sched_switch prev_comm=sleeper prev_pid=$tid prev_state=0x1" \
+	"$(ev_count "$D" sched_switch "$tid" prev_comm=sleeper prev_pid="$tid" prev_state=0x1)" 20
+
+finish

@@ -1,0 +1,36 @@
+#!/bin/sh
+# e2e_syscalls: `record --syscalls -- syscaller N` sees exactly N getppid
+# entries and exits from the fixture's thread, for N = 1000, 0 and 1.
+. "${top_srcdir:?top_srcdir must be set}/tests/lib.sh"
+require_root
+setup_tmp
+SC=$(fixture syscaller)
+
+for N in 1000 0 1; do
+	sub "record --syscalls -- syscaller $N"
+	record "$T/rec$N.err" --syscalls -o "$T/s$N.pb" -- "$SC" "$N"
+	expect_record_ok "$T/rec$N.err" || continue
+	dump_trace "$T/s$N.pb" "$T/s$N.txt" || continue
+	tid=$(tid_of_exec "$SC" "$T/s$N.txt") || continue
+	echo "    syscaller tid $tid"
+	expect_eq "sys_enter name=getppid of tid $tid" \
+		"$(ev_count "$T/s$N.txt" sys_enter "$tid" name=getppid)" "$N"
+	expect_eq "sys_exit name=getppid of tid $tid" \
+		"$(ev_count "$T/s$N.txt" sys_exit "$tid" name=getppid)" "$N"
+	# getppid returns the same positive pid every time.
+	rets=$(awk "$AWK_LIB"'parse() && EV == "sys_exit" && TID == t && arg("name") == "getppid" {
+		print arg("ret") }' t="$tid" "$T/s$N.txt" | sort -u)
+	if [ "$N" -gt 0 ]; then
+		case "$rets" in
+		*[!0-9]* | "" | 0) fail "getppid returned several or invalid values: $(echo "$rets" | tr "\n" " ")" ;;
+		*) echo "    ok: getppid returned $rets every time" ;;
+		esac
+	fi
+	# Every sys_enter has its six arguments.
+	bad=$(awk "$AWK_LIB"'parse() && EV == "sys_enter" && TID == t {
+		if (arg("id") == "" || split(arg("args"), a, ",") != 6) n++ } END { print n + 0 }' \
+		t="$tid" "$T/s$N.txt")
+	expect_eq "sys_enter lines of tid $tid without id= or six args=" "$bad" 0
+done
+
+finish
