@@ -59,6 +59,7 @@ struct pft_tp {
 	struct tp_format *fmt;
 	int id;
 	int dropped;
+	uint32_t min_raw;	/* records shorter than the format are malformed */
 	uint64_t count;
 	struct gfield *gf;	/* for emit_generic, built on first use */
 	unsigned ngf;
@@ -168,6 +169,15 @@ static struct pft_tp *host_tracepoint(struct pft_host *h, const char *system, co
 		pft_error("cannot parse the format of %s:%s", system, name);
 		errno = EINVAL;
 		return NULL;
+	}
+	{
+		unsigned i, n = tp_format__nfields(tp->fmt);
+		struct pft_field f;
+
+		tp->min_raw = 8;	/* the common_* header */
+		for (i = 0; i < n; i++)
+			if (tp_format__field_at(tp->fmt, i, &f) && f.offset + f.size > tp->min_raw)
+				tp->min_raw = f.offset + f.size;
 	}
 	tp->s = s;
 	snprintf(tp->system, sizeof(tp->system), "%s", system);
@@ -289,6 +299,9 @@ struct session *session__new(const struct record_opts *opts, struct pw_writer *w
 	s->opts = opts;
 	s->w = w;
 	s->self = getpid();
+	/* sources ask at init() whether they must filter: decide it now */
+	s->mode = opts->cgroup ? SCOPE_CGROUP : (opts->cmd || opts->npids) ? SCOPE_TASKS
+									  : SCOPE_ALL;
 	s->parser = tp_parser__new();
 	s->procs = proc_state__new(w);
 	s->ncpus = pm_cpu_count();
@@ -475,7 +488,10 @@ int session__open(struct session *s, const struct session_target *t)
 	int cpu, ret, opened_cpus = 0;
 
 	raise_nofile();
-	s->mode = t->mode;
+	if (t->mode != s->mode) {
+		pft_error("internal: target mode %d does not match the options", (int)t->mode);
+		return -EINVAL;
+	}
 	while (pages * page < s->opts->buffer_size)
 		pages <<= 1;
 	s->ring_bytes = pages * page;
@@ -573,6 +589,20 @@ int session__open(struct session *s, const struct session_target *t)
 	}
 	pft_debug("%u perf events on %d cpus, %zu KiB ring per cpu", s->nfds, opened_cpus,
 		  s->ring_bytes >> 10);
+	return 0;
+}
+
+int session__attach_test_ring(struct session *s, struct pm_ring *ring)
+{
+	int cpu = pm_ring__cpu(ring);
+	unsigned i;
+
+	if (cpu < 0 || cpu >= s->ncpus || s->rings[cpu])
+		return -EINVAL;
+	s->rings[cpu] = ring;
+	for (i = 0; i < s->ntps; i++)
+		if (!s->tps[i].dropped && u64map_put(&s->ids, (uint64_t)s->tps[i].id, &s->tps[i]))
+			return -ENOMEM;
 	return 0;
 }
 
@@ -699,6 +729,10 @@ static void drain_ring(struct session *s, struct pm_ring *ring)
 			tp = u64map_get(&s->ids, id);
 			if (!tp) {
 				s->unknown_records++;
+				continue;
+			}
+			if (size < tp->min_raw) {
+				s->bad_records++;
 				continue;
 			}
 			rec.pid = v[0];

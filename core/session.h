@@ -58,6 +58,12 @@ int session__stop(struct session *s);
 /* Print the summary to stderr (always a short one; more with -v). */
 void session__summary(struct session *s, uint64_t output_bytes);
 
+/* For tests: take @ring (e.g. pm_ring__new_from_buffer) as its cpu's ring,
+ * with each tracepoint's perf id equal to its tracefs id.  The session frees
+ * the ring.  0 or -errno. */
+struct pm_ring;
+int session__attach_test_ring(struct session *s, struct pm_ring *ring);
+
 /* For sources in core/: */
 struct pw_writer *session__writer(struct pft_host *h);
 struct proc_state *session__procs(struct pft_host *h);

@@ -9,6 +9,8 @@
  * schema's, which are upstream's.  CompactSched arrays are expanded back into
  * sched_switch / sched_waking events.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

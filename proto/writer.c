@@ -18,6 +18,8 @@
  * error becomes sticky and the events that did not make it are counted as
  * dropped.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -91,6 +93,9 @@ enum {
 /* upper bound of a string field of @n bytes */
 #define PW_STR_FIELD(n) (PB_TAG_MAX + PB_LEN_MAX + (n))
 
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -598,7 +603,7 @@ struct pw_enc {
  * room for @bound bytes.  Returns where the payload body goes, or NULL when
  * the event is dropped (counted).
  */
-static inline uint8_t *ev_open(struct pw_writer *w, const struct pw_ev *e, size_t bound,
+static __always_inline uint8_t *ev_open(struct pw_writer *w, const struct pw_ev *e, size_t bound,
 			       uint32_t field, struct pw_enc *x)
 {
 	struct pw_bundle *b;
@@ -624,7 +629,7 @@ drop:
 	return NULL;
 }
 
-static inline void ev_close(struct pw_enc *x, uint8_t *p)
+static __always_inline void ev_close(struct pw_enc *x, uint8_t *p)
 {
 	p = pb_msg_end(x->pl_len, p);
 	p = pb_msg_end(x->ev_len, p);
