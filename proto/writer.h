@@ -43,7 +43,8 @@ enum pw_clock_id {
 struct pw_writer;
 
 /* Takes ownership of @fd (a regular file opened for writing, positioned at 0).
- * @max_cpus bounds the cpu numbers later passed in.  NULL + errno on failure. */
+ * @max_cpus bounds the cpu numbers later passed in.  NULL + errno on failure
+ * (the fd then stays the caller's).  Not thread-safe: one thread per writer. */
 struct pw_writer *pw_writer__new(int fd, int max_cpus);
 /* Flushes everything, closes the fd; returns 0 or the sticky -errno.  Accepts NULL. */
 int pw_writer__close(struct pw_writer *w);

@@ -29,7 +29,10 @@ at_exit "touch '$T/stop'; [ -e '$CG/cgroup.kill' ] && echo 1 >'$CG/cgroup.kill';
 # anything, so all its children are born there.  Each writes its children's
 # pids to a file: the ground truth of who is inside and who is not.
 LOOP='[ -z "$3" ] || echo $$ >"$3/cgroup.procs" || exit 1
-	while [ ! -e "$1/stop" ]; do "$2" 200 & echo $! >>"$4"; wait; sleep 0.02; done'
+	while [ ! -e "$1/stop" ]; do
+		"$2" 200 & echo $! >>"$4"; wait
+		sleep 0.02 & echo $! >>"$4"; wait
+	done'
 sh -c "$LOOP" sh "$T" "$SC" "$CG" "$T/in" &
 IN=$!
 sh -c "$LOOP" sh "$T" "$SC" "" "$T/out" &

@@ -63,6 +63,7 @@ if [ "$size" -gt 7 ]; then
 	[ "$st" != 0 ] || fail "dump of a truncated trace exited 0"
 	grep -q '^pftrace: error: ' "$T/d.err" || { fail "no 'pftrace: error:' line"; show "$T/d.err"; }
 	[ "$(grep -c . "$T/d.err")" -le 2 ] || { fail "more than an error and a hint line:"; show "$T/d.err"; }
+	sed 's/^/    got: /' "$T/d.err"
 else
 	fail "no valid trace to truncate ($size bytes)"
 fi
@@ -74,6 +75,7 @@ st=0
 "$PFTRACE" dump "$T/garbage.pb" >/dev/null 2>"$T/d.err" || st=$?
 [ "$st" != 0 ] || fail "dump of garbage exited 0"
 grep -q '^pftrace: error: ' "$T/d.err" || { fail "no 'pftrace: error:' line"; show "$T/d.err"; }
+sed 's/^/    got: /' "$T/d.err"
 
 sub "dump of a file that does not exist"
 st=0
@@ -125,7 +127,7 @@ if mount -t tmpfs -o size=256k tmpfs "$T/full"; then
 	wait "$busy"
 	[ "$REC_STATUS" != 0 ] && [ "$REC_STATUS" != 137 ] ||
 		fail "record exited $REC_STATUS, expected a non-zero exit of its own"
-	grep -i '^pftrace: error: .*\(no space\|ENOSPC\|disk.*full\)' "$T/full.err" >/dev/null ||
+	grep -i '^pftrace: error: .*\(no space\|ENOSPC\|disk.*full\)' "$T/full.err" ||
 		{ fail "no error line about the full disk:"; show "$T/full.err"; }
 	if [ -f "$T/full/t.pb" ]; then
 		dump_trace "$T/full/t.pb" "$T/full.txt" && echo "    ok: the partial trace dumps"

@@ -54,8 +54,11 @@ res=$(awk "$AWK_LIB"'
 	!parse() || CPU == "[---]" { next }
 	TID in in_set { next }
 	EV == "sched_switch" && (arg("prev_pid") in in_set || arg("next_pid") in in_set) { next }
-	(EV == "sched_waking" || EV == "sched_wakeup" || EV == "sched_wakeup_new") &&
-		arg("pid") in in_set { next }
+	# Scheduler events about a target task recorded in another context: its
+	# wakeup, its migration by the stopper thread, the freeing of its
+	# task_struct by whoever drops the last reference.
+	(EV == "sched_waking" || EV == "sched_wakeup" || EV == "sched_wakeup_new" ||
+	 EV == "sched_migrate_task" || EV == "sched_process_free") && arg("pid") in in_set { next }
 	{ n++; if (EV == "sys_enter") se++; if (n <= 5) ex = ex "\n    | " $0 }
 	END { printf "%d %d%s\n", n, se, ex }' set="$T/set" "$T/set" "$D")
 n=$(echo "$res" | head -n 1 | cut -d' ' -f1)

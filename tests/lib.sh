@@ -186,6 +186,7 @@ expect_error_only()
 		show "$1"
 		return 1
 	fi
+	sed 's/^/    ok: /' "$1"
 	return 0
 }
 

@@ -1009,6 +1009,54 @@ static void test_bundle_split(void)
 	free(path);
 }
 
+static void count_tree(void *ctx, uint64_t ts, const struct pr_process *p)
+{
+	((unsigned *)ctx)[0]++;
+}
+
+static void count_thread(void *ctx, uint64_t ts, const struct pr_thread *t)
+{
+	((unsigned *)ctx)[1]++;
+}
+
+/* A big process tree is split into packets of at most 2000 entries. */
+static void test_tree_split(void)
+{
+	const size_t np = 2500, nt = 3000;
+	struct pr_callbacks cb = { .process = count_tree, .thread = count_thread };
+	char *path = tmp_path("tree.pb");
+	struct pw_process *procs = calloc(np, sizeof(*procs));
+	struct pw_thread *threads = calloc(nt, sizeof(*threads));
+	unsigned counts[2] = { 0, 0 };
+	struct pw_writer *w;
+	struct pr_stats st;
+	size_t i;
+	int fd, ret;
+
+	for (i = 0; i < np; i++) {
+		procs[i].pid = (int32_t)(i + 1);
+		procs[i].cmdline = "/usr/bin/x\0--flag";
+		procs[i].cmdline_len = 17;
+	}
+	for (i = 0; i < nt; i++) {
+		threads[i].tid = (int32_t)(i + 1);
+		threads[i].tgid = (int32_t)(i % np + 1);
+		threads[i].name = "thr";
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	w = pw_writer__new(fd, 1);
+	ret = pw_process_tree(w, 1, procs, np, threads, nt);
+	tap_ok(ret == 0 && pw_writer__close(w) == 0, "process tree of %zu + %zu entries", np, nt);
+	ret = pr_read_file(path, &cb, counts, &st);
+	tap_ok(ret == 0 && st.packets == 3, "split into 3 packets of <= 2000 entries (%" PRIu64 ")",
+	       st.packets);
+	tap_ok(counts[0] == np && counts[1] == nt, "all processes and threads read back");
+	unlink(path);
+	free(path);
+	free(procs);
+	free(threads);
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -1089,6 +1137,7 @@ int main(void)
 	test_truncated(path);
 	test_misc();
 	test_bundle_split();
+	test_tree_split();
 	bench();
 
 	if (getenv("TEST_PROTO_KEEP"))

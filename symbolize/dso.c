@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: MIT
+/* symbolize/dso.c: placeholder, being written. */
+#include "config.h"

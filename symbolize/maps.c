@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: MIT
+/* symbolize/maps.c: placeholder, being written. */
+#include "config.h"

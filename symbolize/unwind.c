@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: MIT
+/* symbolize/unwind.c: placeholder, being written. */
+#include "config.h"
