@@ -42,6 +42,16 @@ static const struct opt record_table[] = {
 	  "also record tracepoint SYS:NAME with all its fields (repeatable)" },
 	{ "no-sched", 0, OPT_FLAG, R(no_sched), 0, 0, NULL, "do not record scheduling and task events" },
 	{ "no-irq", 0, OPT_FLAG, R(no_irq), 0, 0, NULL, "do not record IRQ and softirq events" },
+	{ "no-stacks", 0, OPT_FLAG, R(no_stacks), 0, 0, NULL,
+	  "no stack sampling and no off-CPU stacks (scheduling and events only)" },
+	{ "freq", 'F', OPT_STR, R(freq_str), 0, 0, "HZ", "sample stacks HZ times a second per CPU (default 999)" },
+	{ "period", 0, OPT_STR, R(period_str), 0, 0, "N",
+	  "sample every N events of the counter instead (cycles, or ns of cpu-clock)" },
+	{ "call-graph", 'g', OPT_STR, R(call_graph), 0, 0, "MODE",
+	  "user stacks: dwarf[,SIZE] (default, copies SIZE bytes of stack, 8192), fp (frame pointers), none" },
+	{ "sleep-stacks", 0, OPT_FLAG, R(sleep_stacks), 0, 0, NULL,
+	  "off-CPU stacks also when threads sleep interruptibly (S), not only in D state" },
+	{ "no-offcpu", 0, OPT_FLAG, R(no_offcpu), 0, 0, NULL, "no stacks at uninterruptible sleep" },
 	{ "buffer-size", 'b', OPT_STR, R(buffer_size_str), 0, 0, "SIZE",
 	  "ring buffer size per CPU, e.g. 512K, 8M (default: 4M; rounded up to a power of two)" },
 	{ "verbose", 'v', OPT_COUNT, R(verbose), 0, 0, NULL, "more detail in the summary (twice: debug)" },
@@ -54,6 +64,11 @@ static const struct opt record_table[] = {
 #define D(f) offsetof(struct dump_opts, f)
 static const struct opt dump_table[] = {
 	{ "no-sort", 0, OPT_FLAG, D(raw_order), 0, 0, NULL, "print in file order instead of time order" },
+	{ "folded", 0, OPT_FLAG, D(folded), 0, 0, NULL,
+	  "print sampled stacks folded (comm;root;...;leaf COUNT) for flamegraph.pl/speedscope" },
+	{ "stream", 0, OPT_STR, D(stream), 0, 0, "NAME",
+	  "only samples of this timebase (cpu-clock, cycles, D-state...); --folded defaults to CPU samples" },
+	{ "no-stacks", 0, OPT_FLAG, D(no_stacks), 0, 0, NULL, "sample lines without their frames" },
 	{ "help", 'h', OPT_HELP, 0, 0, 0, NULL, "show this help" },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
@@ -207,6 +222,55 @@ int record_opts_parse(struct record_opts *o, int argc, char **argv)
 		    o->buffer_size < 8192 || o->buffer_size > (1ull << 30)) {
 			pft_error("--buffer-size wants a size between 8K and 1G, not '%s'",
 				  o->buffer_size_str);
+			return -1;
+		}
+	}
+	if (o->freq_str && o->period_str) {
+		pft_error("-F and --period cannot be combined");
+		return -1;
+	}
+	o->freq = 999;
+	if (o->freq_str) {
+		long v;
+
+		if (pft_parse_long(o->freq_str, &v) || v <= 0 || v > 100000) {
+			pft_error("-F wants a sampling frequency in Hz (1-100000), not '%s'", o->freq_str);
+			return -1;
+		}
+		o->freq = (uint64_t)v;
+	}
+	if (o->period_str) {
+		long v;
+
+		if (pft_parse_long(o->period_str, &v) || v <= 0) {
+			pft_error("--period wants a positive count, not '%s'", o->period_str);
+			return -1;
+		}
+		o->period = (uint64_t)v;
+		o->freq = 0;
+	}
+	o->cg_mode = CG_DWARF;
+	o->stack_size = 8192;
+	if (o->call_graph) {
+		const char *cg = o->call_graph;
+
+		if (!strcmp(cg, "fp")) {
+			o->cg_mode = CG_FP;
+		} else if (!strcmp(cg, "none")) {
+			o->cg_mode = CG_NONE;
+		} else if (!strncmp(cg, "dwarf", 5) && (cg[5] == 0 || cg[5] == ',')) {
+			long v;
+
+			if (cg[5] == ',') {
+				if (pft_parse_long(cg + 6, &v) || v < 64 || v > 65528 - 4096) {
+					pft_error("--call-graph dwarf,SIZE: SIZE must be 64..61432 bytes, not '%s'",
+						  cg + 6);
+					return -1;
+				}
+				o->stack_size = (uint32_t)((v + 7) & ~7L);
+			}
+		} else {
+			pft_error("--call-graph wants fp, dwarf[,SIZE] or none, not '%s'", cg);
 			return -1;
 		}
 	}

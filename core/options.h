@@ -26,6 +26,16 @@ struct record_opts {
 	unsigned nevents;
 	const char *buffer_size_str;	/* --buffer-size */
 	uint64_t buffer_size;		/* per cpu, bytes */
+	/* stacks */
+	int no_stacks;			/* --no-stacks */
+	const char *freq_str;		/* -F HZ */
+	const char *period_str;		/* --period N */
+	uint64_t freq, period;
+	const char *call_graph;		/* --call-graph fp|dwarf[,SIZE]|none */
+	enum { CG_DWARF, CG_FP, CG_NONE } cg_mode;
+	uint32_t stack_size;		/* dwarf: bytes of user stack copied */
+	int sleep_stacks;		/* --sleep-stacks: off-CPU stacks for S too */
+	int no_offcpu;			/* --no-offcpu */
 	char **cmd;			/* after -- */
 	int verbose, quiet;
 };
@@ -33,6 +43,9 @@ struct record_opts {
 struct dump_opts {
 	const char *input;
 	int raw_order;			/* --no-sort: file order */
+	int folded;			/* --folded */
+	const char *stream;		/* --stream NAME: samples of that timebase only */
+	int no_stacks;			/* --no-stacks: sample lines without frames */
 };
 
 /* Parse argv (after the subcommand name).  0 ok, 1 = --help printed (exit 0),

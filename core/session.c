@@ -57,9 +57,16 @@ struct pft_tp {
 	void *priv;
 	const struct pft_source_ops *src;
 	struct tp_format *fmt;
-	int id;
+	int id;			/* tracefs id; -1 for non-tracepoint events */
 	int dropped;
 	uint32_t min_raw;	/* records shorter than the format are malformed */
+	/* Events added with session__add_event(): their own attr and a record
+	 * handler that parses the whole sample itself. */
+	int custom;
+	struct perf_event_attr attr, fallback;
+	char filter[128];
+	session_record_fn record_fn;
+	char label[64], fallback_label[64];
 	uint64_t count;
 	struct gfield *gf;	/* for emit_generic, built on first use */
 	unsigned ngf;
@@ -101,6 +108,12 @@ struct session {
 	enum scope_mode mode;
 	struct u64map scope;		/* tid + 1 -> (void *)1 */
 	pid_t self;
+
+	session_record_fn sideband_fn;	/* non-sample records (MMAP2, COMM, FORK, EXIT) */
+	void *sideband_priv;
+	uint64_t dummy_bits;		/* mmap/comm/task bits for the ring's dummy event */
+	session_record_fn lost_fn;	/* PERF_RECORD_LOST of a custom event */
+	uint64_t sideband_records;
 
 	uint64_t mono_to_boot;
 	uint64_t start_boot, stop_boot;
@@ -450,14 +463,39 @@ static int open_one(struct session *s, struct pft_tp *tp, struct pm_ring *ring, 
 	uint64_t id;
 	int fd, ret;
 
-	fill_attr(s, &a, tp->id);
+	if (tp->custom) {
+		a = tp->attr;
+		a.size = sizeof(a);
+		a.disabled = 1;
+		a.sample_id_all = 1;
+		a.use_clockid = 1;
+		a.clockid = CLOCK_MONOTONIC;
+		a.watermark = 1;
+		a.wakeup_watermark = (uint32_t)(s->ring_bytes / 4);
+	} else {
+		fill_attr(s, &a, tp->id);
+	}
 	if (per_task) {
 		a.inherit = 1;
 		a.enable_on_exec = enable_on_exec ? 1 : 0;
 	}
 	fd = pm_event_open(&a, pid, cpu, -1, flags);
+	if (fd < 0 && tp->custom && (tp->fallback.type || tp->fallback.config) &&
+	    (fd == -ENOENT || fd == -EOPNOTSUPP || fd == -ENODEV || fd == -EINVAL)) {
+		/* e.g. no hardware PMU here: use the software fallback from now on */
+		pft_debug("%s: not available (%s); using the fallback event", tp->label,
+			  strerror(-fd));
+		tp->attr = tp->fallback;
+		memset(&tp->fallback, 0, sizeof(tp->fallback));
+		memcpy(tp->label, tp->fallback_label, sizeof(tp->label));
+		return open_one(s, tp, ring, cpu, pid, flags, per_task, enable_on_exec);
+	}
 	if (fd < 0)
 		return fd;
+	if (tp->filter[0] && pm_event_set_filter(fd, tp->filter)) {
+		close(fd);
+		return -EINVAL;
+	}
 	if ((tp->flags & PFT_TP_NO_SELF) && pid == -1) {
 		char filter[64];
 
@@ -506,6 +544,15 @@ int session__open(struct session *s, const struct session_target *t)
 		int fd;
 
 		fill_attr(s, &a, -1);
+		if (s->dummy_bits & SESSION_SIDEBAND_MMAP) {
+			a.mmap = 1;
+			a.mmap2 = 1;
+		}
+		if (s->dummy_bits & SESSION_SIDEBAND_TASK) {
+			a.comm = 1;
+			a.comm_exec = 1;
+			a.task = 1;
+		}
 		fd = pm_event_open(&a, -1, cpu, -1, 0);
 		if (fd == -ENODEV || fd == -ENOENT) {
 			pft_debug("cpu %d is offline; skipped", cpu);
@@ -540,7 +587,10 @@ int session__open(struct session *s, const struct session_target *t)
 
 			if (tp->dropped)
 				continue;
-			snprintf(what, sizeof(what), "%s:%s", tp->system, tp->name);
+			if (tp->custom)
+				snprintf(what, sizeof(what), "%s", tp->label);
+			else
+				snprintf(what, sizeof(what), "%s:%s", tp->system, tp->name);
 			if (t->mode == SCOPE_ALL || (tp->flags & PFT_TP_ALL_TASKS)) {
 				ret = open_one(s, tp, ring, cpu, -1, 0, 0, 0);
 			} else if (t->mode == SCOPE_CGROUP) {
@@ -590,6 +640,83 @@ int session__open(struct session *s, const struct session_target *t)
 	pft_debug("%u perf events on %d cpus, %zu KiB ring per cpu", s->nfds, opened_cpus,
 		  s->ring_bytes >> 10);
 	return 0;
+}
+
+struct pft_tp *session__add_event(struct session *s, const struct session_event *e)
+{
+	struct pft_tp *tp;
+
+	if (e->tp_system) {
+		tp = host_tracepoint(&s->host, e->tp_system, e->tp_name, e->flags, NULL, e->priv);
+		if (!tp)
+			return NULL;
+	} else {
+		if (s->ntps == MAX_TPS) {
+			errno = E2BIG;
+			return NULL;
+		}
+		tp = &s->tps[s->ntps++];
+		memset(tp, 0, sizeof(*tp));
+		tp->s = s;
+		tp->id = -1;
+		tp->flags = e->flags;
+		tp->priv = e->priv;
+		tp->src = s->cur_src;
+	}
+	tp->custom = 1;
+	tp->attr = e->attr;
+	if (e->tp_system) {
+		tp->attr.type = PERF_TYPE_TRACEPOINT;
+		tp->attr.config = (uint64_t)tp->id;
+	}
+	tp->fallback = e->fallback;
+	snprintf(tp->fallback_label, sizeof(tp->fallback_label), "%s",
+		 e->fallback_label ? e->fallback_label : e->label);
+	tp->record_fn = e->record;
+	snprintf(tp->filter, sizeof(tp->filter), "%s", e->filter ? e->filter : "");
+	snprintf(tp->label, sizeof(tp->label), "%s", e->label);
+	if (!e->tp_system)
+		snprintf(tp->system, sizeof(tp->system), "%s", e->label);
+	return tp;
+}
+
+const char *session__event_label(const struct pft_tp *tp)
+{
+	return tp->label;
+}
+
+void session__set_sideband(struct session *s, uint64_t bits, session_record_fn fn,
+			   session_record_fn lost_fn, void *priv)
+{
+	s->dummy_bits = bits;
+	s->sideband_fn = fn;
+	s->lost_fn = lost_fn;
+	s->sideband_priv = priv;
+}
+
+uint64_t session__perf_to_boot(const struct session *s, uint64_t perf_ns)
+{
+	return perf_ns + s->mono_to_boot;
+}
+
+struct pft_tp *session__event_by_id(struct session *s, uint64_t id)
+{
+	return u64map_get(&s->ids, id);
+}
+
+int session__ncpus(const struct session *s)
+{
+	return s->ncpus;
+}
+
+int session__in_scope(struct session *s, uint32_t pid)
+{
+	return host_in_scope(&s->host, pid, pid);
+}
+
+struct session *session__of(struct pft_host *h)
+{
+	return h->s;
 }
 
 int session__attach_test_ring(struct session *s, struct pm_ring *ring)
@@ -731,6 +858,12 @@ static void drain_ring(struct session *s, struct pm_ring *ring)
 				s->unknown_records++;
 				continue;
 			}
+			if (tp->record_fn) {
+				tp->count++;
+				n++;
+				tp->record_fn(tp->priv, h, cpu);
+				continue;
+			}
 			if (size < tp->min_raw) {
 				s->bad_records++;
 				continue;
@@ -751,6 +884,11 @@ static void drain_ring(struct session *s, struct pm_ring *ring)
 #endif
 			   ) {
 			pw_ftrace_lost(s->w, cpu);
+			if (s->lost_fn)
+				s->lost_fn(s->sideband_priv, h, cpu);
+		} else if (s->sideband_fn) {
+			s->sideband_records++;
+			s->sideband_fn(s->sideband_priv, h, cpu);
 		}
 	}
 	pm_ring__read_end(ring);
@@ -799,9 +937,14 @@ int session__stop(struct session *s)
 			s->srcs[i].ops->stop(s->srcs[i].priv);
 	proc_state__flush(s->procs);
 	off = measure_offset(NULL, NULL);
-	if (off > s->mono_to_boot + 1000000 || off + 1000000 < s->mono_to_boot)
-		pft_warn("the machine was suspended while recording: events after the resume are "
-			 "off by %.3f s", (double)(off - s->mono_to_boot) / 1e9);
+	{
+		/* BOOTTIME - MONOTONIC only grows, by the time spent suspended */
+		int64_t moved = (int64_t)(off - s->mono_to_boot);
+
+		if (moved > 100000000 || moved < -100000000)
+			pft_warn("the machine was suspended while recording: events after the "
+				 "resume are off by %.3f s", (double)moved / 1e9);
+	}
 	return pw_writer__flush(s->w);
 }
 
@@ -840,7 +983,10 @@ void session__summary(struct session *s, uint64_t output_bytes)
 
 		if (!s->tps[i].count && !pft_verbose)
 			continue;
-		snprintf(label, sizeof(label), "%s:%s", s->tps[i].system, s->tps[i].name);
+		if (s->tps[i].custom)
+			snprintf(label, sizeof(label), "%s", s->tps[i].label);
+		else
+			snprintf(label, sizeof(label), "%s:%s", s->tps[i].system, s->tps[i].name);
 		fprintf(stderr, "  %-34s %12llu %12.0f\n", label,
 			(unsigned long long)s->tps[i].count, (double)s->tps[i].count / secs);
 	}
@@ -857,6 +1003,9 @@ void session__summary(struct session *s, uint64_t output_bytes)
 			(unsigned long long)l->lost_records, (unsigned long long)l->lost_samples,
 			pft_fmt_bytes(pm_ring__bytes_read(s->rings[cpu]), b1, sizeof(b1)));
 	}
+	for (i = 0; i < s->nsrcs; i++)
+		if (s->srcs[i].ops->summary)
+			s->srcs[i].ops->summary(s->srcs[i].priv);
 	if (lost)
 		fprintf(stderr, "pftrace: the kernel dropped %llu records: the reader fell behind; "
 			"try a bigger --buffer-size (now %zu KiB per cpu)\n",

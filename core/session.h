@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/perf_event.h>
 #include <pftrace/pftrace.h>
 
 struct pw_writer;
@@ -31,6 +32,31 @@ struct session_target {
 };
 
 struct session;
+struct perf_event_header;
+
+/* A handler of whole perf records (samples of custom events, sideband). */
+typedef void (*session_record_fn)(void *priv, const struct perf_event_header *h, uint32_t cpu);
+
+/* A perf event that is not a plain tracepoint sample: a sampling counter
+ * (cpu-clock) or a tracepoint with callchains.  The session fills in the
+ * clock, watermark, disabled and inheritance bits; the handler parses the
+ * records (their layout follows attr.sample_type, IDENTIFIER first). */
+struct session_event {
+	const char *label;		/* "cpu-clock", "sched:sched_switch (D-state)" */
+	const char *tp_system, *tp_name;	/* a tracepoint, or NULL: attr.type/config */
+	struct perf_event_attr attr;
+	struct perf_event_attr fallback;	/* tried when attr is not supported (type 0 = none) */
+	const char *fallback_label;
+	const char *filter;		/* tracepoint filter, or NULL */
+	unsigned flags;			/* PFT_TP_* */
+	session_record_fn record;
+	void *priv;
+};
+
+enum {
+	SESSION_SIDEBAND_MMAP = 1 << 0,	/* PERF_RECORD_MMAP2 of executable mappings */
+	SESSION_SIDEBAND_TASK = 1 << 1,	/* COMM (with exec), FORK, EXIT */
+};
 
 struct session *session__new(const struct record_opts *opts, struct pw_writer *w);
 void session__free(struct session *s);	/* NULL ok */
@@ -57,6 +83,20 @@ int session__stop(struct session *s);
 
 /* Print the summary to stderr (always a short one; more with -v). */
 void session__summary(struct session *s, uint64_t output_bytes);
+
+/* Add a custom event (before session__open).  NULL + errno (message printed
+ * for unknown tracepoints). */
+struct pft_tp *session__add_event(struct session *s, const struct session_event *e);
+const char *session__event_label(const struct pft_tp *tp);
+struct pft_tp *session__event_by_id(struct session *s, uint64_t id);
+/* Ask the ring's dummy event for sideband records (SESSION_SIDEBAND_*) and
+ * route them, and PERF_RECORD_LOST, to @fn / @lost_fn. */
+void session__set_sideband(struct session *s, uint64_t bits, session_record_fn fn,
+			   session_record_fn lost_fn, void *priv);
+uint64_t session__perf_to_boot(const struct session *s, uint64_t perf_ns);
+int session__ncpus(const struct session *s);
+int session__in_scope(struct session *s, uint32_t pid);
+struct session *session__of(struct pft_host *h);
 
 /* For tests: take @ring (e.g. pm_ring__new_from_buffer) as its cpu's ring,
  * with each tracepoint's perf id equal to its tracefs id.  The session frees

@@ -11,6 +11,7 @@ extern const struct pft_source_ops src_sched_ops;
 extern const struct pft_source_ops src_irq_ops;
 extern const struct pft_source_ops src_syscalls_ops;
 extern const struct pft_source_ops src_generic_ops;
+extern const struct pft_source_ops src_stacks_ops;
 
 /* The sources a recording with @o uses, NULL-terminated, in order. */
 unsigned source_builtin_list(const struct record_opts *o, const struct pft_source_ops **out,

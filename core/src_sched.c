@@ -5,10 +5,11 @@
  * sched_switch is opened on all tasks even in filtered recordings: it fires
  * in the context of the task switching *out*, so a per-task event would never
  * see the target switching in.  Its handler keeps the switches that involve
- * a task in scope.  sched_waking/wakeup_new are delivered to the wakee's
- * per-task events by the kernel; sched_process_free and sched_migrate_task
- * run in another task's context, so they too are opened on all tasks and
- * checked here.  task_newtask extends the scope to children.
+ * a task in scope.  sched_waking/wakeup_new run in the waker's context
+ * (an interrupt, another task) and the kernel does not hand them to the
+ * wakee's per-task events, so they are opened on all tasks too and kept when
+ * the waker or the wakee is in scope; likewise sched_process_free and
+ * sched_migrate_task, which run in another task's context.  task_newtask extends the scope to children.
  */
 #include "config.h"
 #include "core/proc.h"
@@ -237,10 +238,10 @@ static int sched_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 	tp = SUB("sched", "sched_switch", PFT_TP_ALL_TASKS, on_switch);
 	fields(s, tp, NAMES("prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm",
 			    "next_pid", "next_prio"), s->sw, SW_N);
-	tp = SUB("sched", "sched_waking", PFT_TP_OTHER_TASK, on_waking);
+	tp = SUB("sched", "sched_waking", PFT_TP_ALL_TASKS, on_waking);
 	if (!fields(s, tp, NAMES("comm", "pid", "prio"), s->waking.f, WK_N))
 		s->waking.has_target = !ops->field(tp, "target_cpu", &s->waking.target_cpu);
-	tp = SUB("sched", "sched_wakeup_new", PFT_TP_OTHER_TASK, on_wakeup_new);
+	tp = SUB("sched", "sched_wakeup_new", PFT_TP_ALL_TASKS, on_wakeup_new);
 	if (!fields(s, tp, NAMES("comm", "pid", "prio"), s->wakeup_new.f, WK_N))
 		s->wakeup_new.has_target =
 			!ops->field(tp, "target_cpu", &s->wakeup_new.target_cpu);

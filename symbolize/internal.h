@@ -1,5 +1,85 @@
 /* SPDX-License-Identifier: MIT */
-/* symbolize/internal.h: shared between the symbolize files (placeholder). */
+/*
+ * symbolize/internal.h: what the files of symbolize share and nobody else sees.
+ *
+ * One struct sym_cache holds every part; each part is written by one file:
+ *   kallsyms.c  the kernel table (kernel)
+ *   dso.c       the ELF files (dso_*), symbol loading, debug files, vdso copy
+ *   maps.c      the cache itself, interned strings, pid -> address space, JIT maps,
+ *               sym_resolve and the statistics
+ *   demangle.c  __cxa_demangle found at run time (cxa_*)
+ * unwind.c needs only symbolize.h.  Nothing here is thread-safe: one cache
+ * belongs to one thread.
+ */
 #ifndef PFTRACE_SYMBOLIZE_INTERNAL_H
 #define PFTRACE_SYMBOLIZE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "symbolize/symbolize.h"
+
+/* Append-only interned strings: pointers stay valid until sym_strpool__exit(). */
+struct sym_strpool_chunk;
+struct sym_strpool {
+	struct sym_strpool_chunk *chunks;
+	const char **tab;	/* open addressing, power of two */
+	size_t tab_size, count;
+	size_t bytes;		/* held by chunks */
+};
+const char *sym_strpool__intern(struct sym_strpool *p, const char *s, size_t len);
+void sym_strpool__exit(struct sym_strpool *p);
+
+/* kallsyms.c: text symbols sorted by address; names are offsets into @names. */
+struct sym_ksym;
+struct sym_kernel {
+	struct sym_ksym *syms;
+	size_t count;
+	char *names;
+	size_t names_size;
+};
+void sym_kernel__exit(struct sym_kernel *k);
+
+struct sym_cache {
+	struct sym_kernel kernel;
+
+	/* dso.c */
+	struct sym_dso **dso_hash;	/* (dev, ino) -> dso, chained */
+	size_t dso_hash_size, dso_count;
+	struct sym_dso *dso_list;	/* every dso, for stats and freeing */
+	struct sym_dso *vdso;		/* copy of our own vdso, see sym_dso__vdso() */
+	int vdso_tried;
+
+	/* maps.c */
+	struct sym_maps **maps_hash;	/* pid -> address space, chained */
+	size_t maps_hash_size, maps_count;
+	struct sym_strpool strings;	/* map names, JIT names */
+	uint64_t lookups, misses;
+
+	/* demangle.c */
+	void *cxa_handle;
+	char *(*cxa_demangle)(const char *mangled, char *buf, size_t *len, int *status);
+	int cxa_tried;
+};
+
+/*
+ * dso.c.  sym_dso__get() finds or makes the dso of a file mapping: by (dev, ino)
+ * when @ino is known, else by stat()ing @path in the root of @pid; NULL for
+ * names that are no file ("[heap]", "//anon", ...).  Nothing is read until the
+ * first lookup.  @pid is where the file is opened from (/proc/PID/root/path).
+ */
+struct sym_dso *sym_dso__get(struct sym_cache *c, pid_t pid, uint32_t maj, uint32_t min,
+			     uint64_t ino, const char *path);
+/* Our own vdso, standing in for "[vdso]" mappings of @size bytes; NULL if unusable. */
+struct sym_dso *sym_dso__vdso(struct sym_cache *c, uint64_t size);
+/* Name of the function at ELF virtual address @vaddr, loading the symbols once. */
+const char *sym_dso__find_symbol(struct sym_dso *d, uint64_t vaddr);
+void sym_dsos__free(struct sym_cache *c);
+void sym_dsos__stats(const struct sym_cache *c, struct sym_stats *st);
+
+/* demangle.c: malloc'd demangled @name, or NULL (not mangled, or no demangler). */
+char *sym_demangle(struct sym_cache *c, const char *name);
+void sym_demangle__exit(struct sym_cache *c);
+
 #endif

@@ -37,7 +37,7 @@ sh -c "$LOOP" sh "$T" "$SC" "$CG" "$T/in" &
 IN=$!
 sh -c "$LOOP" sh "$T" "$SC" "" "$T/out" &
 OUT=$!
-at_exit "touch '$T/stop'; kill $IN $OUT"
+at_exit "touch '$T/stop'; kill_child $IN $OUT"
 sleep 0.3
 grep -qx "$IN" "$CG/cgroup.procs" || die "workload $IN did not enter $CG"
 

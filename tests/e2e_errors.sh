@@ -90,15 +90,15 @@ signal_stop()
 	rm -f "$T/sig.pb"
 	bg_default_int "$PFTRACE" record -d 30 -o "$T/sig.pb" 2>"$T/sig.err" </dev/null
 	rp=$BG_PID
-	at_exit "kill -9 $rp"
+	at_exit "kill_child -9 $rp"
 	sleep 1
-	kill -0 "$rp" 2>/dev/null || { fail "record exited before the signal"; show "$T/sig.err"; return; }
+	alive "$rp" || { fail "record exited before the signal"; show "$T/sig.err"; return; }
 	kill -s "$1" "$rp"
 	i=0
-	while kill -0 "$rp" 2>/dev/null && [ $i -lt 10 ]; do sleep 0.1; i=$((i + 1)); done
-	if kill -0 "$rp" 2>/dev/null; then
+	while alive "$rp" && [ $i -lt 10 ]; do sleep 0.1; i=$((i + 1)); done
+	if alive "$rp"; then
 		fail "record still running 1 s after SIG$1"
-		kill -9 "$rp"
+		kill_child -9 "$rp"
 	fi
 	st=0
 	wait "$rp" || st=$?
@@ -121,7 +121,7 @@ if mount -t tmpfs -o size=256k tmpfs "$T/full"; then
 	at_exit "umount '$T/full'"
 	sh -c 'while [ ! -e "$1/stop" ]; do "$2" 1000000; done' sh "$T" "$SC" &
 	busy=$!
-	at_exit "touch '$T/stop'; kill $busy"
+	at_exit "touch '$T/stop'; kill_child $busy"
 	record "$T/full.err" --syscalls -d 3 -o "$T/full/t.pb"
 	touch "$T/stop"
 	wait "$busy"

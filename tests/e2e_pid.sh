@@ -17,7 +17,7 @@ sh -c 'while [ ! -e "$1/stop" ]; do
 		sleep 0.05 & echo $! >>"$1/kids"; wait
 	done' sh "$T" "$SC" &
 WL=$!
-at_exit "touch '$T/stop'; kill $WL"
+at_exit "touch '$T/stop'; kill_child $WL"
 sleep 0.2
 
 sub "record --syscalls -p $WL -d 1"

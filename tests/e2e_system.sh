@@ -13,7 +13,7 @@ D="$T/sys.txt"
 CPUS=$(online_cpus)
 for c in $CPUS; do
 	taskset -c "$c" sh -c 'while [ ! -e "$1/stop" ]; do "$2" 5 20; done' sh "$T" "$SL" &
-	at_exit "touch '$T/stop'; kill $!"
+	at_exit "touch '$T/stop'; kill_child $!"
 done
 sleep 0.2
 

@@ -12,6 +12,9 @@
 # `finish`.  Dumps are parsed with the awk prelude $AWK_LIB; a dump line is
 #   <sec>.<nsec> [<cpu>] <comm>(<tid>) <event> <key=value ...>
 # and process-tree lines have cpu "[---]".
+#
+# Nothing here mounts tracefs: finding or mounting it is pftrace's job, and a
+# test that prepared it would hide a failure to do so.
 
 : "${PFTRACE:?PFTRACE must name the pftrace binary}"
 : "${top_builddir:?top_builddir must be set}"
@@ -68,6 +71,33 @@ at_exit()
 {
 	CLEANUP_HOOKS="$1
 $CLEANUP_HOOKS"
+}
+
+# kill_child PID... [-SIG is not supported; SIGKILL with kill_child -9 PID...]:
+# signals each PID only while it is still a child of this shell, so that a
+# cleanup never hits an unrelated process that reused the pid of one already
+# reaped.
+kill_child()
+{
+	_sig=-TERM
+	if [ "$1" = -9 ]; then
+		_sig=-KILL
+		shift
+	fi
+	for _p in "$@"; do
+		# Field 4 of /proc/PID/stat is the ppid (our children's comms have no
+		# spaces or parentheses).
+		[ "$(awk '{ print $4 }' "/proc/$_p/stat" 2>/dev/null)" = "$$" ] &&
+			kill "$_sig" "$_p" 2>/dev/null
+	done
+	return 0
+}
+
+# alive PID: true while PID runs (a zombie not yet reaped does not count).
+alive()
+{
+	_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$_st" ] && [ "$_st" != Z ] && [ "$_st" != X ]
 }
 
 _cleanup()

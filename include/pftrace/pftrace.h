@@ -107,6 +107,8 @@ struct pft_source_ops {
 	/* Recording stopped; last chance to emit (optional). */
 	void (*stop)(void *priv);
 	void (*fini)(void *priv);
+	/* Add lines to the end-of-recording summary on stderr (optional). */
+	void (*summary)(void *priv);
 };
 
 /* A plugin exports this symbol: */
