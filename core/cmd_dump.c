@@ -27,13 +27,16 @@ struct dline {
 	int32_t tid;
 	int32_t hint_tid[2];
 	char *hint[2];
-	char *text;		/* "EVENT ARGS" */
+	char *text;		/* "EVENT ARGS" (samples: and their frames, one per line) */
+	char *fold;		/* samples: "root;...;leaf" for --folded */
 };
 
 struct dump {
+	const struct dump_opts *o;
 	struct dline *v;
 	size_t n, cap;
 	int oom;
+	uint64_t samples, lost_samples;
 	struct u64map comms;	/* tid + 1 -> char * */
 	uint64_t lost_bundles;
 };
@@ -162,6 +165,107 @@ static void on_lost(void *ctx, uint32_t cpu, uint64_t ts)
 	l->text = strdup("lost_events (the kernel dropped records on this cpu before here)");
 }
 
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s && s[1] ? s + 1 : path;
+}
+
+/* The stream --folded shows by default: CPU samples, not off-CPU stacks. */
+static int is_cpu_stream(const char *timebase)
+{
+	return strncmp(timebase, "D-state", 7) && strncmp(timebase, "off-cpu", 7);
+}
+
+static const char *unwind_error_str(uint32_t e)
+{
+	static const char *const names[] = {
+		"", "ok", "memory-invalid", "unwind-info", "unsupported", "invalid-map",
+		"max-frames", "ptrace", "registers", "system-call", "invalid-elf", "not-elf",
+		"no-unwind-info", "access-fault", "unknown",
+	};
+
+	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
+}
+
+static void on_sample(void *ctx, const struct pr_sample *smp)
+{
+	struct dump *d = ctx;
+	struct dline *l;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	unsigned i;
+
+	if (d->o->stream && strcmp(d->o->stream, smp->timebase))
+		return;
+	if (d->o->folded && (smp->lost || !smp->nframes ||
+			     (!d->o->stream && !is_cpu_stream(smp->timebase))))
+		return;
+	l = push(d);
+	if (!l)
+		return;
+	l->ts = smp->ts;
+	l->cpu = (int32_t)smp->cpu;
+	l->tid = smp->lost ? -1 : (int32_t)smp->tid;
+	if (smp->lost) {
+		d->lost_samples += smp->lost;
+		l->text = fmt("samples_lost stream=%s count=%llu", smp->timebase,
+			      (unsigned long long)smp->lost);
+		return;
+	}
+	d->samples++;
+	if (d->o->folded) {
+		size_t need = pr_sample__fold(smp, NULL, 0) + 1;
+
+		l->fold = malloc(need);
+		if (l->fold)
+			pr_sample__fold(smp, l->fold, need);
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (!f) {
+		d->oom = 1;
+		return;
+	}
+	fprintf(f, "sample stream=%s pid=%u mode=%s frames=%u", smp->timebase, smp->pid,
+		smp->cpu_mode == 1 ? "kernel" : smp->cpu_mode == 2 ? "user" : "unknown",
+		smp->nframes);
+	if (smp->unwind_error)
+		fprintf(f, " unwind=%s", unwind_error_str(smp->unwind_error));
+	if (smp->callstack_iid && !smp->stack_resolved)
+		fprintf(f, " stack=unresolved");
+	if (!d->o->no_stacks) {
+		/* leaf first, as perf script prints */
+		for (i = smp->nframes; i-- > 0;) {
+			const struct pr_frame *fr = &smp->frames[i];
+			const char *map = fr->kind == 2 ? "[kernel]" : fr->mapping[0]
+				? base_name(fr->mapping) : "";
+
+			fprintf(f, "\n\t%s", fr->function[0] ? fr->function : "[unknown]");
+			if (fr->kind == 3 && fr->source_file[0])
+				fprintf(f, " (%s:%u)", fr->source_file, fr->line);
+			else if (map[0])
+				fprintf(f, " (%s)", map);
+			if (!fr->function[0] && fr->kind != 2)
+				fprintf(f, " +0x%llx", (unsigned long long)fr->rel_pc);
+		}
+	}
+	fclose(f);
+	l->text = text;
+}
+
+struct fold_count {
+	char *key;
+	uint64_t n;
+};
+
+static int cmp_fold(const void *a, const void *b)
+{
+	return strcmp(((const struct fold_count *)a)->key, ((const struct fold_count *)b)->key);
+}
+
 static int cmp_line(const void *a, const void *b)
 {
 	const struct dline *x = a, *y = b;
@@ -199,7 +303,10 @@ int cmd_dump(int argc, char **argv)
 		.process = on_process,
 		.thread = on_thread,
 		.lost = on_lost,
+		.sample = on_sample,
 	};
+	struct fold_count *folds = NULL;
+	size_t nfolds = 0, capfolds = 0;
 	struct dump_opts o;
 	struct dump d;
 	struct pr_stats st;
@@ -210,6 +317,7 @@ int cmd_dump(int argc, char **argv)
 	if (ret)
 		return ret > 0 ? 0 : 2;
 	memset(&d, 0, sizeof(d));
+	d.o = &o;
 	ret = pr_read_file(o.input, &cb, &d, &st);
 	if (ret == -EBADMSG) {
 		pft_error("%s is not a valid trace (or is truncated); %zu events before the damage",
@@ -241,6 +349,31 @@ int cmd_dump(int argc, char **argv)
 		comm = l->tid > 0 ? u64map_get(&d.comms, (uint64_t)l->tid + 1) : NULL;
 		if (!comm)
 			comm = l->tid == 0 ? "swapper" : "?";
+		if (o.folded) {
+			/* comm;root;...;leaf, counted below */
+			if (l->fold && l->fold[0]) {
+				char *key = fmt("%s;%s", comm, l->fold);
+
+				if (key && nfolds == capfolds) {
+					size_t ncap = capfolds ? capfolds * 2 : 256;
+					struct fold_count *nf = realloc(folds, ncap * sizeof(*nf));
+
+					if (nf) {
+						folds = nf;
+						capfolds = ncap;
+					}
+				}
+				if (key && nfolds < capfolds) {
+					folds[nfolds].key = key;
+					folds[nfolds].n = 1;
+					nfolds++;
+				} else {
+					free(key);
+					d.oom = 1;
+				}
+			}
+			continue;
+		}
 		if (l->cpu < 0)
 			snprintf(cpu, sizeof(cpu), "---");
 		else
@@ -248,7 +381,23 @@ int cmd_dump(int argc, char **argv)
 		printf("%" PRIu64 ".%09" PRIu64 " [%s] %s(%d) %s\n", l->ts / 1000000000u,
 		       l->ts % 1000000000u, cpu, comm, l->tid, l->text ? l->text : "?");
 	}
+	if (o.folded && nfolds) {
+		size_t j = 0;
+
+		qsort(folds, nfolds, sizeof(*folds), cmp_fold);
+		for (i = 0; i < nfolds; i = j) {
+			uint64_t n = 0;
+
+			for (j = i; j < nfolds && !strcmp(folds[j].key, folds[i].key); j++)
+				n += folds[j].n;
+			printf("%s %llu\n", folds[i].key, (unsigned long long)n);
+		}
+	}
+	for (i = 0; i < nfolds; i++)
+		free(folds[i].key);
+	free(folds);
 	for (i = 0; i < d.n; i++) {
+		free(d.v[i].fold);
 		free(d.v[i].text);
 		free(d.v[i].hint[0]);
 		free(d.v[i].hint[1]);

@@ -840,28 +840,33 @@ static void drain_ring(struct session *s, struct pm_ring *ring)
 			uint64_t id, t;
 			uint32_t v[2], size;
 
-			if (h->size < SAMPLE_FIXED) {
+			if (h->size < sizeof(*h) + 8) {
 				s->bad_records++;
 				continue;
 			}
 			memcpy(&id, p, 8);
-			memcpy(v, p + 8, 8);
-			memcpy(&t, p + 16, 8);
-			memcpy(&rec.cpu, p + 24, 4);
-			memcpy(&size, p + 32, 4);
-			if (size > h->size - SAMPLE_FIXED) {
-				s->bad_records++;
-				continue;
-			}
 			tp = u64map_get(&s->ids, id);
 			if (!tp) {
 				s->unknown_records++;
 				continue;
 			}
 			if (tp->record_fn) {
+				/* a custom event parses its own layout */
 				tp->count++;
 				n++;
 				tp->record_fn(tp->priv, h, cpu);
+				continue;
+			}
+			if (h->size < SAMPLE_FIXED) {
+				s->bad_records++;
+				continue;
+			}
+			memcpy(v, p + 8, 8);
+			memcpy(&t, p + 16, 8);
+			memcpy(&rec.cpu, p + 24, 4);
+			memcpy(&size, p + 32, 4);
+			if (size > h->size - SAMPLE_FIXED) {
+				s->bad_records++;
 				continue;
 			}
 			if (size < tp->min_raw) {

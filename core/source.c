@@ -20,9 +20,7 @@ unsigned source_builtin_list(const struct record_opts *o, const struct pft_sourc
 		out[n++] = &src_syscalls_ops;
 	if (o->nevents && n < cap)
 		out[n++] = &src_generic_ops;
-#ifdef PFT_STACKS_WIP
 	if (!o->no_stacks && n < cap)
 		out[n++] = &src_stacks_ops;
-#endif
 	return n;
 }

@@ -1,5 +1,35 @@
 /* SPDX-License-Identifier: MIT */
-/* proto/internal.h: shared between writer.c and samples.c (placeholder). */
+/*
+ * proto/internal.h: what writer.c lends to the other writers of proto/
+ * (samples.c): appending finished packets and handing out sequence ids.
+ * Not for use outside proto/.
+ */
 #ifndef PFTRACE_PROTO_INTERNAL_H
 #define PFTRACE_PROTO_INTERNAL_H
-#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pw_writer;
+struct pw_stream;
+
+/*
+ * Appends one complete framed packet ("0x0A <varint len> <TracePacket>") to
+ * the output, under the same rules as the writer's own packets: it is
+ * buffered whole, counted, and on a write failure either reaches the file
+ * whole or not at all.  Returns 0 or the writer's sticky -errno (the packet
+ * is then not written, and never will be: every later call fails the same).
+ */
+int pw_writer__append(struct pw_writer *w, const void *pkt, size_t n);
+
+/*
+ * Registers @s with @w: pw_writer__close() frees it with pw_stream__free().
+ * Returns the stream's trusted_packet_sequence_id (PW_SEQ_KERNEL + 1, + 2,
+ * ...) or -ENOMEM.
+ */
+int pw_writer__add_stream(struct pw_writer *w, struct pw_stream *s);
+
+/* Called by pw_writer__close() only. */
+void pw_stream__free(struct pw_stream *s);
+
+#endif /* PFTRACE_PROTO_INTERNAL_H */

@@ -48,6 +48,17 @@ struct cpu_state {
 	char comm[PR_COMM_MAX];
 };
 
+/* iid -> entry, for one InternedData field of one sequence (or seq id -> sequence) */
+struct imap_slot {
+	uint64_t key;		/* 0: free */
+	void *val;
+};
+
+struct imap {
+	struct imap_slot *slots;	/* mask + 1 of them, or NULL */
+	size_t mask, count;
+};
+
 struct rd {
 	const struct pr_callbacks *cb;
 	void *ctx;
@@ -55,6 +66,9 @@ struct rd {
 	struct sbuf sb;
 	struct cpu_state *cpus;
 	size_t ncpus;
+	struct imap seqs;		/* trusted_packet_sequence_id -> struct rseq */
+	struct pr_frame *frames;	/* the stack being delivered */
+	size_t frames_cap;
 };
 
 /* --- text ---------------------------------------------------------------------- */
@@ -636,6 +650,486 @@ static void do_system_info(struct rd *r, const Perfetto__Protos__SystemInfo *si)
 	r->cb->system_info(r->ctx, &s);
 }
 
+/* --- interned data, per sequence ------------------------------------------------------ */
+/*
+ * As trace_processor keeps it (proto_trace_reader.cc, packet_sequence_state_generation.cc,
+ * stack_profile_sequence_state.cc): a sequence starts invalid; a CLEARED packet
+ * empties its tables and its defaults and makes it valid; previous_packet_dropped
+ * (without CLEARED) empties the tables and makes it invalid, defaults kept;
+ * trace_packet_defaults replace the defaults in any state; interned data that
+ * arrives while invalid is dropped; an iid defined twice keeps its first entry.
+ * Stacks are resolved when a sample uses them, so entries may come in any
+ * earlier or the same packet.
+ */
+
+enum { RI_FUNC, RI_PATH, RI_BUILD_ID, RI_SOURCE, RI_MAPPING, RI_FRAME, RI_STACK, RI_NUM };
+
+struct r_mapping {
+	uint64_t build_id;
+	size_t npaths;
+	uint64_t *paths;
+	char *name;		/* made at first use and kept, as trace_processor caches it */
+};
+
+struct r_frame {
+	uint64_t function, mapping, rel_pc, source;
+	uint32_t line, kind;
+	bool has_source;
+};
+
+struct r_stack {
+	size_t n;
+	uint64_t ids[];
+};
+
+struct rseq {
+	bool valid;
+	char *timebase;		/* from the defaults; NULL: none */
+	struct imap tab[RI_NUM];
+};
+
+static size_t imap_index(uint64_t key, size_t mask)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 29) & mask;
+}
+
+static void *imap_get(const struct imap *m, uint64_t key)
+{
+	size_t i;
+
+	if (!m->count || !key)
+		return NULL;
+	for (i = imap_index(key, m->mask);; i = (i + 1) & m->mask) {
+		if (!m->slots[i].key)
+			return NULL;
+		if (m->slots[i].key == key)
+			return m->slots[i].val;
+	}
+}
+
+/* 1: @val stored; 0: @key was already there (kept, @val not taken); -ENOMEM. */
+static int imap_put(struct imap *m, uint64_t key, void *val)
+{
+	size_t i;
+
+	if (!m->slots || (m->count + 1) * 2 > m->mask + 1) {
+		size_t n = m->slots ? (m->mask + 1) * 2 : 64, j;
+		struct imap_slot *v = calloc(n, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		for (i = 0; m->slots && i <= m->mask; i++) {
+			if (!m->slots[i].key)
+				continue;
+			for (j = imap_index(m->slots[i].key, n - 1); v[j].key; j = (j + 1) & (n - 1))
+				;
+			v[j] = m->slots[i];
+		}
+		free(m->slots);
+		m->slots = v;
+		m->mask = n - 1;
+	}
+	for (i = imap_index(key, m->mask); m->slots[i].key; i = (i + 1) & m->mask) {
+		if (m->slots[i].key == key)
+			return 0;
+	}
+	m->slots[i].key = key;
+	m->slots[i].val = val;
+	m->count++;
+	return 1;
+}
+
+static void free_val(int kind, void *val)
+{
+	if (kind == RI_MAPPING && val) {
+		struct r_mapping *mp = val;
+
+		free(mp->paths);
+		free(mp->name);
+	}
+	free(val);
+}
+
+static void imap_clear(struct imap *m, int kind)
+{
+	size_t i;
+
+	for (i = 0; m->count && i <= m->mask; i++) {
+		if (m->slots[i].key)
+			free_val(kind, m->slots[i].val);
+	}
+	if (m->slots)
+		memset(m->slots, 0, (m->mask + 1) * sizeof(*m->slots));
+	m->count = 0;
+}
+
+static void seq_clear(struct rseq *q)
+{
+	int t;
+
+	for (t = 0; t < RI_NUM; t++)
+		imap_clear(&q->tab[t], t);
+}
+
+static void seq_free(struct rseq *q)
+{
+	int t;
+
+	seq_clear(q);
+	for (t = 0; t < RI_NUM; t++)
+		free(q->tab[t].slots);
+	free(q->timebase);
+	free(q);
+}
+
+static void seqs_free(struct rd *r)
+{
+	size_t i;
+
+	for (i = 0; r->seqs.count && i <= r->seqs.mask; i++) {
+		if (r->seqs.slots[i].key)
+			seq_free(r->seqs.slots[i].val);
+	}
+	free(r->seqs.slots);
+}
+
+static struct rseq *seq_get(struct rd *r, uint32_t id)
+{
+	struct rseq *q = imap_get(&r->seqs, id);
+
+	if (q)
+		return q;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	if (imap_put(&r->seqs, id, q) < 0) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* Takes @val into table @kind of @q (dropped when the iid is taken or 0). */
+static int put_val(struct rseq *q, int kind, uint64_t iid, void *val)
+{
+	int ret;
+
+	if (!val)
+		return -ENOMEM;
+	ret = iid ? imap_put(&q->tab[kind], iid, val) : 0;
+	if (ret <= 0)
+		free_val(kind, val);
+	return ret < 0 ? ret : 0;
+}
+
+static int intern_strings(struct rseq *q, int kind, Perfetto__Protos__InternedString *const *v,
+			  size_t n)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		const ProtobufCBinaryData *b = &v[i]->str;
+		char *str = malloc(b->len + 1);
+
+		if (str) {
+			if (b->len)
+				memcpy(str, b->data, b->len);
+			str[b->len] = '\0';
+		}
+		ret = put_val(q, kind, v[i]->has_iid ? v[i]->iid : 0, str);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int intern_data(struct rseq *q, const Perfetto__Protos__InternedData *id)
+{
+	size_t i;
+	int ret;
+
+	if ((ret = intern_strings(q, RI_FUNC, id->function_names, id->n_function_names)) < 0 ||
+	    (ret = intern_strings(q, RI_PATH, id->mapping_paths, id->n_mapping_paths)) < 0 ||
+	    (ret = intern_strings(q, RI_BUILD_ID, id->build_ids, id->n_build_ids)) < 0 ||
+	    (ret = intern_strings(q, RI_SOURCE, id->source_paths, id->n_source_paths)) < 0)
+		return ret;
+	for (i = 0; i < id->n_mappings; i++) {
+		const Perfetto__Protos__Mapping *m = id->mappings[i];
+		struct r_mapping *v = calloc(1, sizeof(*v));
+
+		if (v && m->n_path_string_ids) {
+			v->paths = malloc(m->n_path_string_ids * sizeof(*v->paths));
+			if (!v->paths) {
+				free(v);
+				v = NULL;
+			} else {
+				memcpy(v->paths, m->path_string_ids,
+				       m->n_path_string_ids * sizeof(*v->paths));
+				v->npaths = m->n_path_string_ids;
+			}
+		}
+		if (v)
+			v->build_id = m->build_id;
+		ret = put_val(q, RI_MAPPING, m->has_iid ? m->iid : 0, v);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; i < id->n_frames; i++) {
+		const Perfetto__Protos__Frame *f = id->frames[i];
+		struct r_frame *v = calloc(1, sizeof(*v));
+
+		if (v) {
+			v->function = f->function_name_id;
+			v->mapping = f->mapping_id;
+			v->rel_pc = f->rel_pc;
+			v->has_source = f->has_source_path_iid;
+			v->source = f->source_path_iid;
+			v->line = f->line_number;
+			if (f->kind_field_case == PERFETTO__PROTOS__FRAME__KIND_FIELD_KIND)
+				v->kind = (uint32_t)f->kind;
+		}
+		ret = put_val(q, RI_FRAME, f->has_iid ? f->iid : 0, v);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; i < id->n_callstacks; i++) {
+		const Perfetto__Protos__Callstack *c = id->callstacks[i];
+		struct r_stack *v = malloc(sizeof(*v) + c->n_frame_ids * sizeof(v->ids[0]));
+
+		if (v) {
+			v->n = c->n_frame_ids;
+			if (v->n)
+				memcpy(v->ids, c->frame_ids, v->n * sizeof(v->ids[0]));
+		}
+		ret = put_val(q, RI_STACK, c->has_iid ? c->iid : 0, v);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* perf's names for PerfEvents.Counter, as trace_processor names the timebase track */
+static const char *counter_name(int c)
+{
+	static const char *const names[] = {
+		[1] = "cpu-clock", [2] = "page-faults", [3] = "task-clock",
+		[4] = "context-switches", [5] = "cpu-migrations", [6] = "minor-faults",
+		[7] = "major-faults", [8] = "alignment-faults", [9] = "emulation-faults",
+		[10] = "cpu-cycles", [11] = "instructions", [12] = "cache-references",
+		[13] = "cache-misses", [14] = "branch-instructions", [15] = "branch-misses",
+		[16] = "bus-cycles", [17] = "stalled-cycles-frontend",
+		[18] = "stalled-cycles-backend", [19] = "ref-cycles", [20] = "dummy",
+	};
+
+	if (c > 0 && (size_t)c < sizeof(names) / sizeof(names[0]) && names[c])
+		return names[c];
+	return "unknown";
+}
+
+static int set_defaults(struct rseq *q, const Perfetto__Protos__TracePacketDefaults *d)
+{
+	const Perfetto__Protos__PerfEvents__Timebase *tb = NULL;
+	const char *name = NULL;
+
+	if (d->perf_sample_defaults)
+		tb = d->perf_sample_defaults->timebase;
+	if (tb && tb->name && tb->name[0])
+		name = tb->name;
+	else if (tb && tb->event_case == PERFETTO__PROTOS__PERF_EVENTS__TIMEBASE__EVENT_COUNTER)
+		name = counter_name((int)tb->counter);
+	else if (tb && tb->event_case == PERFETTO__PROTOS__PERF_EVENTS__TIMEBASE__EVENT_TRACEPOINT &&
+		 tb->tracepoint && tb->tracepoint->name)
+		name = tb->tracepoint->name;
+	free(q->timebase);
+	q->timebase = NULL;
+	if (name && !(q->timebase = strdup(name)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The sequence-scoped fields of @pk, in trace_processor's order; *@out: the sequence or NULL. */
+static int do_sequence(struct rd *r, const Packet *pk, struct rseq **out)
+{
+	uint32_t id = pk->has_trusted_packet_sequence_id ? pk->trusted_packet_sequence_id : 0;
+	uint32_t flags = pk->has_sequence_flags ? pk->sequence_flags : 0;
+	bool cleared = (flags & 1) || (pk->has_incremental_state_cleared &&
+				       pk->incremental_state_cleared);
+	bool dropped = pk->has_previous_packet_dropped && pk->previous_packet_dropped;
+	struct rseq *q;
+	int ret;
+
+	*out = NULL;
+	if (!id)
+		return 0;
+	if (!cleared && !dropped && !pk->trace_packet_defaults && !pk->interned_data &&
+	    pk->data_case != PERFETTO__PROTOS__TRACE_PACKET__DATA_PERF_SAMPLE)
+		return 0;
+	q = seq_get(r, id);
+	if (!q)
+		return -ENOMEM;
+	if (cleared) {
+		seq_clear(q);
+		q->valid = true;
+		free(q->timebase);
+		q->timebase = NULL;
+	} else if (dropped) {
+		seq_clear(q);
+		q->valid = false;
+	}
+	if (pk->trace_packet_defaults) {
+		ret = set_defaults(q, pk->trace_packet_defaults);
+		if (ret < 0)
+			return ret;
+	}
+	if (pk->interned_data && q->valid) {
+		ret = intern_data(q, pk->interned_data);
+		if (ret < 0)
+			return ret;
+	}
+	*out = q;
+	return 0;
+}
+
+/* "/" + each path component; a single full path does not get "//" (as upstream). */
+static int mapping_name(const struct rseq *q, struct r_mapping *m)
+{
+	size_t i, len = 0, np;
+	char *name, *p;
+
+	if (m->build_id && !imap_get(&q->tab[RI_BUILD_ID], m->build_id))
+		return 0;
+	/* a missing path component only ends the path */
+	for (np = 0; np < m->npaths; np++) {
+		const char *c = imap_get(&q->tab[RI_PATH], m->paths[np]);
+
+		if (!c)
+			break;
+		len += 1 + strlen(c);
+	}
+	name = p = malloc(len + 1);
+	if (!name)
+		return -ENOMEM;
+	for (i = 0; i < np; i++) {
+		const char *c = imap_get(&q->tab[RI_PATH], m->paths[i]);
+		size_t n = strlen(c);
+
+		*p++ = '/';
+		memcpy(p, c, n);
+		p += n;
+	}
+	*p = '\0';
+	if (name[0] == '/' && name[1] == '/')
+		memmove(name, name + 1, len);
+	m->name = name;
+	return 1;
+}
+
+/* 1: the stack of @iid is in r->frames; 0: a reference does not resolve; -ENOMEM. */
+static int resolve_stack(struct rd *r, const struct rseq *q, uint64_t iid, unsigned *nframes)
+{
+	const struct r_stack *st = imap_get(&q->tab[RI_STACK], iid);
+	size_t i;
+	int ret;
+
+	if (!st || !st->n || st->n > UINT32_MAX)
+		return 0;	/* trace_processor: invalid or empty callstack */
+	if (st->n > r->frames_cap) {
+		struct pr_frame *f = realloc(r->frames, st->n * sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		r->frames = f;
+		r->frames_cap = st->n;
+	}
+	for (i = 0; i < st->n; i++) {
+		const struct r_frame *fr = imap_get(&q->tab[RI_FRAME], st->ids[i]);
+		struct pr_frame *o = &r->frames[i];
+
+		if (!fr)
+			return 0;
+		o->function = "";
+		if (fr->function && !(o->function = imap_get(&q->tab[RI_FUNC], fr->function)))
+			return 0;
+		o->source_file = "";
+		if (fr->has_source && !(o->source_file = imap_get(&q->tab[RI_SOURCE], fr->source)))
+			return 0;
+		o->mapping = "";
+		if (fr->mapping) {
+			struct r_mapping *m = imap_get(&q->tab[RI_MAPPING], fr->mapping);
+
+			if (!m)
+				return 0;
+			if (!m->name && (ret = mapping_name(q, m)) <= 0)
+				return ret;
+			o->mapping = m->name;
+		}
+		o->kind = fr->kind;
+		o->rel_pc = fr->rel_pc;
+		o->line = fr->line;
+	}
+	*nframes = (unsigned)st->n;
+	return 1;
+}
+
+static int do_perf_sample(struct rd *r, const Packet *pk, const struct rseq *q)
+{
+	const Perfetto__Protos__PerfSample *ps = pk->perf_sample;
+	struct pr_sample s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.ts = pk->has_timestamp ? pk->timestamp : 0;
+	s.seq_id = pk->has_trusted_packet_sequence_id ? pk->trusted_packet_sequence_id : 0;
+	s.cpu = ps->cpu;
+	s.pid = ps->pid;
+	s.tid = ps->tid;
+	s.timebase = q && q->timebase ? q->timebase : "cpu-clock";
+	s.cpu_mode = ps->has_cpu_mode ? (uint32_t)ps->cpu_mode : 0;
+	if (ps->optional_unwind_error_case ==
+	    PERFETTO__PROTOS__PERF_SAMPLE__OPTIONAL_UNWIND_ERROR_UNWIND_ERROR)
+		s.unwind_error = (uint32_t)ps->unwind_error;
+	s.timebase_count = ps->has_timebase_count ? ps->timebase_count : 0;
+	s.lost = ps->has_kernel_records_lost ? ps->kernel_records_lost : 0;
+	s.callstack_iid = ps->has_callstack_iid ? ps->callstack_iid : 0;
+	if (!s.lost && s.callstack_iid && q && q->valid) {
+		ret = resolve_stack(r, q, s.callstack_iid, &s.nframes);
+		if (ret < 0)
+			return ret;
+		if (ret > 0) {
+			s.stack_resolved = 1;
+			s.frames = r->frames;
+		}
+	}
+	r->cb->sample(r->ctx, &s);
+	return 0;
+}
+
+size_t pr_sample__fold(const struct pr_sample *s, char *buf, size_t size)
+{
+	size_t len = 0, n, k;
+	unsigned i;
+
+	for (i = 0; s && s->stack_resolved && i < s->nframes; i++) {
+		const char *name = s->frames[i].function[0] ? s->frames[i].function : "[unknown]";
+
+		if (i) {
+			if (len + 1 < size)
+				buf[len] = ';';
+			len++;
+		}
+		n = strlen(name);
+		if (len < size) {
+			k = size - 1 - len < n ? size - 1 - len : n;
+			memcpy(buf + len, name, k);
+		}
+		len += n;
+	}
+	if (size)
+		buf[len < size ? len : size - 1] = '\0';
+	return len;
+}
+
 /* A packet whose payload this schema does not know: its first message-like unknown field. */
 static uint32_t unknown_kind(const Packet *pk)
 {
@@ -651,9 +1145,14 @@ static uint32_t unknown_kind(const Packet *pk)
 static int do_packet(struct rd *r, const Packet *pk)
 {
 	uint64_t ts = pk->has_timestamp ? pk->timestamp : 0;
+	struct rseq *q;
 	uint32_t kind;
+	int ret;
 
 	r->st.packets++;
+	ret = do_sequence(r, pk, &q);
+	if (ret < 0)
+		return ret;
 	switch (pk->data_case) {
 	case PERFETTO__PROTOS__TRACE_PACKET__DATA_FTRACE_EVENTS:
 		return do_bundle(r, pk->ftrace_events);
@@ -664,6 +1163,11 @@ static int do_packet(struct rd *r, const Packet *pk)
 	case PERFETTO__PROTOS__TRACE_PACKET__DATA_SYSTEM_INFO:
 		do_system_info(r, pk->system_info);
 		return 0;
+	case PERFETTO__PROTOS__TRACE_PACKET__DATA_PERF_SAMPLE:
+		if (r->cb->sample)
+			return do_perf_sample(r, pk, q);
+		kind = (uint32_t)pk->data_case;
+		break;
 	case PERFETTO__PROTOS__TRACE_PACKET__DATA__NOT_SET:
 		kind = unknown_kind(pk);
 		break;
@@ -766,6 +1270,8 @@ int pr_read_buffer(const void *buf, size_t len, const struct pr_callbacks *cb, v
 		*stats = r.st;
 	free(r.sb.s);
 	free(r.cpus);
+	free(r.frames);
+	seqs_free(&r);
 	return ret;
 }
 

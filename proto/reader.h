@@ -3,8 +3,9 @@
  * proto/reader: reads a trace.pb (as written by proto/writer) packet by
  * packet and hands out neutral descriptions of what it holds: kernel events
  * with their arguments already formatted as text, process/thread entries,
- * clock snapshots, system info and loss marks.  `pftrace dump` and the tests
- * are built on it.  No protobuf-c type leaves proto/.
+ * clock snapshots, system info, loss marks and stack samples (resolved
+ * through each sequence's interned data as trace_processor resolves them).
+ * `pftrace dump` and the tests are built on it.  No protobuf-c type leaves proto/.
  */
 #ifndef PFTRACE_PROTO_READER_H
 #define PFTRACE_PROTO_READER_H
@@ -50,6 +51,44 @@ struct pr_sysinfo {
 	uint32_t page_size, num_cpus;
 };
 
+/*
+ * One frame of a sample's stack, resolved through the sequence's interned
+ * data.  Strings are never NULL ("" when absent) and valid only during the
+ * callback.
+ */
+struct pr_frame {
+	const char *function;
+	/* trace_processor's mapping name: "/" + path components joined by "/"
+	 * ("/usr/lib/libc.so.6"; the kernel mapping is "/kernel") */
+	const char *mapping;
+	uint32_t kind;		/* Frame.Kind: 1 native, 2 kernel, 3 interpreted, 4 jit */
+	uint64_t rel_pc;
+	const char *source_file;
+	uint32_t line;
+};
+
+/* A PerfSample packet: a sample, or a loss marker (lost != 0, no frames). */
+struct pr_sample {
+	uint64_t ts;
+	uint32_t cpu, pid, tid;
+	/* the sequence's timebase (TracePacketDefaults): its name, else its counter's perf
+	 * name ("cpu-clock", "cpu-cycles", ...), else its tracepoint, else "cpu-clock" */
+	const char *timebase;
+	uint32_t cpu_mode;		/* Profiling.CpuMode */
+	uint32_t unwind_error;		/* Profiling.StackUnwindError, 0 when unset */
+	uint64_t timebase_count;
+	const struct pr_frame *frames;	/* root first */
+	unsigned nframes;
+	/* 1 when callstack_iid resolved as trace_processor would resolve it: the
+	 * sequence's incremental state valid, and the callstack, every frame and
+	 * every function name, source path, mapping and build id it uses defined in
+	 * the current generation.  Else 0 and no frames. */
+	int stack_resolved;
+	uint64_t lost;			/* kernel_records_lost */
+	uint32_t seq_id;		/* trusted_packet_sequence_id */
+	uint64_t callstack_iid;		/* 0: the sample has no stack */
+};
+
 struct pr_callbacks {
 	void (*event)(void *ctx, const struct pr_event *e);
 	void (*process)(void *ctx, uint64_t ts, const struct pr_process *p);
@@ -58,8 +97,11 @@ struct pr_callbacks {
 	void (*system_info)(void *ctx, const struct pr_sysinfo *si);
 	/* a bundle on @cpu said lost_events; @ts is its first event's time (or 0) */
 	void (*lost)(void *ctx, uint32_t cpu, uint64_t ts);
-	/* a packet this reader does not describe (kind = its TracePacket field number) */
+	/* a packet this reader does not describe (kind = its TracePacket field number);
+	 * PerfSample packets (66) come here when .sample is NULL */
 	void (*other)(void *ctx, uint32_t kind);
+	/* a PerfSample packet (sample or loss marker), in file order */
+	void (*sample)(void *ctx, const struct pr_sample *s);
 };
 
 struct pr_stats {
@@ -81,6 +123,14 @@ int pr_read_file(const char *path, const struct pr_callbacks *cb, void *ctx,
 /* Same, from memory. */
 int pr_read_buffer(const void *buf, size_t len, const struct pr_callbacks *cb, void *ctx,
 		   struct pr_stats *stats);
+
+/*
+ * The sample's stack folded as "root;...;leaf" (function names, "[unknown]"
+ * for unnamed frames; the same as `pfcheck --folded` prints after the thread
+ * name).  Writes at most @size bytes, NUL included, and returns the length the
+ * whole text needs, as snprintf does.  An unresolved stack folds to "".
+ */
+size_t pr_sample__fold(const struct pr_sample *s, char *buf, size_t size);
 
 #ifdef __cplusplus
 }

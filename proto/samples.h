@@ -98,6 +98,13 @@ struct pw_sample {
 	unsigned nframes;
 };
 
+/* added: deeper stacks keep their PW_STREAM_MAX_FRAMES leaf-most frames; strings
+ * (names, paths) are cut at PW_STREAM_STR_MAX bytes, build ids at 64.  Besides the
+ * writer's error, -EINVAL (NULL arguments) and -ENOMEM (tables could not grow) are
+ * returned; the sample is then dropped and counted in pw_stream_stats.dropped. */
+#define PW_STREAM_MAX_FRAMES 4096
+#define PW_STREAM_STR_MAX 8192
+
 /* Emit one PerfSample (no callstack when nframes == 0). 0 or the writer's sticky error. */
 int pw_stream__sample(struct pw_stream *s, const struct pw_sample *smp);
 
@@ -109,8 +116,21 @@ struct pw_stream_stats {
 	uint64_t generations;
 	uint64_t interned_frames, interned_callstacks, interned_strings, interned_mappings;
 	uint64_t memory_bytes;
+	/* added: samples not written (writer error, ENOMEM); lost markers are not counted */
+	uint64_t dropped;
 };
+/*
+ * samples: samples handed to the writer; lost: records reported lost (sum of
+ * counts); generations: generations started (1 after the first packet);
+ * interned_*: entries defined in the trace, all generations together
+ * (strings: function names, mapping paths, build ids and source paths);
+ * memory_bytes: heap held by the stream (tables keep their capacity across
+ * generations: at most about twice max_intern_bytes).
+ */
 void pw_stream__stats(const struct pw_stream *s, struct pw_stream_stats *out);
+
+/* added: the stream's trusted_packet_sequence_id (what pr_sample.seq_id reports). */
+uint32_t pw_stream__seq_id(const struct pw_stream *s);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "proto/internal.h"
 #include "proto/pbenc.h"
 #include "proto/writer.h"
 #include "pftrace.pb-c.h"
@@ -130,6 +131,10 @@ struct pw_writer {
 	size_t nmarks;
 
 	struct pw_bundle *bundles;
+
+	/* sample streams (samples.c), freed on close; they take ids from PW_SEQ_KERNEL + 1 */
+	struct pw_stream **streams;
+	size_t nstreams;
 };
 
 /* --- output ---------------------------------------------------------------- */
@@ -243,6 +248,27 @@ static int out_packet(struct pw_writer *w, const uint8_t *pkt, size_t n, uint32_
 	/* larger than the buffer (which is now empty): straight to the file */
 	m.end = (uint32_t)n;
 	return write_packets(w, pkt, n, &m, 1);
+}
+
+int pw_writer__append(struct pw_writer *w, const void *pkt, size_t n)
+{
+	if (!w || !pkt || !n)
+		return -EINVAL;
+	return out_packet(w, pkt, n, 0);
+}
+
+int pw_writer__add_stream(struct pw_writer *w, struct pw_stream *s)
+{
+	struct pw_stream **v;
+
+	if (!w || !s)
+		return -EINVAL;
+	v = realloc(w->streams, (w->nstreams + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v[w->nstreams++] = s;
+	w->streams = v;
+	return PW_SEQ_KERNEL + (int)w->nstreams;
 }
 
 /* --- protobuf-c packets ---------------------------------------------------- */
@@ -1054,6 +1080,9 @@ int pw_writer__close(struct pw_writer *w)
 	err = w->err;
 	if (close(w->fd) < 0 && !err && errno != EINTR)
 		err = -errno;
+	for (i = 0; i < w->nstreams; i++)
+		pw_stream__free(w->streams[i]);
+	free(w->streams);
 	for (i = 0; i < w->max_cpus; i++)
 		free(w->bundles[i].buf);
 	free(w->bundles);

@@ -13,7 +13,8 @@
  * straight into the CPU's bundle buffer: no allocation, no syscall.
  *
  * Timestamps are BOOTTIME nanoseconds.  All ftrace data, the system info and
- * process trees go on trusted_packet_sequence_id PW_SEQ_KERNEL.
+ * process trees go on trusted_packet_sequence_id PW_SEQ_KERNEL; sample streams
+ * (samples.h) take PW_SEQ_KERNEL + 1, + 2, ... in creation order.
  *
  * Errors are sticky: the first write error (e.g. -ENOSPC) is remembered, the
  * file is cut back to the last complete packet so it stays loadable, and
@@ -46,7 +47,8 @@ struct pw_writer;
  * @max_cpus bounds the cpu numbers later passed in.  NULL + errno on failure
  * (the fd then stays the caller's).  Not thread-safe: one thread per writer. */
 struct pw_writer *pw_writer__new(int fd, int max_cpus);
-/* Flushes everything, closes the fd; returns 0 or the sticky -errno.  Accepts NULL. */
+/* Flushes everything, closes the fd, frees the writer's sample streams (samples.h);
+ * returns 0 or the sticky -errno.  Accepts NULL. */
 int pw_writer__close(struct pw_writer *w);
 
 int pw_writer__error(const struct pw_writer *w);	/* sticky 0 / -errno */

@@ -37,9 +37,11 @@ struct sym_kernel {
 	struct sym_ksym *syms;
 	size_t count;
 	char *names;
-	size_t names_size;
+	size_t memory;		/* bytes held */
 };
 void sym_kernel__exit(struct sym_kernel *k);
+/* The whole of a file (also /proc ones, whose size reads 0), NUL-terminated. */
+int sym_read_file(const char *path, char **buf, size_t *len);
 
 struct sym_cache {
 	struct sym_kernel kernel;

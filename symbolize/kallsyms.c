@@ -32,7 +32,7 @@ struct sym_ksym {
 /* No kernel function is this large: past it, an address belongs to no symbol. */
 #define KSYM_MAX_SIZE	(1u << 20)
 
-static int read_whole(const char *path, char **out, size_t *out_len)
+int sym_read_file(const char *path, char **out, size_t *out_len)
 {
 	size_t cap = 1 << 20, len = 0;
 	char *buf = malloc(cap + 1);
@@ -116,7 +116,7 @@ int sym_kallsyms__load(struct sym_cache *c, const char *path)
 	char *buf, *p, *end;
 	int err;
 
-	err = read_whole(path, &buf, &len);
+	err = sym_read_file(path, &buf, &len);
 	if (err)
 		return err;
 	/* Offsets are 32 bits; each ~40-byte line yields one entry at most. */
@@ -216,7 +216,7 @@ next:
 	k.names = realloc(buf, w);
 	if (!k.names)
 		k.names = buf;
-	k.names_size = w;
+	k.memory = k.count * sizeof(*k.syms) + w;
 
 	sym_kernel__exit(&c->kernel);
 	c->kernel = k;

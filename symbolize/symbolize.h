@@ -97,6 +97,9 @@ const char *sym_dso__path(const struct sym_dso *d);
 const uint8_t *sym_dso__build_id(const struct sym_dso *d, size_t *len);
 /* Where symbols came from: "symtab", "dynsym", "debuglink", "build-id", "none". */
 const char *sym_dso__symbol_source(const struct sym_dso *d);
+/* 1 when the file opened for @d is not the mapped one (replaced on disk since):
+ * its symbols may not match. */
+int sym_dso__mismatch(const struct sym_dso *d);
 
 /*
  * For the DWARF unwinder: the file's contents (read-only mapping of the whole
