@@ -289,9 +289,21 @@ measure() {
 say "bench: $(nproc) CPUs, kernel $(uname -r), ring ${BUF_MB} MiB/CPU, $RUNS runs, tracers: ${run_tracers[*]}"
 [ $have_perf = 1 ] && say "bench: $("$PERF" --version)"
 START=$(now)
-read -r load1 _ </proc/loadavg
-if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
-	note "load average $load1 at start: other work on this machine skews every column"
+# Is anything else busy?  CPU use over 1 s (the load average would still show
+# the build that `make bench` just ran).
+busy_pct() {
+	local a b
+	a=$(head -1 /proc/stat)
+	sleep 1
+	b=$(head -1 /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN {
+		na = split(a, x); split(b, y)
+		for (i = 2; i <= na; i++) { d = y[i] - x[i]; t += d; if (i == 5 || i == 6) idle += d }
+		printf "%.0f", t ? 100 * (t - idle) / t : 0 }'
+}
+busy=$(busy_pct)
+if [ "$busy" -gt 10 ]; then
+	note "the machine was ${busy}% busy before the run: other work skews every column"
 fi
 for w in "${run_workloads[@]}"; do
 	say "bench: $w = $(workload_desc "$w")"
@@ -301,6 +313,10 @@ for w in "${run_workloads[@]}"; do
 		done
 	done
 done
+busy=$(busy_pct)
+if [ "$busy" -gt 10 ]; then
+	note "the machine was ${busy}% busy after the run: other work may have skewed every column"
+fi
 
 # --- report ------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }

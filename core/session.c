@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #define MAX_TPS 96
+#define PFT_RECORD_LOST_SAMPLES 13	/* an enum in linux/perf_event.h: no #ifdef */
 #define MAX_SOURCES 16
 
 #define SAMPLE_TYPE (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | \
@@ -77,6 +78,14 @@ struct pft_host {
 	struct session *s;
 };
 
+/* A min-heap of rings by the time of their next record. */
+struct merge_item {
+	uint64_t t;
+	struct pm_ring *ring;
+	const struct perf_event_header *h;
+};
+
+
 struct active_source {
 	const struct pft_source_ops *ops;
 	void *priv;
@@ -103,6 +112,7 @@ struct session {
 	unsigned nfds, capfds;
 	struct pollfd *pfds;
 	unsigned npfds;
+	struct merge_item *heap;	/* [ncpus], for session__drain */
 	struct u64map ids;		/* perf id -> struct pft_tp */
 
 	enum scope_mode mode;
@@ -321,8 +331,9 @@ struct session *session__new(const struct record_opts *opts, struct pw_writer *w
 	if (!s->parser || !s->procs || s->ncpus <= 0)
 		goto fail;
 	s->rings = calloc((size_t)s->ncpus, sizeof(*s->rings));
+	s->heap = calloc((size_t)s->ncpus, sizeof(*s->heap));
 	s->cpu_events = calloc((size_t)s->ncpus, sizeof(*s->cpu_events));
-	if (!s->rings || !s->cpu_events)
+	if (!s->rings || !s->cpu_events || !s->heap)
 		goto fail;
 	return s;
 fail:
@@ -348,6 +359,7 @@ void session__free(struct session *s)
 		free(s->tps[i].gf);
 	free(s->fds);
 	free(s->pfds);
+	free(s->heap);
 	free(s->rings);
 	free(s->cpu_events);
 	u64map_free(&s->ids);
@@ -823,94 +835,157 @@ int session__start(struct session *s)
 
 /* --- the per-record path ----------------------------------------------------------- */
 
-static void drain_ring(struct session *s, struct pm_ring *ring)
+/* Dispatch one record; 1 when it was an event. */
+static inline int handle_record(struct session *s, const struct perf_event_header *h,
+				uint32_t cpu)
 {
-	const struct perf_event_header *h;
-	uint32_t cpu = (uint32_t)pm_ring__cpu(ring);
-	const int filtered = s->mode != SCOPE_ALL;
-	uint64_t n = 0;
+	if (h->type == PERF_RECORD_SAMPLE) {
+		const unsigned char *p = (const unsigned char *)(h + 1);
+		struct pft_record rec;
+		struct pft_tp *tp;
+		uint64_t id, t;
+		uint32_t v[2], size;
 
-	if (pm_ring__read_begin(ring) <= 0)
-		return;
-	while ((h = pm_ring__read_event(ring)) != NULL) {
-		if (h->type == PERF_RECORD_SAMPLE) {
-			const unsigned char *p = (const unsigned char *)(h + 1);
-			struct pft_record rec;
-			struct pft_tp *tp;
-			uint64_t id, t;
-			uint32_t v[2], size;
-
-			if (h->size < sizeof(*h) + 8) {
-				s->bad_records++;
-				continue;
-			}
-			memcpy(&id, p, 8);
-			tp = u64map_get(&s->ids, id);
-			if (!tp) {
-				s->unknown_records++;
-				continue;
-			}
-			if (tp->record_fn) {
-				/* a custom event parses its own layout */
-				tp->count++;
-				n++;
-				tp->record_fn(tp->priv, h, cpu);
-				continue;
-			}
-			if (h->size < SAMPLE_FIXED) {
-				s->bad_records++;
-				continue;
-			}
-			memcpy(v, p + 8, 8);
-			memcpy(&t, p + 16, 8);
-			memcpy(&rec.cpu, p + 24, 4);
-			memcpy(&size, p + 32, 4);
-			if (size > h->size - SAMPLE_FIXED) {
-				s->bad_records++;
-				continue;
-			}
-			if (size < tp->min_raw) {
-				s->bad_records++;
-				continue;
-			}
-			rec.pid = v[0];
-			rec.tid = v[1];
-			rec.ts = t + s->mono_to_boot;
-			rec.raw = p + 36;
-			rec.raw_size = size;
-			tp->count++;
-			n++;
-			if (filtered && !(tp->flags & (PFT_TP_ALL_TASKS | PFT_TP_OTHER_TASK)))
-				session__scope_add(&s->host, rec.tid);
-			tp->fn(tp->priv, &rec);
-		} else if (h->type == PERF_RECORD_LOST
-#ifdef PERF_RECORD_LOST_SAMPLES
-			   || h->type == PERF_RECORD_LOST_SAMPLES
-#endif
-			   ) {
-			pw_ftrace_lost(s->w, cpu);
-			if (s->lost_fn)
-				s->lost_fn(s->sideband_priv, h, cpu);
-		} else if (s->sideband_fn) {
-			s->sideband_records++;
-			s->sideband_fn(s->sideband_priv, h, cpu);
+		if (h->size < sizeof(*h) + 8) {
+			s->bad_records++;
+			return 0;
 		}
+		memcpy(&id, p, 8);
+		tp = u64map_get(&s->ids, id);
+		if (!tp) {
+			s->unknown_records++;
+			return 0;
+		}
+		if (tp->record_fn) {
+			/* a custom event parses its own layout */
+			tp->count++;
+			tp->record_fn(tp->priv, h, cpu);
+			return 1;
+		}
+		if (h->size < SAMPLE_FIXED) {
+			s->bad_records++;
+			return 0;
+		}
+		memcpy(v, p + 8, 8);
+		memcpy(&t, p + 16, 8);
+		memcpy(&rec.cpu, p + 24, 4);
+		memcpy(&size, p + 32, 4);
+		if (size > h->size - SAMPLE_FIXED || size < tp->min_raw) {
+			s->bad_records++;
+			return 0;
+		}
+		rec.pid = v[0];
+		rec.tid = v[1];
+		rec.ts = t + s->mono_to_boot;
+		rec.raw = p + 36;
+		rec.raw_size = size;
+		tp->count++;
+		if (s->mode != SCOPE_ALL && !(tp->flags & (PFT_TP_ALL_TASKS | PFT_TP_OTHER_TASK)))
+			session__scope_add(&s->host, rec.tid);
+		tp->fn(tp->priv, &rec);
+		return 1;
 	}
-	pm_ring__read_end(ring);
-	s->cpu_events[cpu] += n;
-	s->records += n;
-	pw_writer__flush_cpu(s->w, cpu);
+	if (h->type == PERF_RECORD_LOST || h->type == PFT_RECORD_LOST_SAMPLES) {
+		pw_ftrace_lost(s->w, cpu);
+		if (s->lost_fn)
+			s->lost_fn(s->sideband_priv, h, cpu);
+	} else if (s->sideband_fn) {
+		s->sideband_records++;
+		s->sideband_fn(s->sideband_priv, h, cpu);
+	}
+	return 0;
 }
 
+/*
+ * The perf time of a record: samples carry IDENTIFIER, TID, TIME first;
+ * other records end in the sample_id_all trailer (TID, TIME, CPU,
+ * IDENTIFIER -- every event here asks for those four).
+ */
+static inline uint64_t record_time(const struct perf_event_header *h)
+{
+	const unsigned char *p = (const unsigned char *)h;
+	uint64_t t = 0;
+
+	if (h->type == PERF_RECORD_SAMPLE) {
+		if (h->size >= sizeof(*h) + 24)
+			memcpy(&t, p + sizeof(*h) + 16, 8);
+	} else if (h->size >= sizeof(*h) + 32) {
+		memcpy(&t, p + h->size - 24, 8);
+	}
+	return t;
+}
+
+static void heap_down(struct merge_item *v, unsigned n, unsigned i)
+{
+	for (;;) {
+		unsigned l = 2 * i + 1, m = i;
+		struct merge_item tmp;
+
+		if (l < n && v[l].t < v[m].t)
+			m = l;
+		if (l + 1 < n && v[l + 1].t < v[m].t)
+			m = l + 1;
+		if (m == i)
+			return;
+		tmp = v[i];
+		v[i] = v[m];
+		v[m] = tmp;
+		i = m;
+	}
+}
+
+/*
+ * Drain every ring once, merging the rings in time order: an mmap seen on
+ * one CPU is known before a sample taken later on another, and a fork before
+ * the child's first switch elsewhere.  Each ring's own order is kept, so each
+ * CPU's bundle stays sorted.  The heap holds one pending record per ring:
+ * pm_ring__read_event's pointer stays valid until that ring's next read.
+ */
 uint64_t session__drain(struct session *s)
 {
+	struct merge_item *heap = s->heap;
 	uint64_t before = s->records;
-	unsigned i;
+	unsigned n = 0, i;
 	int cpu;
 
-	for (cpu = 0; cpu < s->ncpus; cpu++)
-		if (s->rings[cpu])
-			drain_ring(s, s->rings[cpu]);
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		struct pm_ring *r = s->rings[cpu];
+		const struct perf_event_header *h;
+
+		if (!r || pm_ring__read_begin(r) <= 0)
+			continue;
+		h = pm_ring__read_event(r);
+		if (!h) {
+			pm_ring__read_end(r);
+			continue;
+		}
+		heap[n].t = record_time(h);
+		heap[n].ring = r;
+		heap[n].h = h;
+		n++;
+	}
+	for (i = n / 2; i-- > 0;)
+		heap_down(heap, n, i);
+	while (n) {
+		struct pm_ring *r = heap[0].ring;
+		uint32_t rcpu = (uint32_t)pm_ring__cpu(r);
+		const struct perf_event_header *next;
+
+		if (handle_record(s, heap[0].h, rcpu)) {
+			s->cpu_events[rcpu]++;
+			s->records++;
+		}
+		next = pm_ring__read_event(r);
+		if (next) {
+			heap[0].h = next;
+			heap[0].t = record_time(next);
+		} else {
+			pm_ring__read_end(r);
+			pw_writer__flush_cpu(s->w, rcpu);
+			heap[0] = heap[--n];
+		}
+		heap_down(heap, n, 0);
+	}
 	for (i = 0; i < s->nsrcs; i++)
 		if (s->srcs[i].ops->flush)
 			s->srcs[i].ops->flush(s->srcs[i].priv);

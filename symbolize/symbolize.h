@@ -107,6 +107,9 @@ int sym_dso__mismatch(const struct sym_dso *d);
  * (".eh_frame_hdr", ".eh_frame", ".debug_frame"): file offset, ELF virtual
  * address and size.  0 or -ENOENT.  .debug_frame may come from the separate
  * debug file: @image_out then points at that file's contents.
+ * A compressed section (SHF_COMPRESSED, usual in debug files) is decompressed
+ * on the first request: @image_out then points at its bytes and @offset is 0.
+ * Output pointers may be NULL.
  */
 const void *sym_dso__image(struct sym_dso *d, size_t *size);
 int sym_dso__section(struct sym_dso *d, const char *name, const void **image_out,

@@ -18,9 +18,19 @@
  * Caching, so that nothing is allocated per unwind:
  *  - parsed .eh_frame_hdr per dso, in an open-addressing table keyed by the
  *    dso pointer (dsos live as long as the sym_cache);
- *  - libunwind's own per-address-space cache of register-state records keyed
- *    by ip (UNW_CACHE_GLOBAL).  That key is an address of *some* process, so
- *    the cache is flushed whenever the unwound process changes.
+ *  - libunwind's own per-address-space cache of register rules keyed by ip
+ *    alone (UNW_CACHE_GLOBAL).  One address space serves every process, so
+ *    we shadow that cache: every ip libunwind asked find_proc_info about
+ *    since the last flush, with the file and load address that was mapped
+ *    there.  Before each step the frame's mapping is checked against it, and
+ *    when other code now sits at that ip (another process, an exec, a library
+ *    replaced) libunwind's cache is flushed.  Processes that map the same
+ *    file at the same address share the cached rules.
+ *
+ * A cached rule may still point into CFI (DW_CFA_expression bytes), read
+ * without find_proc_info having run in this unwind; access_mem therefore
+ * also maps the CFI of the current frame's file, which need not be in
+ * symbolize's maps (PERF_RECORD_MMAP2 only reports executable mappings).
  *
  * Frames returned: ips[0] is the sampled ip; every later entry is a return
  * address (the instruction after the call), as libunwind reports UNW_REG_IP
@@ -192,6 +202,18 @@ struct cfi_window {
 
 #define CFI_WINDOWS	8
 
+/* An ip that libunwind may hold register rules for, and what was mapped there. */
+struct rs_key {
+	uint64_t ip;		/* 0: empty slot */
+	const struct sym_dso *dso;
+	uint64_t base;		/* map->start - map->pgoff: where file offset 0 sat */
+	const char *name;	/* map->name, for dso-less maps ([vdso]) */
+};
+
+/* Many times libunwind's 128 entries; full at half, then everything is flushed. */
+#define RS_KEYS_LOG	13
+#define RS_KEYS		(1u << RS_KEYS_LOG)
+
 struct sym_unwinder {
 	struct sym_cache *cache;
 	unw_addr_space_t as;
@@ -203,9 +225,8 @@ struct sym_unwinder {
 	struct cfi_table vdso;
 	uint64_t vdso_load_vaddr;
 
-	/* Process of the previous unwind, to know when libunwind's cache is stale. */
-	const struct sym_maps *last_maps;
-	pid_t last_pid;
+	struct rs_key *rs_keys;	/* RS_KEYS slots */
+	unsigned int nr_rs_keys;
 
 	/* State of the unwind in progress (the accessors' argument). */
 	struct sym_maps *maps;
@@ -213,6 +234,8 @@ struct sym_unwinder {
 	const uint8_t *stack;
 	uint64_t sp, stack_size;
 	enum sym_unwind_stop fail;	/* first reason an accessor gave up in this step */
+	const struct sym_map *frame_map;	/* of the frame being stepped */
+	int frame_win;		/* its CFI window was added */
 	struct cfi_window win[CFI_WINDOWS];
 	unsigned int nr_win, next_win;
 };
@@ -478,6 +501,71 @@ static const uint8_t *map_image(struct sym_unwinder *u, const struct sym_map *ma
 	return image;
 }
 
+/* --- shadow of libunwind's register-rule cache ---------------------------------------- */
+
+static size_t rs_key_slot(uint64_t ip)
+{
+	return (size_t)((ip * 0x9e3779b97f4a7c15ULL) >> (64 - RS_KEYS_LOG));
+}
+
+static int rs_key_same(const struct rs_key *k, const struct sym_map *map)
+{
+	return k->dso == map->dso && k->base == map->start - map->pgoff &&
+	       (map->dso || k->name == map->name ||
+		(k->name && map->name && !strcmp(k->name, map->name)));
+}
+
+static void rs_keys__flush(struct sym_unwinder *u)
+{
+	unw_flush_cache(u->as, 0, 0);
+	memset(u->rs_keys, 0, RS_KEYS * sizeof(*u->rs_keys));
+	u->nr_rs_keys = 0;
+}
+
+static struct rs_key *rs_keys__find(struct sym_unwinder *u, uint64_t ip)
+{
+	size_t i;
+
+	for (i = rs_key_slot(ip); u->rs_keys[i].ip; i = (i + 1) & (RS_KEYS - 1))
+		if (u->rs_keys[i].ip == ip)
+			return &u->rs_keys[i];
+	return NULL;
+}
+
+/* find_proc_info ran for @ip in @map: libunwind may now cache rules for it. */
+static void rs_keys__add(struct sym_unwinder *u, uint64_t ip, const struct sym_map *map)
+{
+	struct rs_key *k = rs_keys__find(u, ip);
+	size_t i;
+
+	if (!k) {
+		if (u->nr_rs_keys >= RS_KEYS / 2)
+			rs_keys__flush(u);
+		for (i = rs_key_slot(ip); u->rs_keys[i].ip; i = (i + 1) & (RS_KEYS - 1))
+			;
+		k = &u->rs_keys[i];
+		u->nr_rs_keys++;
+	}
+	k->ip = ip;
+	k->dso = map->dso;
+	k->base = map->start - map->pgoff;
+	k->name = map->name;
+}
+
+/*
+ * About to step the frame at @ip in @map.  libunwind looks its rules up by
+ * ip, and asked find_proc_info for ip or ip - 1 when it cached them; if
+ * either was cached for other code, drop the cache.
+ */
+static void rs_keys__check(struct sym_unwinder *u, uint64_t ip, const struct sym_map *map)
+{
+	const struct rs_key *k;
+
+	if (((k = rs_keys__find(u, ip)) && !rs_key_same(k, map)) ||
+	    ((k = rs_keys__find(u, ip - 1)) && !rs_key_same(k, map)))
+		rs_keys__flush(u);
+}
+
 /* --- accessors ------------------------------------------------------------------------- */
 
 static void note_fail(struct sym_unwinder *u, enum sym_unwind_stop why)
@@ -495,9 +583,12 @@ static void window__add(struct sym_unwinder *u, const struct cfi_table *t, uint6
 	};
 	unsigned int i;
 
-	for (i = 0; i < u->nr_win; i++)
-		if (u->win[i].start == w.start && u->win[i].data == w.data)
+	for (i = 0; i < u->nr_win; i++) {
+		if (u->win[i].start < w.end && w.start < u->win[i].end) {
+			u->win[i] = w;	/* the same, or stale: one range, one file */
 			return;
+		}
+	}
 	if (u->nr_win < CFI_WINDOWS) {
 		u->win[u->nr_win++] = w;
 	} else {
@@ -506,12 +597,29 @@ static void window__add(struct sym_unwinder *u, const struct cfi_table *t, uint6
 	}
 }
 
+/* The CFI of the file mapped by @map, and its load bias; NULL if none. */
+static const struct cfi_table *map_table(struct sym_unwinder *u, const struct sym_map *map,
+					 uint64_t *bias)
+{
+	const struct cfi_table *t = NULL;
+
+	if (map->dso) {
+		t = dso_table(u, map->dso);
+		*bias = map->start - sym_dso__offset_to_vaddr(map->dso, map->pgoff);
+	}
+	if (!t && map_is_vdso(map)) {
+		t = vdso_table(u);
+		*bias = map->start - map->pgoff - u->vdso_load_vaddr;
+	}
+	return t;
+}
+
 static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 			  int need_unwind_info, void *arg)
 {
 	struct sym_unwinder *u = arg;
 	const struct sym_map *map = sym_maps__find(u->maps, ip);
-	const struct cfi_table *t = NULL;
+	const struct cfi_table *t;
 	unw_dyn_info_t di;
 	uint64_t bias = 0;
 	int ret;
@@ -520,14 +628,7 @@ static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *p
 		note_fail(u, SYM_UNWIND_NO_MAP);
 		return -UNW_ENOINFO;
 	}
-	if (map->dso) {
-		t = dso_table(u, map->dso);
-		bias = map->start - sym_dso__offset_to_vaddr(map->dso, map->pgoff);
-	}
-	if (!t && map_is_vdso(map)) {
-		t = vdso_table(u);
-		bias = map->start - map->pgoff - u->vdso_load_vaddr;
-	}
+	t = map_table(u, map, &bias);
 	if (!t) {
 		note_fail(u, SYM_UNWIND_NO_CFI);
 		return -UNW_ENOINFO;
@@ -545,6 +646,8 @@ static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *p
 	ret = dwarf_search_unwind_table(as, ip, &di, pi, need_unwind_info, arg);
 	if (ret < 0)
 		note_fail(u, SYM_UNWIND_NO_CFI);
+	else
+		rs_keys__add(u, ip, map);
 	return ret;
 }
 
@@ -594,12 +697,24 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp, in
 	}
 
 	/* CFI: libunwind reads it a byte at a time in aligned words, so this is hot. */
+again:
 	for (i = 0; i < u->nr_win; i++) {
 		const struct cfi_window *w = &u->win[i];
 
 		if (addr >= w->start && addr < w->end) {
 			read_word(valp, w->data, w->end - w->start, addr - w->start);
 			return 0;
+		}
+	}
+	if (!u->frame_win && u->frame_map) {
+		const struct cfi_table *t;
+		uint64_t bias = 0;
+
+		u->frame_win = 1;
+		t = map_table(u, u->frame_map, &bias);
+		if (t) {
+			window__add(u, t, bias);
+			goto again;
 		}
 	}
 
@@ -688,8 +803,12 @@ struct sym_unwinder *sym_unwinder__new(struct sym_cache *c)
 	if (!u)
 		return NULL;
 	u->cache = c;
+	u->rs_keys = calloc(RS_KEYS, sizeof(*u->rs_keys));
 	u->as = unw_create_addr_space(&accessors, 0);
-	if (!u->as) {
+	if (!u->as || !u->rs_keys) {
+		if (u->as)
+			unw_destroy_addr_space(u->as);
+		free(u->rs_keys);
 		free(u);
 		errno = ENOMEM;
 		return NULL;
@@ -708,6 +827,7 @@ void sym_unwinder__free(struct sym_unwinder *u)
 	for (i = 0; i < u->nr_slots; i++)
 		free(u->slots[i].table);
 	free(u->slots);
+	free(u->rs_keys);
 	free(u);
 }
 
@@ -722,6 +842,7 @@ int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
 {
 	enum sym_unwind_stop why = SYM_UNWIND_OK;
 	unw_word_t ip, sp, prev_ip = 0, prev_sp = 0;
+	const struct sym_map *map;
 	unw_cursor_t cursor;
 	uint64_t mask = REGS_MASK;
 	int n = 0, ret;
@@ -729,12 +850,6 @@ int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
 	if (!u || !m || !regs || (!stack && stack_size) || !ips || max <= 0)
 		return -EINVAL;
 
-	/* libunwind caches register rules by ip: only valid within one process. */
-	if (m != u->last_maps || sym_maps__pid(m) != u->last_pid) {
-		unw_flush_cache(u->as, 0, 0);
-		u->last_maps = m;
-		u->last_pid = sym_maps__pid(m);
-	}
 	u->maps = m;
 	u->regs = regs;
 	u->stack = stack;
@@ -742,6 +857,7 @@ int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
 	u->sp = regs[__builtin_popcountll(mask & ((1ULL << REG_PERF_SP) - 1))];
 	u->nr_win = 0;
 	u->next_win = 0;
+	u->frame_map = NULL;
 	u->fail = SYM_UNWIND_OK;
 
 	ip = regs[__builtin_popcountll(mask & ((1ULL << REG_PERF_IP) - 1))];
@@ -771,10 +887,15 @@ int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
 			break;
 		}
 		ips[n++] = ip;
-		if (!sym_maps__find(m, ip)) {
+		/* A return address may be one past its mapping: look at the call. */
+		map = sym_maps__find(m, n > 1 ? ip - 1 : ip);
+		if (!map) {
 			why = SYM_UNWIND_NO_MAP;
 			break;
 		}
+		rs_keys__check(u, ip, map);
+		u->frame_map = map;
+		u->frame_win = 0;
 		u->fail = SYM_UNWIND_OK;
 		ret = unw_step(&cursor);
 		if (ret > 0)

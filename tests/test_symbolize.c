@@ -28,6 +28,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -412,6 +413,43 @@ static int have_cxa_demangle(void)
 	return h != NULL;
 }
 
+/*
+ * The library's code mapped again at a made-up address of a made-up process:
+ * as PERF_RECORD_MMAP (no inode: found by stat, same dso) and as MMAP2 with an
+ * inode that is not the file's (a file replaced on disk: used, but marked).
+ */
+static void test_fake_mappings(struct sym_cache *c, const char *path, uint64_t ip,
+			       struct sym_maps *self, const struct sym_dso *dso)
+{
+	const struct sym_map *real = sym_maps__find(self, ip);
+	const uint64_t base = 0x10000000;
+	struct sym_maps *m;
+	struct sym_frame fr;
+	struct stat st;
+	int err;
+
+	if (!real || stat(path, &st) || sym_cache__fork_maps(c, getpid(), FAKE_PID)) {
+		tap_ok(0, "fake mappings: set up");
+		return;
+	}
+	m = sym_cache__maps(c, FAKE_PID, 0);
+	sym_cache__exec_maps(c, FAKE_PID);
+	err = sym_maps__mmap(m, base, real->end - real->start, real->pgoff, 0, 0, 0,
+			     PROT_READ | PROT_EXEC, path);
+	resolves++;
+	err = err ? err : sym_resolve(c, m, base + (ip - real->start), &fr);
+	tap_ok(!err && fr.map && fr.map->dso == dso && fr.name && !strcmp(fr.name, "symfix_lib_one"),
+	       "fake mappings: MMAP without inode shares the dso");
+	err = sym_maps__mmap(m, base, real->end - real->start, real->pgoff, major(st.st_dev),
+			     minor(st.st_dev), st.st_ino + 1000003, PROT_READ | PROT_EXEC, path);
+	resolves++;
+	err = err ? err : sym_resolve(c, m, base + (ip - real->start), &fr);
+	tap_ok(!err && fr.map && fr.map->dso && fr.map->dso != dso && fr.name &&
+		       !strcmp(fr.name, "symfix_lib_one") && sym_dso__mismatch(fr.map->dso),
+	       "fake mappings: another inode, another dso, file used but marked");
+	sym_cache__drop_maps(c, FAKE_PID);
+}
+
 static void test_library(struct sym_cache *c)
 {
 	static const char *const fns[] = { "symfix_lib_one", "symfix_lib_two", "_ZN6symfix3libEi",
@@ -485,6 +523,7 @@ static void test_library(struct sym_cache *c)
 	       "library: .eh_frame section located");
 	tap_is_int(sym_dso__section((struct sym_dso *)dso, ".no_such", &image, &off, &vaddr, &size),
 		   -ENOENT, "library: missing section -> -ENOENT");
+	test_fake_mappings(c, path, (uintptr_t)dlsym(h, "symfix_lib_one"), m, dso);
 	/* libc, whatever its symbols come from. */
 	fn = dlsym(RTLD_DEFAULT, "getpid");
 	resolves++;
@@ -644,18 +683,20 @@ static void test_executable(struct sym_cache *c, const char *file, const char *r
 	free(ef.data);
 }
 
-static void test_debug_section(struct sym_cache *c)
+/* A debug section of a stripped @file: from its debug file, decompressed if need be. */
+static void test_debug_section(struct sym_cache *c, const char *file)
 {
 	char path[PATH_MAX];
 	struct sym_maps *m;
 	const struct sym_map *mp;
 	struct child ch;
-	const void *image, *dbg;
-	uint64_t off, vaddr, size;
+	const void *image, *dbg = NULL;
+	uint64_t off = 0, vaddr, size = 0;
 	struct elf_file ef;
 	const ElfW(Shdr) *sh;
+	int err = -1;
 
-	snprintf(path, sizeof(path), "%s", fixture("symfix-stripped"));
+	snprintf(path, sizeof(path), "%s", fixture(file));
 	if (elf_read(fixture("symfix.debug"), &ef) || child_start(path, &ch)) {
 		skip("tests/symfix fixtures not built");
 		return;
@@ -663,14 +704,14 @@ static void test_debug_section(struct sym_cache *c)
 	m = sym_cache__maps(c, ch.pid, 1);
 	mp = m ? sym_maps__find(m, ch.fns[0].addr) : NULL;
 	sh = elf_section(&ef, ".debug_info");
-	tap_ok(mp && mp->dso && sh &&
-		       !sym_dso__section(mp->dso, ".debug_info", &dbg, &off, &vaddr, &size) &&
-		       dbg != sym_dso__image(mp->dso, NULL) && off == sh->sh_offset &&
-		       size == sh->sh_size,
-	       "stripped: a debug section comes from the debug file's image");
+	if (mp && mp->dso)
+		err = sym_dso__section(mp->dso, ".debug_info", &dbg, &off, &vaddr, &size);
+	tap_ok(!err && sh && dbg && dbg != sym_dso__image(mp->dso, NULL) && size == sh->sh_size &&
+		       !memcmp((const char *)dbg + off, ef.data + sh->sh_offset, size),
+	       "%s: .debug_info from the debug file, as in symfix.debug", file);
 	tap_ok(mp && mp->dso && !sym_dso__section(mp->dso, ".eh_frame", &image, &off, NULL, NULL) &&
 		       image == sym_dso__image(mp->dso, NULL),
-	       "stripped: .eh_frame from the file itself");
+	       "%s: .eh_frame from the file itself", file);
 	child_stop(&ch);
 	sym_cache__drop_maps(c, ch.pid);
 	free(ef.data);
@@ -783,7 +824,9 @@ int main(void)
 	test_executable(c, "symfix-nopie", "symfix-nopie", "symtab", 1);
 	test_executable(c, "symfix-stripped", "symfix", "debuglink", 1);
 	test_executable(c, "symfix-badcrc", "symfix", NULL, 0);
-	test_debug_section(c);
+	test_executable(c, "symfix-zdebug", "symfix", "debuglink", 1);
+	test_debug_section(c, "symfix-stripped");
+	test_debug_section(c, "symfix-zdebug");
 	test_stats(c, &before);
 #else
 	skip("built without libelf: no user-space names");

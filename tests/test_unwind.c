@@ -9,7 +9,12 @@
  *  - main -> outer -> middle -> inner: names in that order, through to _start;
  *  - main -> sorter -> qsort (libc, no frame pointers) -> cmp: through libc's CFI;
  *  - a copy cut short, a garbage ip, a frame limit: the stop reasons;
+ *  - main -> signaller -> raise (libc) -> [signal frame] -> handler: through
+ *    the kernel's signal frame by libc's __restore_rt CFI (DWARF expressions);
  *  - a sample taken at the entry of a vDSO function: the vDSO's CFI;
+ *  - the same sample in another process (a fork), before and after another
+ *    file is mapped over our code: libunwind caches rules by ip alone; and
+ *    with only executable mappings known, as PERF_RECORD_MMAP2 reports them;
  *  - the cost of one unwind of a ~10-frame stack (reported, not asserted).
  */
 #ifdef HAVE_CONFIG_H
@@ -20,11 +25,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <link.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,7 +67,7 @@ struct sample {
 
 int main(void);
 
-static struct sample s_chain, s_qsort, s_deep;
+static struct sample s_chain, s_qsort, s_deep, s_signal;
 static uint64_t stack_top;	/* end of the mapping holding main's stack */
 
 /*
@@ -170,6 +178,24 @@ NOINLINE static int sorter(void)
 	qsort(v, 32, sizeof(v[0]), cmp);
 	OPAQUE(v[0]);
 	return v[0] + 1;
+}
+
+/* --- main -> signaller -> raise -> signal frame -> on_signal ------------------------------ */
+
+static void on_signal(int sig)
+{
+	CAPTURE(&s_signal);
+}
+
+NOINLINE static int signaller(void)
+{
+	int r;
+
+	signal(SIGUSR1, on_signal);
+	r = raise(SIGUSR1);
+	OPAQUE(r);
+	signal(SIGUSR1, SIG_DFL);
+	return r + 1;
 }
 
 /* --- a deeper chain for timing ------------------------------------------------------------ */
@@ -323,6 +349,25 @@ static void test_qsort(struct sym_unwinder *u, struct sym_cache *c, struct sym_m
 	tap_ok(r.stop == SYM_UNWIND_OK, "qsort: stop %s", sym_unwind_stop_str(r.stop));
 }
 
+static void test_signal(struct sym_unwinder *u, struct sym_cache *c, struct sym_maps *m,
+			struct result *r)
+{
+	int i = 1, libc = 0;
+
+	unwind(u, m, &s_signal, s_signal.stack_size, r);
+	dump(c, m, r);
+	tap_ok(frame_is(c, m, r, 0, "on_signal", (uintptr_t)on_signal), "signal: #0 on_signal");
+	while (i < r->n && frame_in_lib(c, m, r, i, ".so")) {
+		i++;
+		libc++;
+	}
+	/* __restore_rt, then raise and what it calls */
+	tap_ok(libc >= 2, "signal: %d frames in libc: the trampoline and raise", libc);
+	tap_ok(frame_is(c, m, r, i, "signaller", (uintptr_t)signaller), "signal: then signaller");
+	tap_ok(frame_is(c, m, r, i + 1, "main", (uintptr_t)main), "signal: then main");
+	tap_ok(r->stop == SYM_UNWIND_OK, "signal: stop %s", sym_unwind_stop_str(r->stop));
+}
+
 /* A copy that ends just below the slot of main's return address. */
 static void test_short(struct sym_unwinder *u, struct sym_cache *c, struct sym_maps *m,
 		       const struct result *full)
@@ -441,6 +486,109 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static int same_frames(const struct result *a, const struct result *b)
+{
+	return a->n == b->n && a->stop == b->stop && !memcmp(a->ips, b->ips, a->n * 8);
+}
+
+/*
+ * What a recorder knows of a process that exec'ed during the trace: only the
+ * executable mappings (MMAP2 without mmap_data), so no .eh_frame segment.
+ */
+static int exec_only_maps(struct sym_cache *c, pid_t pid, struct sym_maps *cm)
+{
+	unsigned long s, e, off, ino;
+	unsigned int maj, min;
+	char line[4096], perm[8], path[4096];
+	int n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	sym_cache__exec_maps(c, pid);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %4095s", &s, &e, perm, &off, &maj, &min,
+			   &ino, path) != 8 || perm[2] != 'x')
+			continue;
+		if (!sym_maps__mmap(cm, s, e - s, off, maj, min, ino, PROT_READ | PROT_EXEC, path))
+			n++;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void test_other_process(struct sym_unwinder *u, struct sym_cache *c, struct sym_maps *m,
+			       const struct result *full, const struct result *sig)
+{
+	const struct sym_map *text, *lib;
+	struct sym_maps *cm;
+	struct sym_frame f;
+	struct result r;
+	uint64_t t0, t1;
+	int fds[2], i, iters = 10000;
+	pid_t pid;
+	char ch = 0;
+
+	if (pipe(fds)) {
+		tap_ok(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fds[1]);
+		if (read(fds[0], &ch, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[0]);
+	cm = pid > 0 ? sym_cache__maps(c, pid, 1) : NULL;
+	if (!tap_ok(cm != NULL, "maps of a forked child"))
+		goto out;
+
+	unwind(u, cm, &s_chain, s_chain.stack_size, &r);
+	tap_ok(same_frames(&r, full), "fork: same files at the same addresses, same frames");
+	t0 = now_ns();
+	for (i = 0; i < iters; i++)
+		unwind(u, i & 1 ? cm : m, &s_chain, s_chain.stack_size, &r);
+	t1 = now_ns();
+	tap_diag("alternating between two processes: %" PRIu64 " ns per unwind",
+		 (t1 - t0) / iters);
+
+	/* The child maps a shared library's text where our code is. */
+	text = sym_maps__find(cm, full->ips[0]);
+	lib = NULL;
+	if (full->n > 4 && !sym_resolve(c, m, full->ips[4] - 1, &f))
+		lib = f.map;
+	if (!tap_ok(text && lib && lib->name, "our text and a library's"))
+		goto out;
+	tap_ok(!sym_maps__mmap(cm, text->start, text->end - text->start, lib->pgoff, 0, 0, 0,
+			       text->prot, lib->name),
+	       "child: %s mapped over our text", lib->name);
+	unwind(u, cm, &s_chain, s_chain.stack_size, &r);
+	dump(c, cm, &r);
+	tap_ok(!same_frames(&r, full) && r.ips[0] == full->ips[0],
+	       "other code at the same ips: not unwound with our code's cached rules");
+	unwind(u, m, &s_chain, s_chain.stack_size, &r);
+	tap_ok(same_frames(&r, full), "and back in our process: our frames again");
+
+	/*
+	 * libunwind already holds the rules of these ips (same files, same
+	 * addresses): __restore_rt's are DWARF expressions, read from libc's
+	 * .eh_frame, which this address space does not map.
+	 */
+	tap_ok(exec_only_maps(c, pid, cm) > 2, "child exec'ed: only executable mappings");
+	unwind(u, cm, &s_signal, s_signal.stack_size, &r);
+	tap_ok(same_frames(&r, sig), "signal sample, executable mappings only: same frames");
+	unwind(u, cm, &s_chain, s_chain.stack_size, &r);
+	tap_ok(same_frames(&r, full), "chain sample, executable mappings only: same frames");
+out:
+	if (write(fds[1], &ch, 1) < 0)
+		tap_diag("write: %s", strerror(errno));
+	close(fds[1]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	sym_cache__drop_maps(c, pid);
+}
+
 static void test_speed(struct sym_unwinder *u, struct sym_cache *c, struct sym_maps *m)
 {
 	struct result r;
@@ -469,7 +617,7 @@ int main(void)
 	struct sym_unwinder *u;
 	struct sym_cache *c;
 	struct sym_maps *m;
-	struct result full;
+	struct result full, sig;
 	int i, named = 1, x = 1;
 
 	for (i = 0; i < SYM_UNWIND__MAX; i++)
@@ -484,7 +632,10 @@ int main(void)
 	OPAQUE(x);
 	x += deep(6);
 	OPAQUE(x);
-	tap_ok(s_chain.stack_size > 0 && s_qsort.stack_size > 0, "captured the samples");
+	x += signaller();
+	OPAQUE(x);
+	tap_ok(s_chain.stack_size > 0 && s_qsort.stack_size > 0 && s_signal.stack_size > 0,
+	       "captured the samples");
 
 	c = sym_cache__new();
 	m = c ? sym_cache__maps(c, getpid(), 1) : NULL;
@@ -494,6 +645,7 @@ int main(void)
 
 	test_chain(u, c, m, &full);
 	test_qsort(u, c, m);
+	test_signal(u, c, m, &sig);
 	test_short(u, c, m, &full);
 	test_bad(u, m, &full);
 	test_vdso(u, c, m, &full);
@@ -501,10 +653,10 @@ int main(void)
 		struct result again;
 
 		unwind(u, m, &s_chain, s_chain.stack_size, &again);
-		tap_ok(again.n == full.n && !memcmp(again.ips, full.ips, full.n * 8),
-		       "chain again after the others: same frames (caches hold)");
+		tap_ok(same_frames(&again, &full), "chain again after the others: same frames");
 	}
 	test_speed(u, c, m);
+	test_other_process(u, c, m, &full, &sig);
 
 	sym_unwinder__free(u);
 	sym_cache__free(c);

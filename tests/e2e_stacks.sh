@@ -1,0 +1,137 @@
+#!/bin/sh
+# e2e_stacks: sampled CPU stacks and off-CPU stacks, end to end.
+#  - main -> a -> b -> c burning CPU, built without frame pointers (DWARF
+#    unwinding), with frame pointers (--call-graph fp), with b and c in a
+#    shared library, and stripped with its symbols in a .gnu_debuglink file:
+#    at least 90% of the fixture's samples show the whole chain in order;
+#  - a parent waiting in vfork() for a sleeping child is in D state: its
+#    off-CPU stacks hold the kernel wait and the user function calling vfork;
+#  - a process that exits in the middle of a system-wide recording keeps
+#    named frames;
+#  - the normal dump prints the frames under each sample; --no-stacks
+#    records none.
+. "${top_srcdir:?top_srcdir must be set}/tests/lib.sh"
+require_root
+setup_tmp
+
+# chain_share FOLDED COMM: "full total" -- samples of COMM whose stack holds
+# main;a;b;c consecutively, and all samples of COMM.
+chain_share()
+{
+	awk -v comm="$2" '
+	{
+		n = $NF; line = $0; sub(/ [0-9]+$/, "", line)
+		split(line, f, ";")
+		if (f[1] != comm) next
+		total += n
+		if (index(line ";", ";main;a;b;c;")) full += n
+	}
+	END { print full + 0, total + 0 }' "$1"
+}
+
+# expect_chain TRACE COMM MIN_SAMPLES
+expect_chain()
+{
+	"$PFTRACE" dump --folded "$1" >"$1.folded" 2>"$1.folded.err" || {
+		fail "pftrace dump --folded $1 failed"
+		show "$1.folded.err"
+		return 1
+	}
+	set -- "$1" "$2" "$3" $(chain_share "$1.folded" "$2")
+	full=$4 total=$5
+	echo "    $2: $full of $total samples show main;a;b;c"
+	if [ "$total" -lt "$3" ]; then
+		fail "$2: only $total samples (expected at least $3)"
+		show "$1.folded" 10
+		return 1
+	fi
+	if [ $((full * 100)) -lt $((total * 90)) ]; then
+		fail "$2: only $full of $total samples have the whole chain (< 90%)"
+		sort -t' ' -k2 -n -r "$1.folded" | head -n 8 | sed 's/^/    | /'
+		return 1
+	fi
+	echo "    ok: $((full * 100 / total))% of the samples have the whole chain"
+}
+
+for variant in "chain_nofp" "chain_fp --call-graph fp" "chain_so" "chain_dbg"; do
+	set -- $variant
+	name=$1
+	shift
+	sub "record -F 999 $* -- $name 1 (main -> a -> b -> c)"
+	bin=$(fixture "$name") || continue
+	record "$T/$name.err" -F 999 "$@" -o "$T/$name.pb" -- "$bin" 1
+	expect_record_ok "$T/$name.err" || continue
+	# 1 s at 999 Hz: ~1000 samples; ask for half, the share is what counts
+	expect_chain "$T/$name.pb" "$name" 500
+done
+
+sub "a parent waiting in vfork() is in D state: kernel wait + user caller"
+bin=$(fixture vforker)
+record "$T/vfork.err" -o "$T/vfork.pb" -- "$bin" 3 100
+if expect_record_ok "$T/vfork.err"; then
+	"$PFTRACE" dump --folded --stream D-state "$T/vfork.pb" >"$T/vfork.folded" ||
+		fail "dump --folded --stream D-state failed"
+	show "$T/vfork.folded" 5
+	n=$(awk '$0 ~ /^vforker;/ && /;main;parent_waits_in_vfork;/ && /;schedule;/ {
+		s += $NF } END { print s + 0 }' "$T/vfork.folded")
+	expect_eq "D-state samples of vforker in parent_waits_in_vfork -> ... -> schedule" "$n" 3
+	k=$(awk '$0 ~ /^vforker;/ && /;parent_waits_in_vfork;/ && (/wait_for_vfork_done|wait_for_completion/) {
+		s += $NF } END { print s + 0 }' "$T/vfork.folded")
+	expect_eq "of which show the kernel's vfork wait (wait_for_vfork_done/completion)" "$k" 3
+fi
+
+sub "a process that exits mid-trace keeps named frames (system-wide)"
+bin=$(fixture chain_nofp)
+(sleep 0.3; exec "$bin" 0.6) &
+CH=$!
+at_exit "kill_child $CH"
+record "$T/exit.err" -d 2 -o "$T/exit.pb"
+wait "$CH" 2>/dev/null
+if expect_record_ok "$T/exit.err"; then
+	# the fixture exited ~1 s before the recording ended
+	expect_chain "$T/exit.pb" chain_nofp 300
+fi
+
+sub "dump prints each sample with its frames, leaf first"
+if dump_trace "$T/chain_nofp.pb" "$T/chain_nofp.txt"; then
+	# every sample block of the fixture: its line, then one tab-indented
+	# line per frame; count the blocks whose frames read c, b, a, main
+	awk '
+	function check() { if (inblk) { blocks++; for (i = 1; i + 3 <= nf; i++)
+		if (f[i] == "c" && f[i+1] == "b" && f[i+2] == "a" && f[i+3] == "main") { good++; break } }
+		inblk = 0; nf = 0 }
+	/^\t/ { if (inblk) f[++nf] = substr($1, 1); next }
+	{ check() }
+	/ sample stream=/ && /^[0-9.]+ \[[0-9]+\] chain_nofp\(/ { inblk = 1 }
+	END { check(); print good + 0, blocks + 0 }' "$T/chain_nofp.txt" >"$T/blocks.txt"
+	read good blocks <"$T/blocks.txt"
+	grep -m 1 -A 8 " chain_nofp([0-9]*) sample stream=" "$T/chain_nofp.txt" >"$T/one.txt"
+	show "$T/one.txt" 9
+	expect_ge "sample blocks of chain_nofp" "$blocks" 500
+	if [ $((good * 100)) -lt $((blocks * 90)) ]; then
+		fail "only $good of $blocks sample blocks list c, b, a, main (leaf first)"
+	else
+		echo "    ok: $good of $blocks sample blocks list c, b, a, main, leaf first"
+	fi
+fi
+
+sub "--no-stacks records no samples"
+bin=$(fixture chain_nofp)
+record "$T/nostacks.err" --no-stacks -o "$T/nostacks.pb" -- "$bin" 0.2
+if expect_record_ok "$T/nostacks.err" && dump_trace "$T/nostacks.pb" "$T/nostacks.txt"; then
+	expect_eq "sample lines with --no-stacks" "$(grep -c ' sample stream=' "$T/nostacks.txt")" 0
+fi
+
+sub "-v says which unwinder produced the user stacks"
+bin=$(fixture chain_nofp)
+record "$T/verbose.err" -v -o "$T/verbose.pb" -- "$bin" 0.2
+if expect_record_ok "$T/verbose.err"; then
+	if grep -q "dwarf-unwound" "$T/verbose.err"; then
+		grep "user stacks\|unwinds ended" "$T/verbose.err" | sed 's/^/    ok: /'
+	else
+		fail "-v summary does not report the unwinders"
+		show "$T/verbose.err" 30
+	fi
+fi
+
+finish
