@@ -66,7 +66,9 @@ struct dso_file {
 	void *image;
 	size_t size;
 	bool heap;		/* image is malloc'd (the vdso copy), not mapped */
-	char *path;		/* as opened, to decompress sections later */
+	char *path;		/* to open it again (in the root of sym_dso.pid) */
+	dev_t dev;		/* and to be sure it is the same file then */
+	ino_t ino;
 	struct dso_sec *secs;	/* indexed by section number */
 	size_t nsecs;
 	char *secnames;
@@ -170,7 +172,7 @@ struct sym_dso *sym_dso__get(struct sym_cache *c, pid_t pid, uint32_t maj, uint3
 		for (d = c->dso_hash[dso_hash(dev, ino, c->dso_hash_size)]; d; d = d->hnext) {
 			if (d->dev == dev && d->ino == ino) {
 				/* The latest mapper is the likeliest to be alive when we open it. */
-				if (!d->loaded && pid > 0)
+				if (pid > 0)
 					d->pid = pid;
 				return d;
 			}
@@ -277,7 +279,6 @@ const char *sym_dso__path(const struct sym_dso *d)
 	return d->path;
 }
 
-
 #ifdef HAVE_LIBELF
 
 /* zlib's CRC-32, as .gnu_debuglink uses. */
@@ -305,13 +306,12 @@ static uint32_t crc32_buf(const void *buf, size_t len)
  * *mismatch says so.  -1 when nothing opens.
  */
 static int open_rooted(pid_t pid, const char *path, const struct stat *want, struct stat *st,
-		       bool *mismatch, char **opened)
+		       bool *mismatch)
 {
 	char buf[PATH_MAX + 32];
 	const char *cand[2];
 	int n = 0, i, fd_other = -1;
 	struct stat st_other;
-	const char *path_other = NULL;
 
 	if (pid > 0 && rooted(buf, sizeof(buf), pid, path))
 		cand[n++] = buf;
@@ -330,13 +330,11 @@ static int open_rooted(pid_t pid, const char *path, const struct stat *want, str
 				close(fd_other);
 			if (mismatch)
 				*mismatch = false;
-			*opened = strdup(cand[i]);
 			return fd;
 		}
 		if (fd_other < 0) {
 			fd_other = fd;
 			st_other = *st;
-			path_other = cand[i];
 		} else {
 			close(fd);
 		}
@@ -345,7 +343,6 @@ static int open_rooted(pid_t pid, const char *path, const struct stat *want, str
 		*st = st_other;
 		if (mismatch)
 			*mismatch = true;
-		*opened = strdup(path_other);
 	}
 	return fd_other;
 }
@@ -644,10 +641,14 @@ out:
 }
 
 /* Map @fd whole and hand it to libelf; both released by the caller. */
-static Elf *file_open_elf(struct dso_file *f, int fd, size_t size)
+static Elf *file_open_elf(struct dso_file *f, const char *path, int fd, const struct stat *st)
 {
+	size_t size = (size_t)st->st_size;
 	Elf *elf;
 
+	f->path = strdup(path);
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
 	f->image = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (f->image == MAP_FAILED) {
 		f->image = NULL;
@@ -675,12 +676,12 @@ static Elf *debug_try(struct sym_dso *d, const char *path, const uint32_t *crc,
 	Elf *elf = NULL;
 	int fd;
 
-	fd = open_rooted(d->pid, path, NULL, &st, NULL, &f.path);
+	fd = open_rooted(d->pid, path, NULL, &st, NULL);
 	if (fd < 0)
 		return NULL;
 	if (st.st_dev == self->st_dev && st.st_ino == self->st_ino)
 		goto fail;	/* the debuglink named the file itself */
-	elf = file_open_elf(&f, fd, (size_t)st.st_size);
+	elf = file_open_elf(&f, path, fd, &st);
 	if (!elf)
 		goto fail;
 	if (crc && crc32_buf(f.image, f.size) != *crc)
@@ -760,10 +761,10 @@ static void dso_load_elf(struct sym_dso *d)
 	} else {
 		want.st_dev = (dev_t)d->dev;
 		want.st_ino = (ino_t)d->ino;
-		fd = open_rooted(d->pid, d->path, &want, &st, &d->mismatch, &d->file.path);
+		fd = open_rooted(d->pid, d->path, &want, &st, &d->mismatch);
 		if (fd < 0)
 			return;
-		elf = file_open_elf(&d->file, fd, (size_t)st.st_size);
+		elf = file_open_elf(&d->file, d->path, fd, &st);
 	}
 	if (!elf || !gelf_getehdr(elf, &eh)) {
 		if (!d->is_vdso)
@@ -861,10 +862,15 @@ struct sym_dso *sym_dso__vdso(struct sym_cache *c, uint64_t size)
 	return c->vdso;
 }
 
-/* Decompress an SHF_COMPRESSED section once, through libelf. */
-static int sec_inflate(struct dso_file *f, size_t idx)
+/*
+ * Decompress an SHF_COMPRESSED section once, through libelf, which wants the
+ * file (not our read-only mapping): open it again, and only if it is the same.
+ */
+static int sec_inflate(const struct sym_dso *d, struct dso_file *f, size_t idx)
 {
 	struct dso_sec *sec = &f->secs[idx];
+	struct stat want, st;
+	bool mismatch;
 	Elf_Data *data;
 	Elf_Scn *scn;
 	Elf *elf;
@@ -872,9 +878,15 @@ static int sec_inflate(struct dso_file *f, size_t idx)
 
 	if (!f->path)
 		return -ENOENT;
-	fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	want.st_dev = f->dev;
+	want.st_ino = f->ino;
+	fd = open_rooted(d->pid, f->path, &want, &st, &mismatch);
 	if (fd < 0)
-		return -errno;
+		return -ENOENT;
+	if (mismatch) {
+		close(fd);
+		return -ENOENT;
+	}
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	scn = elf ? elf_getscn(elf, idx) : NULL;
 	if (scn && elf_compress(scn, 0, 0) >= 0 && (data = elf_getdata(scn, NULL)) &&
@@ -905,7 +917,7 @@ struct sym_dso *sym_dso__vdso(struct sym_cache *c, uint64_t size)
 	return NULL;
 }
 
-static int sec_inflate(struct dso_file *f, size_t idx)
+static int sec_inflate(const struct sym_dso *d, struct dso_file *f, size_t idx)
 {
 	return -ENOENT;
 }
@@ -968,8 +980,8 @@ const void *sym_dso__image(struct sym_dso *d, size_t *size)
 	return d->file.image;
 }
 
-static int file_section(struct dso_file *f, const char *name, const void **image_out,
-			uint64_t *offset, uint64_t *vaddr, uint64_t *size)
+static int file_section(const struct sym_dso *d, struct dso_file *f, const char *name,
+			const void **image_out, uint64_t *offset, uint64_t *vaddr, uint64_t *size)
 {
 	size_t i;
 
@@ -980,7 +992,7 @@ static int file_section(struct dso_file *f, const char *name, const void **image
 			continue;
 		if (sec->flags & SHF_COMPRESSED) {
 			/* Handed out as its own image, starting at offset 0. */
-			if (!sec->inflated && sec_inflate(f, i))
+			if (!sec->inflated && sec_inflate(d, f, i))
 				return -ENOENT;
 			if (image_out)
 				*image_out = sec->inflated;
@@ -1009,9 +1021,9 @@ int sym_dso__section(struct sym_dso *d, const char *name, const void **image_out
 		     uint64_t *offset, uint64_t *vaddr, uint64_t *size)
 {
 	dso_load(d);
-	if (!file_section(&d->file, name, image_out, offset, vaddr, size))
+	if (!file_section(d, &d->file, name, image_out, offset, vaddr, size))
 		return 0;
-	return file_section(&d->debug, name, image_out, offset, vaddr, size);
+	return file_section(d, &d->debug, name, image_out, offset, vaddr, size);
 }
 
 uint64_t sym_dso__offset_to_vaddr(struct sym_dso *d, uint64_t offset)

@@ -140,10 +140,19 @@ NOINLINE static int inner(int x)
 	return x + 1;
 }
 
+/*
+ * An over-aligned local and alloca: GCC realigns the stack through r10 and
+ * describes the CFA with a DWARF expression (DW_CFA_def_cfa_expression),
+ * which libunwind evaluates by reading it from .eh_frame.
+ */
 NOINLINE static int middle(int x)
 {
-	int r = inner(x + 1);
+	char buf[64] __attribute__((aligned(64)));
+	char *p = __builtin_alloca((size_t)(x & 15) + 16);
+	int r;
 
+	asm volatile("" : : "r"(buf), "r"(p) : "memory");
+	r = inner(x + 1);
 	OPAQUE(r);
 	return r + 1;
 }
