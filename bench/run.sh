@@ -138,6 +138,12 @@ declare -A R
 put() { R[$1,$2,$3]="${R[$1,$2,$3]:-} $4"; }
 # shellcheck disable=SC2086 # split on purpose
 get() { median ${R[$1,$2,$3]:-}; }
+# "min-max" of the runs, to show the noise behind a median
+# shellcheck disable=SC2086
+range() {
+	printf '%s\n' ${R[$1,$2,$3]:-} | awk '/^[0-9.]+$/ { if (n++ == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+		END { if (n) printf "%.2f-%.2f", lo, hi; else print "-" }'
+}
 
 # Starts a tracer system-wide under GNU time.  Sets TPID (time) and CPID (the
 # tracer itself, the one that gets SIGINT).  Returns non-zero if it died.
@@ -323,18 +329,19 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0)
 fmt() { [ -n "$1" ] && echo "$1" || echo "-"; }
 
 echo
-echo "pftrace benchmark: median of $RUNS runs; $(nproc) CPUs; kernel $(uname -r); ring ${BUF_MB} MiB per CPU for both tracers"
+echo "pftrace benchmark: median of $RUNS runs (each column on its own; wall_range = fastest-slowest run); $(nproc) CPUs; kernel $(uname -r); ring ${BUF_MB} MiB per CPU for both tracers"
 [ $have_perf = 1 ] && [ "$PERF_NOSELF" = 1 ] && echo "perf: its own raw_syscalls filtered out in the kernel (common_pid != perf), -B (no build-id pass)"
 for w in "${run_workloads[@]}"; do
 	base=$(get "$w" none wall)
 	echo
 	echo "$w: $(workload_desc "$w")"
-	printf '%-8s %8s %9s %11s %10s %7s %12s %8s %10s %7s\n' \
-		tracer wall_s slowdown events lost lost% out_bytes B/event tracer_cpu stop_s
+	printf '%-8s %8s %12s %9s %11s %10s %7s %12s %8s %10s %7s\n' \
+		tracer wall_s wall_range slowdown events lost lost% out_bytes B/event tracer_cpu stop_s
 	for t in "${run_tracers[@]}"; do
 		wall=$(get "$w" "$t" wall)
 		if [ "$t" = none ]; then
-			printf '%-8s %8.3f %9s %11s %10s %7s %12s %8s %10s %7s\n' none "${wall:-0}" 1.00x - - - - - - -
+			printf '%-8s %8.3f %12s %9s %11s %10s %7s %12s %8s %10s %7s\n' none "${wall:-0}" \
+				"$(range "$w" none wall)" 1.00x - - - - - - -
 			continue
 		fi
 		ev=$(get "$w" "$t" events)
@@ -346,7 +353,8 @@ for w in "${run_workloads[@]}"; do
 		[ "$slow" != - ] && slow="${slow}x"
 		lpct=$(awk -v e="$ev" -v l="$lost" 'BEGIN { if (e == "" || l == "" || e + l == 0) print "-"; else printf "%.2f", 100 * l / (e + l) }')
 		bpe=$(awk -v b="$bytes" -v e="$ev" 'BEGIN { if (b == "" || e == "" || e + 0 == 0) print "-"; else printf "%.1f", b / e }')
-		printf '%-8s %8s %9s %11s %10s %7s %12s %8s %10s %7s\n' "$t" "$(fmt "$wall")" "$slow" \
+		printf '%-8s %8s %12s %9s %11s %10s %7s %12s %8s %10s %7s\n' "$t" "$(fmt "$wall")" \
+			"$(range "$w" "$t" wall)" "$slow" \
 			"$(fmt "$ev")" "$(fmt "$lost")" "$lpct" "$(fmt "$bytes")" "$bpe" "$(fmt "$cpu")" "$(fmt "$stop")"
 	done
 done

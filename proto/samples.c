@@ -11,9 +11,12 @@
  *   frame      mapping iid, rel_pc, kind, line, then the function name and
  *              source path bytes
  *   callstack  the frame iids, root first
- * The names are in the frame key so that a known frame costs one lookup;
- * only a new frame interns its function name and source path.  Consecutive
- * frames of one binary reuse the previous frame's mapping within a sample.
+ * The names are in the frame key, so only a new frame interns its function
+ * name and source path.  In front of the frame and mapping tables, small
+ * direct-mapped caches keyed by what the caller passed (pointers included,
+ * strings re-checked on a hit) spare a known frame the hashing of its
+ * strings; within one sample, a run of frames of one binary reuses the
+ * previous frame's mapping.
  *
  * A new entry is encoded at once into the pending buffer of its field; the
  * next packet of the stream (the one that first uses it) carries all pending
@@ -162,6 +165,31 @@ struct map_memo {
 	uint32_t iid;
 };
 
+/*
+ * Front caches, from what the caller passed (its pointers included) to an
+ * iid, so that a known frame or mapping costs no hashing of its strings.
+ * Pointers only pick and pre-check the entry: a hit is confirmed by comparing
+ * the strings with the entry's key bytes, as the caller may reuse memory for
+ * other strings between samples.  Entries of an older generation never match.
+ */
+#define PS_FRAME_CACHE 1024
+#define PS_MAP_CACHE 64
+
+struct frame_cent {
+	const char *fn, *src;
+	uint64_t rel_pc;
+	uint32_t mapping, kind, line, fn_len, src_len;
+	uint32_t gen, iid, off;		/* off: the frame's key in the frames arena */
+};
+
+struct map_cent {
+	const char *path;
+	const uint8_t *build_id;
+	uint64_t start, end, pgoff, load_bias;
+	uint32_t path_len, build_id_len;
+	uint32_t gen, iid, off;		/* off: the mapping's key in the mappings arena */
+};
+
 struct pw_stream {
 	struct pw_writer *w;
 	uint32_t seq;
@@ -169,15 +197,17 @@ struct pw_stream {
 	size_t live;		/* bytes accounted to this generation's entries */
 	bool started;		/* a packet went out on the sequence */
 	bool clear;		/* the next packet starts a generation */
+	uint32_t gen;		/* generation number, from 1 (for the front caches) */
 	uint32_t kernel_map;	/* the kernel mapping's iid in this generation, 0: not yet */
 	struct ps_table tab[T_NUM];
 	struct ps_buf pend[T_NUM];	/* encoded entries for the next packet, per field */
-	struct ps_buf key;	/* scratch: the key being looked up */
 	struct ps_buf fids;	/* scratch: the sample's frame iids (uint32_t) */
 	struct ps_buf pkt;	/* scratch: the packet being built */
 	uint8_t *defaults;	/* the encoded trace_packet_defaults field */
 	size_t defaults_len;
 	struct pw_stream_stats st;
+	struct map_cent mcache[PS_MAP_CACHE];
+	struct frame_cent fcache[PS_FRAME_CACHE];
 };
 
 /* --- hashing, buffers, tables ---------------------------------------------------- */
@@ -190,24 +220,104 @@ static inline uint64_t load64(const uint8_t *p)
 	return v;
 }
 
-/* Multiply-xorshift over 8-byte words; equal keys are confirmed by memcmp anyway. */
-static uint64_t hash_bytes(const void *key, size_t n)
+static inline uint64_t load32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* 64x64 -> 128 multiply folded to 64 bits (a multiply-xorshift where there is no __int128) */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+	__uint128_t r = (__uint128_t)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+	uint64_t r = (a ^ (a >> 31)) * (b | 1);
+
+	return r ^ (r >> 32);
+#endif
+}
+
+#define HK0 0xa0761d6478bd642full
+#define HK1 0xe7037ed1a0b428dbull
+
+/*
+ * Continues hash @h over @n bytes (wyhash-like: 16 bytes a multiply).  Only a
+ * table index: equal keys are confirmed by comparing bytes anyway.
+ */
+static inline uint64_t hash_more(uint64_t h, const void *key, size_t n)
 {
 	const uint8_t *p = key;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * 0xff51afd7ed558ccdull), v;
+	uint64_t a, b;
 
-	for (; n >= 8; p += 8, n -= 8) {
-		h = (h ^ load64(p)) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
+	for (; n > 16; p += 16, n -= 16)
+		h = mum(load64(p) ^ HK1, load64(p + 8) ^ h);
+	if (n > 8) {
+		a = load64(p);
+		b = load64(p + n - 8);
+	} else if (n >= 4) {
+		a = load32(p);
+		b = load32(p + n - 4);
+	} else if (n) {
+		a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
+		b = 0;
+	} else {
+		return h;
 	}
-	if (n) {
-		v = 0;
-		memcpy(&v, p, n);
-		h = (h ^ v) * 0x94d049bb133111ebull;
-		h ^= h >> 31;
+	return mum(a ^ HK1, b ^ h ^ n);
+}
+
+/* A key in pieces (header, name, ...): hashed and compared without copying it together. */
+struct piece {
+	const void *p;
+	uint32_t n;
+};
+
+static inline uint32_t key_hash(const struct piece *k, int nk)
+{
+	uint64_t h = HK0;
+	int i;
+
+	for (i = 0; i < nk; i++)
+		h = hash_more(h, k[i].p, k[i].n);
+	return (uint32_t)mum(h, HK1);
+}
+
+/* memcmp(a, b, n) == 0 for the short keys here, without a call */
+static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			if (load64(a + i) != load64(b + i))
+				return false;
+		}
+		return load64(a + n - 8) == load64(b + n - 8);
 	}
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 32);
+	if (n >= 4)
+		return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+	for (i = 0; i < n; i++) {
+		if (a[i] != b[i])
+			return false;
+	}
+	return true;
+}
+
+static inline bool key_eq(const uint8_t *a, const struct piece *k, int nk)
+{
+	int i;
+
+	for (i = 0; i < nk; i++) {
+		if (!bytes_eq(a, k[i].p, k[i].n))
+			return false;
+		a += k[i].n;
+	}
+	return true;
 }
 
 /* Makes room for @n more bytes after b->len. */
@@ -230,20 +340,29 @@ static int buf_reserve(struct pw_stream *s, struct ps_buf *b, size_t n)
 	return 0;
 }
 
-static uint32_t tab_find(const struct ps_table *t, const void *key, uint32_t len, uint32_t h)
+static inline const struct ps_slot *tab_lookup(const struct ps_table *t, const struct piece *k,
+					       int nk, uint32_t len, uint32_t h)
 {
 	uint32_t i;
 
 	if (!t->count)
-		return 0;
+		return NULL;
 	for (i = h & t->mask;; i = (i + 1) & t->mask) {
 		const struct ps_slot *sl = &t->slots[i];
 
 		if (!sl->iid)
-			return 0;
-		if (sl->hash == h && sl->len == len && !memcmp(t->arena + sl->off, key, len))
-			return sl->iid;
+			return NULL;
+		if (sl->hash == h && sl->len == len && key_eq(t->arena + sl->off, k, nk))
+			return sl;
 	}
+}
+
+static inline uint32_t tab_find(const struct ps_table *t, const struct piece *k, int nk,
+				uint32_t len, uint32_t h)
+{
+	const struct ps_slot *sl = tab_lookup(t, k, nk, len, h);
+
+	return sl ? sl->iid : 0;
 }
 
 static int tab_grow(struct pw_stream *s, struct ps_table *t)
@@ -267,11 +386,13 @@ static int tab_grow(struct pw_stream *s, struct ps_table *t)
 	return 0;
 }
 
-/* Adds @key, known to be absent, as the next iid. */
-static int tab_add(struct pw_stream *s, struct ps_table *t, const void *key, uint32_t len,
-		   uint32_t h, uint32_t *iid)
+/* Adds the key, known to be absent, as the next iid. */
+static int tab_add(struct pw_stream *s, struct ps_table *t, const struct piece *k, int nk,
+		   uint32_t len, uint32_t h, uint32_t *iid)
 {
 	uint32_t i;
+	size_t i2;
+	int j;
 
 	if (!t->slots || (t->count + 1) * 2 > t->mask + 1) {
 		if (tab_grow(s, t) < 0)
@@ -292,7 +413,11 @@ static int tab_add(struct pw_stream *s, struct ps_table *t, const void *key, uin
 	}
 	for (i = h & t->mask; t->slots[i].iid; i = (i + 1) & t->mask)
 		;
-	memcpy(t->arena + t->used, key, len);
+	for (j = 0, i2 = t->used; j < nk; j++) {
+		if (k[j].n)
+			memcpy(t->arena + i2, k[j].p, k[j].n);
+		i2 += k[j].n;
+	}
 	t->slots[i].hash = h;
 	t->slots[i].iid = ++t->count;
 	t->slots[i].off = (uint32_t)t->used;
@@ -317,6 +442,7 @@ static void new_generation(struct pw_stream *s)
 		s->pend[t].len = 0;
 	}
 	s->live = 0;
+	s->gen++;
 	s->kernel_map = 0;
 	s->clear = true;
 }
@@ -324,18 +450,19 @@ static void new_generation(struct pw_stream *s)
 /* --- interning ------------------------------------------------------------------- */
 
 /* A non-empty string of table @t. */
-static int intern_str(struct pw_stream *s, enum ps_tab t, const void *str, size_t len,
+static int intern_str(struct pw_stream *s, enum ps_tab t, const void *str, uint32_t len,
 		      uint32_t *iid)
 {
-	uint32_t h = (uint32_t)hash_bytes(str, len);
+	struct piece k[1] = { { str, len } };
+	uint32_t h = key_hash(k, 1);
 	struct ps_buf *b = &s->pend[t];
 	uint8_t *p, *lp;
 
-	*iid = tab_find(&s->tab[t], str, (uint32_t)len, h);
+	*iid = tab_find(&s->tab[t], k, 1, len, h);
 	if (*iid)
 		return 0;
 	if (buf_reserve(s, b, 2 * (PB_TAG_MAX + PB_LEN_MAX) + PB_FIELD_MAX + len) < 0 ||
-	    tab_add(s, &s->tab[t], str, (uint32_t)len, h, iid) < 0)
+	    tab_add(s, &s->tab[t], k, 1, len, h, iid) < 0)
 		return -ENOMEM;
 	p = b->p + b->len;
 	lp = pb_msg_begin(p, tab_field[t]);
@@ -347,41 +474,42 @@ static int intern_str(struct pw_stream *s, enum ps_tab t, const void *str, size_
 	return 0;
 }
 
-static int intern_mapping(struct pw_stream *s, const struct map_key *k, const char *path,
-			  const uint8_t *build_id, uint32_t *iid)
+/* *@off: where the mapping's key is in the mappings arena */
+static int intern_mapping(struct pw_stream *s, const struct map_key *mk, const char *path,
+			  const uint8_t *build_id, uint32_t *iid, uint32_t *off)
 {
-	uint32_t klen = (uint32_t)sizeof(*k) + k->path_len + k->build_id_len, h, path_iid = 0;
-	uint32_t bid_iid = 0;
-	uint8_t *p, *lp;
+	struct piece k[3] = {
+		{ mk, sizeof(*mk) }, { path, mk->path_len }, { build_id, mk->build_id_len },
+	};
+	uint32_t len = (uint32_t)sizeof(*mk) + mk->path_len + mk->build_id_len;
+	uint32_t h = key_hash(k, 3), path_iid = 0, bid_iid = 0;
+	const struct ps_slot *sl = tab_lookup(&s->tab[T_MAPPING], k, 3, len, h);
 	struct ps_buf *b = &s->pend[T_MAPPING];
+	uint8_t *p, *lp;
 
-	if (buf_reserve(s, &s->key, klen) < 0)
-		return -ENOMEM;
-	memcpy(s->key.p, k, sizeof(*k));
-	memcpy(s->key.p + sizeof(*k), path, k->path_len);
-	if (k->build_id_len)
-		memcpy(s->key.p + sizeof(*k) + k->path_len, build_id, k->build_id_len);
-	h = (uint32_t)hash_bytes(s->key.p, klen);
-	*iid = tab_find(&s->tab[T_MAPPING], s->key.p, klen, h);
-	if (*iid)
+	if (sl) {
+		*iid = sl->iid;
+		*off = sl->off;
 		return 0;
-
-	if ((k->path_len && intern_str(s, T_PATH, path, k->path_len, &path_iid) < 0) ||
-	    (k->build_id_len && intern_str(s, T_BUILD_ID, build_id, k->build_id_len, &bid_iid) < 0) ||
+	}
+	*off = (uint32_t)s->tab[T_MAPPING].used;
+	if ((mk->path_len && intern_str(s, T_PATH, path, mk->path_len, &path_iid) < 0) ||
+	    (mk->build_id_len &&
+	     intern_str(s, T_BUILD_ID, build_id, mk->build_id_len, &bid_iid) < 0) ||
 	    buf_reserve(s, b, PS_ENTRY_MAX) < 0 ||
-	    tab_add(s, &s->tab[T_MAPPING], s->key.p, klen, h, iid) < 0)
+	    tab_add(s, &s->tab[T_MAPPING], k, 3, len, h, iid) < 0)
 		return -ENOMEM;
 	p = b->p + b->len;
 	lp = pb_msg_begin(p, tab_field[T_MAPPING]);
 	p = pb_u64(pb_msg_body(lp), MA_IID, *iid);
 	if (bid_iid)
 		p = pb_u64(p, MA_BUILD_ID, bid_iid);
-	if (k->pgoff)
-		p = pb_u64(p, MA_START_OFFSET, k->pgoff);
-	p = pb_u64(p, MA_START, k->start);
-	p = pb_u64(p, MA_END, k->end);
-	if (k->load_bias)
-		p = pb_u64(p, MA_LOAD_BIAS, k->load_bias);
+	if (mk->pgoff)
+		p = pb_u64(p, MA_START_OFFSET, mk->pgoff);
+	p = pb_u64(p, MA_START, mk->start);
+	p = pb_u64(p, MA_END, mk->end);
+	if (mk->load_bias)
+		p = pb_u64(p, MA_LOAD_BIAS, mk->load_bias);
 	if (path_iid)
 		p = pb_u64(p, MA_PATH_STRING_IDS, path_iid);	/* repeated, unpacked as upstream */
 	p = pb_msg_end(lp, p);
@@ -394,23 +522,36 @@ static int intern_mapping(struct pw_stream *s, const struct map_key *k, const ch
 static int kernel_mapping(struct pw_stream *s, uint32_t *iid)
 {
 	struct map_key k = { .path_len = 6 };
+	uint32_t off;
 	int ret;
 
 	if (likely(s->kernel_map)) {
 		*iid = s->kernel_map;
 		return 0;
 	}
-	ret = intern_mapping(s, &k, "kernel", NULL, iid);
+	ret = intern_mapping(s, &k, "kernel", NULL, iid, &off);
 	if (!ret)
 		s->kernel_map = *iid;
 	return ret;
 }
 
+/* @str (the caller's, NUL-terminated) is the @n key bytes at @key, cut as strnlen() cuts. */
+static inline bool str_is(const char *str, const uint8_t *key, uint32_t n)
+{
+	if (!str)
+		return !n;
+	/* key bytes hold no NUL: strncmp stops at the caller's NUL, never reads past it */
+	if (n && strncmp(str, (const char *)key, n))
+		return false;
+	return n == PW_STREAM_STR_MAX || str[n] == '\0';
+}
+
 static int frame_mapping(struct pw_stream *s, const struct pw_frame *f, struct map_memo *m,
 			 uint32_t *iid)
 {
+	struct map_cent *e;
 	struct map_key k;
-	uint32_t bl;
+	uint32_t bl, off;
 	int ret;
 
 	if (f->kind == PW_FRAME_KERNEL)
@@ -422,11 +563,25 @@ static int frame_mapping(struct pw_stream *s, const struct pw_frame *f, struct m
 	bl = f->build_id ? f->build_id_len : 0;
 	if (bl > PS_BUILD_ID_MAX)
 		bl = PS_BUILD_ID_MAX;
+	/* frames of one binary come in runs */
 	if (m->iid && m->path == f->map_path && m->start == f->map_start &&
 	    m->end == f->map_end && m->pgoff == f->map_pgoff && m->load_bias == f->map_load_bias &&
 	    m->build_id == f->build_id && m->build_id_len == bl) {
 		*iid = m->iid;
 		return 0;
+	}
+	e = &s->mcache[mum((uintptr_t)f->map_path ^ f->map_start ^ HK0, f->map_pgoff ^ HK1) &
+		       (PS_MAP_CACHE - 1)];
+	if (e->gen == s->gen && e->path == f->map_path && e->start == f->map_start &&
+	    e->end == f->map_end && e->pgoff == f->map_pgoff && e->load_bias == f->map_load_bias &&
+	    e->build_id == f->build_id && e->build_id_len == bl) {
+		const uint8_t *key = s->tab[T_MAPPING].arena + e->off + sizeof(k);
+
+		if (str_is(f->map_path, key, e->path_len) &&
+		    (!bl || !memcmp(f->build_id, key + e->path_len, bl))) {
+			*iid = e->iid;
+			goto memo;
+		}
 	}
 	memset(&k, 0, sizeof(k));
 	k.start = f->map_start;
@@ -435,9 +590,21 @@ static int frame_mapping(struct pw_stream *s, const struct pw_frame *f, struct m
 	k.load_bias = f->map_load_bias;
 	k.path_len = (uint32_t)strnlen(f->map_path, PW_STREAM_STR_MAX);
 	k.build_id_len = bl;
-	ret = intern_mapping(s, &k, f->map_path, f->build_id, iid);
+	ret = intern_mapping(s, &k, f->map_path, f->build_id, iid, &off);
 	if (ret < 0)
 		return ret;
+	e->path = f->map_path;
+	e->build_id = f->build_id;
+	e->start = f->map_start;
+	e->end = f->map_end;
+	e->pgoff = f->map_pgoff;
+	e->load_bias = f->map_load_bias;
+	e->path_len = k.path_len;
+	e->build_id_len = bl;
+	e->gen = s->gen;
+	e->iid = *iid;
+	e->off = off;
+memo:
 	m->path = f->map_path;
 	m->build_id = f->build_id;
 	m->start = f->map_start;
@@ -452,74 +619,104 @@ static int frame_mapping(struct pw_stream *s, const struct pw_frame *f, struct m
 static int intern_frame(struct pw_stream *s, const struct pw_frame *f, struct map_memo *m,
 			uint32_t *iid)
 {
-	struct frame_key k;
-	uint32_t klen, h, fn_iid = 0, src_iid = 0;
+	const struct ps_slot *sl;
+	struct frame_cent *e;
+	struct frame_key fk;
+	struct piece k[3];
+	uint32_t len, h, fn_iid = 0, src_iid = 0, mapping, off;
 	struct ps_buf *b = &s->pend[T_FRAME];
-	uint8_t *p, *lp, *kp;
+	uint8_t *p, *lp;
 	int ret;
 
-	memset(&k, 0, sizeof(k));
-	ret = frame_mapping(s, f, m, &k.mapping);
+	ret = frame_mapping(s, f, m, &mapping);
 	if (ret < 0)
 		return ret;
-	k.rel_pc = f->rel_pc;
-	k.kind = f->kind;
-	k.line = f->line;
-	k.fn_len = f->function ? (uint32_t)strnlen(f->function, PW_STREAM_STR_MAX) : 0;
-	k.src_len = f->source_file ? (uint32_t)strnlen(f->source_file, PW_STREAM_STR_MAX) : 0;
-	klen = (uint32_t)sizeof(k) + k.fn_len + k.src_len;
-	if (buf_reserve(s, &s->key, klen) < 0)
-		return -ENOMEM;
-	kp = s->key.p;
-	memcpy(kp, &k, sizeof(k));
-	if (k.fn_len)
-		memcpy(kp + sizeof(k), f->function, k.fn_len);
-	if (k.src_len)
-		memcpy(kp + sizeof(k) + k.fn_len, f->source_file, k.src_len);
-	h = (uint32_t)hash_bytes(kp, klen);
-	*iid = tab_find(&s->tab[T_FRAME], kp, klen, h);
-	if (likely(*iid))
-		return 0;
+	e = &s->fcache[mum((uintptr_t)f->function ^ f->rel_pc ^ HK0,
+			   ((uint64_t)mapping << 32 | f->line) ^ (uintptr_t)f->source_file ^ HK1) &
+		       (PS_FRAME_CACHE - 1)];
+	if (likely(e->gen == s->gen && e->fn == f->function && e->rel_pc == f->rel_pc &&
+		   e->mapping == mapping && e->kind == f->kind && e->line == f->line &&
+		   e->src == f->source_file)) {
+		const uint8_t *key = s->tab[T_FRAME].arena + e->off + sizeof(fk);
 
-	/* new frame: intern_str() leaves s->key alone */
-	if ((k.fn_len && intern_str(s, T_FUNC, f->function, k.fn_len, &fn_iid) < 0) ||
-	    (k.src_len && intern_str(s, T_SOURCE, f->source_file, k.src_len, &src_iid) < 0) ||
+		if (likely(str_is(f->function, key, e->fn_len) &&
+			   str_is(f->source_file, key + e->fn_len, e->src_len))) {
+			*iid = e->iid;
+			return 0;
+		}
+	}
+
+	memset(&fk, 0, sizeof(fk));
+	fk.mapping = mapping;
+	fk.rel_pc = f->rel_pc;
+	fk.kind = f->kind;
+	fk.line = f->line;
+	fk.fn_len = f->function ? (uint32_t)strnlen(f->function, PW_STREAM_STR_MAX) : 0;
+	fk.src_len = f->source_file ? (uint32_t)strnlen(f->source_file, PW_STREAM_STR_MAX) : 0;
+	k[0] = (struct piece){ &fk, sizeof(fk) };
+	k[1] = (struct piece){ f->function, fk.fn_len };
+	k[2] = (struct piece){ f->source_file, fk.src_len };
+	len = (uint32_t)sizeof(fk) + fk.fn_len + fk.src_len;
+	h = key_hash(k, 3);
+	sl = tab_lookup(&s->tab[T_FRAME], k, 3, len, h);
+	if (sl) {
+		*iid = sl->iid;
+		off = sl->off;
+		goto cache;
+	}
+
+	off = (uint32_t)s->tab[T_FRAME].used;
+	if ((fk.fn_len && intern_str(s, T_FUNC, f->function, fk.fn_len, &fn_iid) < 0) ||
+	    (fk.src_len && intern_str(s, T_SOURCE, f->source_file, fk.src_len, &src_iid) < 0) ||
 	    buf_reserve(s, b, PS_ENTRY_MAX) < 0 ||
-	    tab_add(s, &s->tab[T_FRAME], kp, klen, h, iid) < 0)
+	    tab_add(s, &s->tab[T_FRAME], k, 3, len, h, iid) < 0)
 		return -ENOMEM;
 	p = b->p + b->len;
 	lp = pb_msg_begin(p, tab_field[T_FRAME]);
 	p = pb_u64(pb_msg_body(lp), FR_IID, *iid);
 	if (fn_iid)
 		p = pb_u64(p, FR_FUNCTION_NAME_ID, fn_iid);
-	if (k.mapping)
-		p = pb_u64(p, FR_MAPPING_ID, k.mapping);
-	p = pb_u64(p, FR_REL_PC, k.rel_pc);
+	if (fk.mapping)
+		p = pb_u64(p, FR_MAPPING_ID, fk.mapping);
+	p = pb_u64(p, FR_REL_PC, fk.rel_pc);
 	if (src_iid)
 		p = pb_u64(p, FR_SOURCE_PATH_IID, src_iid);
-	if (k.line)
-		p = pb_u64(p, FR_LINE_NUMBER, k.line);
-	if (k.kind)
-		p = pb_u64(p, FR_KIND, k.kind);
+	if (fk.line)
+		p = pb_u64(p, FR_LINE_NUMBER, fk.line);
+	if (fk.kind)
+		p = pb_u64(p, FR_KIND, fk.kind);
 	p = pb_msg_end(lp, p);
 	b->len = (size_t)(p - b->p);
 	s->st.interned_frames++;
+cache:
+	e->fn = f->function;
+	e->src = f->source_file;
+	e->rel_pc = f->rel_pc;
+	e->mapping = mapping;
+	e->kind = f->kind;
+	e->line = f->line;
+	e->fn_len = fk.fn_len;
+	e->src_len = fk.src_len;
+	e->gen = s->gen;
+	e->iid = *iid;
+	e->off = off;
 	return 0;
 }
 
 static int intern_stack(struct pw_stream *s, const uint32_t *fids, unsigned n, uint32_t *iid)
 {
-	uint32_t klen = n * (uint32_t)sizeof(*fids), h = (uint32_t)hash_bytes(fids, klen);
+	struct piece k[1] = { { fids, n * (uint32_t)sizeof(*fids) } };
+	uint32_t h = key_hash(k, 1);
 	struct ps_buf *b = &s->pend[T_STACK];
 	uint8_t *p, *lp;
 	unsigned i;
 
-	*iid = tab_find(&s->tab[T_STACK], fids, klen, h);
+	*iid = tab_find(&s->tab[T_STACK], k, 1, k[0].n, h);
 	if (likely(*iid))
 		return 0;
 	if (buf_reserve(s, b, PB_TAG_MAX + PB_LEN_MAX + PB_FIELD_MAX +
 				      (size_t)n * (1 + PB_VARINT_MAX)) < 0 ||
-	    tab_add(s, &s->tab[T_STACK], fids, klen, h, iid) < 0)
+	    tab_add(s, &s->tab[T_STACK], k, 1, k[0].n, h, iid) < 0)
 		return -ENOMEM;
 	p = b->p + b->len;
 	lp = pb_msg_begin(p, tab_field[T_STACK]);
@@ -558,6 +755,8 @@ static int emit(struct pw_stream *s, const struct pw_sample *smp, uint32_t cs_ii
 	if (idata) {
 		p = pb_varint(pb_tag(p, TP_INTERNED_DATA, PB_WT_LEN), idata);
 		for (t = 0; t < T_NUM; t++) {
+			if (!s->pend[t].len)
+				continue;
 			memcpy(p, s->pend[t].p, s->pend[t].len);
 			p += s->pend[t].len;
 		}
@@ -730,6 +929,7 @@ struct pw_stream *pw_stream__new(struct pw_writer *w, const struct pw_stream_des
 	if (s->max_bytes > PS_MAX_INTERN_CAP)
 		s->max_bytes = PS_MAX_INTERN_CAP;
 	s->clear = true;
+	s->gen = 1;
 	s->st.memory_bytes = sizeof(*s);
 	if (encode_defaults(s, d) < 0)
 		goto fail;
@@ -757,7 +957,6 @@ void pw_stream__free(struct pw_stream *s)
 		free(s->tab[t].arena);
 		free(s->pend[t].p);
 	}
-	free(s->key.p);
 	free(s->fids.p);
 	free(s->pkt.p);
 	free(s->defaults);

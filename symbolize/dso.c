@@ -8,7 +8,8 @@
  * and everything is read then, once:
  *   - the file is opened through /proc/PID/root (the mapper's mount namespace),
  *     else by its plain path, and its (st_dev, st_ino) compared with the
- *     mapping's: a file replaced on disk is still used, but marked;
+ *     mapping's: a file replaced on disk is still used, but marked
+ *     (sym_dso__mismatch);
  *   - a read-only mapping of the whole file stays for the unwinder
  *     (sym_dso__image), with the section headers and PT_LOAD segments;
  *   - without .symtab, a separate debug file is looked up by build-id
@@ -18,6 +19,8 @@
  *   - symbols are sorted by address, one per address, C++ names demangled,
  *     names copied into one block per dso (nothing points into the mapped
  *     file: a library rewritten in place must not make names fault).
+ * "[vdso]" mappings get a copy of the tracer's own vdso (the same kernel image
+ * for processes of the same ABI), so its functions have names and CFI.
  * Without libelf only the (dev, inode) bookkeeping remains.
  */
 #ifdef HAVE_CONFIG_H
@@ -141,9 +144,9 @@ static bool rooted(char *buf, size_t size, pid_t pid, const char *path)
 
 static bool is_file_path(const char *path)
 {
-	/* "/memfd:x (deleted)", "/SYSV0000 (deleted)", "/dev/zero": no ELF to read. */
-	return path && path[0] == '/' && strncmp(path, "/memfd:", 7) && strncmp(path, "/dev/", 5) &&
-	       strncmp(path, "/SYSV", 5);
+	/* "//anon", "/memfd:x (deleted)", "/SYSV0000 (deleted)", "/dev/zero": no ELF to read. */
+	return path && path[0] == '/' && path[1] != '/' && strncmp(path, "/memfd:", 7) &&
+	       strncmp(path, "/dev/", 5) && strncmp(path, "/SYSV", 5);
 }
 
 struct sym_dso *sym_dso__get(struct sym_cache *c, pid_t pid, uint32_t maj, uint32_t min,
@@ -171,7 +174,7 @@ struct sym_dso *sym_dso__get(struct sym_cache *c, pid_t pid, uint32_t maj, uint3
 	if (c->dso_hash_size) {
 		for (d = c->dso_hash[dso_hash(dev, ino, c->dso_hash_size)]; d; d = d->hnext) {
 			if (d->dev == dev && d->ino == ino) {
-				/* The latest mapper is the likeliest to be alive when we open it. */
+				/* The latest mapper is the likeliest to be alive at open. */
 				if (pid > 0)
 					d->pid = pid;
 				return d;
@@ -780,17 +783,13 @@ static void dso_load_elf(struct sym_dso *d)
 	if (!d->is_vdso && (!s.symtab || !s.has_cfi))
 		dbg_elf = debug_find(d, &s, &st, &dbg_fd, &dbg_source);
 	if (dbg_elf && !s.symtab) {
-		struct elf_scan ds;
-		size_t i;
+		size_t i, symtab = 0;
 
-		/* elf_scan() again would copy the table twice: just find .symtab. */
-		memset(&ds, 0, sizeof(ds));
 		for (i = 0; i < d->debug.nsecs; i++) {
 			if (d->debug.secs[i].type == SHT_SYMTAB && d->debug.secs[i].size)
-				ds.symtab = i;
+				symtab = i;
 		}
-		if (ds.symtab && !load_symbols(d, dbg_elf, ds.symtab, &d->debug, machine) &&
-		    d->nsyms) {
+		if (symtab && !load_symbols(d, dbg_elf, symtab, &d->debug, machine) && d->nsyms) {
 			d->source = dbg_source;
 			goto out;
 		}
@@ -1028,29 +1027,29 @@ int sym_dso__section(struct sym_dso *d, const char *name, const void **image_out
 
 uint64_t sym_dso__offset_to_vaddr(struct sym_dso *d, uint64_t offset)
 {
-	const struct dso_load *best = NULL;
 	size_t i, pass;
 
 	dso_load(d);
-	/* Exact file range first, then the page around it (alignment padding). */
-	for (pass = 0; pass < 2; pass++) {
+	/*
+	 * Executable segments first (the offset is normally that of an ip or of
+	 * a code mapping), exact file range before the pages around it: a code
+	 * segment that does not start on a page boundary (lld) is mapped from
+	 * the page below, which may hold the tail of the segment before.
+	 */
+	for (pass = 0; pass < 4; pass++) {
 		for (i = 0; i < d->nloads; i++) {
 			const struct dso_load *l = &d->loads[i];
 			uint64_t lo = l->off, hi = l->off + l->filesz;
 
-			if (pass) {
+			if (pass < 2 && !(l->flags & PF_X))
+				continue;
+			if (pass & 1) {
 				lo &= ~4095ull;
 				hi = (hi + 4095) & ~4095ull;
 			}
-			if (offset < lo || offset >= hi)
-				continue;
-			if (l->flags & PF_X)
+			if (offset >= lo && offset < hi)
 				return offset - l->off + l->vaddr;
-			if (!best)
-				best = l;
 		}
-		if (best)
-			return offset - best->off + best->vaddr;
 	}
 	return offset;
 }

@@ -32,10 +32,12 @@ const char *sym_strpool__intern(struct sym_strpool *p, const char *s, size_t len
 void sym_strpool__exit(struct sym_strpool *p);
 
 /* kallsyms.c: text symbols sorted by address; names are offsets into @names. */
-struct sym_ksym;
 struct sym_kernel {
-	struct sym_ksym *syms;
+	uint64_t *addrs;
+	uint32_t *name_offs;
 	size_t count;
+	uint64_t *index;	/* addrs[i * KSYM_BLOCK]: a first search that stays in cache */
+	size_t index_count;
 	char *names;
 	size_t memory;		/* bytes held */
 };

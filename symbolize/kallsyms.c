@@ -32,6 +32,9 @@ struct sym_ksym {
 /* No kernel function is this large: past it, an address belongs to no symbol. */
 #define KSYM_MAX_SIZE	(1u << 20)
 
+/* Symbols per entry of the sparse index searched first (a 512-byte block of addrs). */
+#define KSYM_BLOCK	64
+
 int sym_read_file(const char *path, char **out, size_t *out_len)
 {
 	size_t cap = 1 << 20, len = 0;
@@ -103,7 +106,9 @@ static int ksym_cmp(const void *a, const void *b)
 
 void sym_kernel__exit(struct sym_kernel *k)
 {
-	free(k->syms);
+	free(k->addrs);
+	free(k->name_offs);
+	free(k->index);
 	free(k->names);
 	memset(k, 0, sizeof(*k));
 }
@@ -111,6 +116,7 @@ void sym_kernel__exit(struct sym_kernel *k)
 int sym_kallsyms__load(struct sym_cache *c, const char *path)
 {
 	struct sym_kernel k = { 0 };
+	struct sym_ksym *syms = NULL;
 	size_t len, cap = 0, n = 0, line_no = 0, w = 0, i, out;
 	bool nonzero = false, sorted = true;
 	char *buf, *p, *end;
@@ -156,19 +162,19 @@ int sym_kallsyms__load(struct sym_cache *c, const char *path)
 			struct sym_ksym *ns;
 
 			cap = cap ? cap * 2 : 16384;
-			ns = realloc(k.syms, cap * sizeof(*ns));
+			ns = realloc(syms, cap * sizeof(*ns));
 			if (!ns) {
 				err = -ENOMEM;
 				goto out_free;
 			}
-			k.syms = ns;
+			syms = ns;
 		}
 		/* Global before local, then first in the file. */
-		k.syms[n].addr = addr;
-		k.syms[n].name = (uint32_t)w;
-		k.syms[n].rank = (uint32_t)((line_no & 0x7fffffff) | (type == 't' || type == 'w' ?
+		syms[n].addr = addr;
+		syms[n].name = (uint32_t)w;
+		syms[n].rank = (uint32_t)((line_no & 0x7fffffff) | (type == 't' || type == 'w' ?
 									1u << 31 : 0));
-		if (n && addr < k.syms[n - 1].addr)
+		if (n && addr < syms[n - 1].addr)
 			sorted = false;
 		if (addr)
 			nonzero = true;
@@ -196,53 +202,79 @@ next:
 		goto out_free;
 	}
 	if (!sorted)
-		qsort(k.syms, n, sizeof(*k.syms), ksym_cmp);
+		qsort(syms, n, sizeof(*syms), ksym_cmp);
 	/* One symbol per address: the lowest rank. */
 	for (i = 1, out = 1; i < n; i++) {
-		if (k.syms[i].addr == k.syms[out - 1].addr) {
-			if (k.syms[i].rank < k.syms[out - 1].rank)
-				k.syms[out - 1] = k.syms[i];
+		if (syms[i].addr == syms[out - 1].addr) {
+			if (syms[i].rank < syms[out - 1].rank)
+				syms[out - 1] = syms[i];
 			continue;
 		}
-		k.syms[out++] = k.syms[i];
+		syms[out++] = syms[i];
 	}
 	k.count = out;
-	if (out < cap) {
-		struct sym_ksym *ns = realloc(k.syms, out * sizeof(*ns));
-
-		if (ns)
-			k.syms = ns;
+	k.addrs = malloc(out * sizeof(*k.addrs));
+	k.name_offs = malloc(out * sizeof(*k.name_offs));
+	k.index_count = (out + KSYM_BLOCK - 1) / KSYM_BLOCK;
+	k.index = malloc(k.index_count * sizeof(*k.index));
+	if (!k.addrs || !k.name_offs || !k.index) {
+		err = -ENOMEM;
+		goto out_free;
 	}
+	for (i = 0; i < out; i++) {
+		k.addrs[i] = syms[i].addr;
+		k.name_offs[i] = syms[i].name;
+	}
+	for (i = 0; i < k.index_count; i++)
+		k.index[i] = k.addrs[i * KSYM_BLOCK];
+	free(syms);
 	k.names = realloc(buf, w);
 	if (!k.names)
 		k.names = buf;
-	k.memory = k.count * sizeof(*k.syms) + w;
+	k.memory = out * (sizeof(*k.addrs) + sizeof(*k.name_offs)) +
+		   k.index_count * sizeof(*k.index) + w;
 
 	sym_kernel__exit(&c->kernel);
 	c->kernel = k;
 	return 0;
 
 out_free:
-	free(k.syms);
+	free(k.addrs);
+	free(k.name_offs);
+	free(k.index);
+	free(syms);
 	free(buf);
 	return err;
+}
+
+/* Index of the last element <= @key in sorted @v[0, n), or n when none is. */
+static inline size_t last_le(const uint64_t *v, size_t n, uint64_t key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : n;
 }
 
 const char *sym_kernel__resolve(struct sym_cache *c, uint64_t addr)
 {
 	const struct sym_kernel *k = &c->kernel;
-	size_t lo = 0, hi = k->count;
+	size_t blk, base, i;
 
-	/* Last symbol with syms[i].addr <= addr. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || addr - k->syms[lo - 1].addr >= KSYM_MAX_SIZE)
+	blk = last_le(k->index, k->index_count, addr);
+	if (blk == k->index_count)
 		return NULL;
-	return k->names + k->syms[lo - 1].name;
+	base = blk * KSYM_BLOCK;
+	i = base + last_le(k->addrs + base,
+			   k->count - base < KSYM_BLOCK ? k->count - base : KSYM_BLOCK, addr);
+	if (addr - k->addrs[i] >= KSYM_MAX_SIZE)
+		return NULL;
+	return k->names + k->name_offs[i];
 }

@@ -36,7 +36,9 @@
  * address (the instruction after the call), as libunwind reports UNW_REG_IP
  * for caller frames.  Symbolizers should look up ip - 1 for those.
  *
- * Not thread safe: one unwinder per thread.
+ * Not thread safe: one unwinder per thread.  Without libunwind, without libelf
+ * (no ELF images, so no CFI) or on another architecture, sym_unwind() returns
+ * -EOPNOTSUPP.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -49,7 +51,8 @@
 
 #include "symbolize/unwind.h"
 
-#if defined(HAVE_LIBUNWIND) && (defined(__x86_64__) || defined(__aarch64__))
+/* CFI comes from symbolize's ELF images, which it maps only when built with libelf. */
+#if defined(HAVE_LIBUNWIND) && defined(HAVE_LIBELF) && (defined(__x86_64__) || defined(__aarch64__))
 #define SYM_UNWIND_ENABLED 1
 #endif
 
@@ -95,9 +98,8 @@ uint64_t sym_unwind_regs_mask(void)
 	return 0;
 }
 
-int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
-	       const void *stack, size_t stack_size, uint64_t *ips, int max,
-	       enum sym_unwind_stop *stop)
+int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs, const void *stack,
+	       size_t stack_size, uint64_t *ips, int max, enum sym_unwind_stop *stop)
 {
 	if (stop)
 		*stop = SYM_UNWIND_UNSUPPORTED;
@@ -118,8 +120,6 @@ extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip
 					      int need_unwind_info, void *arg);
 #define dwarf_search_unwind_table UNW_OBJ(dwarf_search_unwind_table)
 
-#define unlikely(x)	__builtin_expect(!!(x), 0)
-
 /*
  * Registers: perf numbering of what we sample, and libunwind's number -> perf's.
  *
@@ -130,21 +130,21 @@ extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip
  * segment registers are never used by CFI, so they are left out.
  */
 #if defined(__x86_64__)
-#define REG_PERF_IP	PERF_REG_X86_IP
-#define REG_PERF_SP	PERF_REG_X86_SP
-#define REGS_MASK                                                                          \
-	((1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_BX) | (1ULL << PERF_REG_X86_CX) |   \
-	 (1ULL << PERF_REG_X86_DX) | (1ULL << PERF_REG_X86_SI) | (1ULL << PERF_REG_X86_DI) |   \
-	 (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_SP) | (1ULL << PERF_REG_X86_IP) |   \
-	 (1ULL << PERF_REG_X86_R8) | (1ULL << PERF_REG_X86_R9) | (1ULL << PERF_REG_X86_R10) |  \
-	 (1ULL << PERF_REG_X86_R11) | (1ULL << PERF_REG_X86_R12) |                            \
-	 (1ULL << PERF_REG_X86_R13) | (1ULL << PERF_REG_X86_R14) | (1ULL << PERF_REG_X86_R15))
+#define REG_PERF_IP PERF_REG_X86_IP
+#define REG_PERF_SP PERF_REG_X86_SP
+#define REGS_MASK                                                                                  \
+	((1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_BX) | (1ULL << PERF_REG_X86_CX) |       \
+	 (1ULL << PERF_REG_X86_DX) | (1ULL << PERF_REG_X86_SI) | (1ULL << PERF_REG_X86_DI) |       \
+	 (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_SP) | (1ULL << PERF_REG_X86_IP) |       \
+	 (1ULL << PERF_REG_X86_R8) | (1ULL << PERF_REG_X86_R9) | (1ULL << PERF_REG_X86_R10) |      \
+	 (1ULL << PERF_REG_X86_R11) | (1ULL << PERF_REG_X86_R12) | (1ULL << PERF_REG_X86_R13) |    \
+	 (1ULL << PERF_REG_X86_R14) | (1ULL << PERF_REG_X86_R15))
 
 static const int8_t unw_to_perf[] = {
-	[UNW_X86_64_RAX] = PERF_REG_X86_AX, [UNW_X86_64_RDX] = PERF_REG_X86_DX,
-	[UNW_X86_64_RCX] = PERF_REG_X86_CX, [UNW_X86_64_RBX] = PERF_REG_X86_BX,
-	[UNW_X86_64_RSI] = PERF_REG_X86_SI, [UNW_X86_64_RDI] = PERF_REG_X86_DI,
-	[UNW_X86_64_RBP] = PERF_REG_X86_BP, [UNW_X86_64_RSP] = PERF_REG_X86_SP,
+	[UNW_X86_64_RAX] = PERF_REG_X86_AX,  [UNW_X86_64_RDX] = PERF_REG_X86_DX,
+	[UNW_X86_64_RCX] = PERF_REG_X86_CX,  [UNW_X86_64_RBX] = PERF_REG_X86_BX,
+	[UNW_X86_64_RSI] = PERF_REG_X86_SI,  [UNW_X86_64_RDI] = PERF_REG_X86_DI,
+	[UNW_X86_64_RBP] = PERF_REG_X86_BP,  [UNW_X86_64_RSP] = PERF_REG_X86_SP,
 	[UNW_X86_64_R8] = PERF_REG_X86_R8,   [UNW_X86_64_R9] = PERF_REG_X86_R9,
 	[UNW_X86_64_R10] = PERF_REG_X86_R10, [UNW_X86_64_R11] = PERF_REG_X86_R11,
 	[UNW_X86_64_R12] = PERF_REG_X86_R12, [UNW_X86_64_R13] = PERF_REG_X86_R13,
@@ -154,9 +154,9 @@ static const int8_t unw_to_perf[] = {
 
 #elif defined(__aarch64__)
 /* x0-x30, sp, pc: libunwind's numbers are perf's (UNW_AARCH64_X0 == 0 .. PC == 32). */
-#define REG_PERF_IP	PERF_REG_ARM64_PC
-#define REG_PERF_SP	PERF_REG_ARM64_SP
-#define REGS_MASK	((1ULL << (PERF_REG_ARM64_PC + 1)) - 1)
+#define REG_PERF_IP PERF_REG_ARM64_PC
+#define REG_PERF_SP PERF_REG_ARM64_SP
+#define REGS_MASK ((1ULL << (PERF_REG_ARM64_PC + 1)) - 1)
 
 _Static_assert(UNW_AARCH64_SP == PERF_REG_ARM64_SP && UNW_AARCH64_PC == PERF_REG_ARM64_PC,
 	       "libunwind and perf number aarch64 registers alike");
@@ -182,50 +182,50 @@ enum {
 struct cfi_table {
 	const uint8_t *image;
 	size_t image_size;
-	uint64_t hdr_vaddr;	/* libunwind's segbase: table entries are relative to it */
-	uint64_t table_vaddr;	/* sorted (initial location, FDE address) pairs */
+	uint64_t hdr_vaddr;   /* libunwind's segbase: table entries are relative to it */
+	uint64_t table_vaddr; /* sorted (initial location, FDE address) pairs */
 	uint64_t fde_count;
 	/* What libunwind may read: .eh_frame_hdr through .eh_frame, as one file range. */
 	uint64_t win_vaddr, win_size, win_off;
 };
 
 struct dso_slot {
-	struct sym_dso *dso;	/* NULL: empty */
-	struct cfi_table *table;	/* NULL: the dso has no usable .eh_frame_hdr */
+	struct sym_dso *dso;	 /* NULL: empty */
+	struct cfi_table *table; /* NULL: the dso has no usable .eh_frame_hdr */
 };
 
 /* A range of the traced process's addresses that reads from a local image. */
 struct cfi_window {
 	uint64_t start, end;
-	const uint8_t *data;	/* byte at @start */
+	const uint8_t *data; /* byte at @start */
 };
 
-#define CFI_WINDOWS	8
+#define CFI_WINDOWS 8
 
 /* An ip that libunwind may hold register rules for, and what was mapped there. */
 struct rs_key {
-	uint64_t ip;		/* 0: empty slot */
+	uint64_t ip; /* 0: empty slot */
 	const struct sym_dso *dso;
-	uint64_t base;		/* map->start - map->pgoff: where file offset 0 sat */
-	const char *name;	/* map->name, for dso-less maps ([vdso]) */
+	uint64_t base;	  /* map->start - map->pgoff: where file offset 0 sat */
+	const char *name; /* map->name, for dso-less maps ([vdso]) */
 };
 
 /* Many times libunwind's 128 entries; full at half, then everything is flushed. */
-#define RS_KEYS_LOG	13
-#define RS_KEYS		(1u << RS_KEYS_LOG)
+#define RS_KEYS_LOG 13
+#define RS_KEYS (1u << RS_KEYS_LOG)
 
 struct sym_unwinder {
 	struct sym_cache *cache;
 	unw_addr_space_t as;
 
 	struct dso_slot *slots;
-	size_t nr_slots, nr_used;	/* nr_slots: power of two */
+	size_t nr_slots, nr_used; /* nr_slots: power of two */
 
-	int vdso_state;		/* 0: not looked at, 1: usable, -1: unusable */
+	int vdso_state; /* 0: not looked at, 1: usable, -1: unusable */
 	struct cfi_table vdso;
 	uint64_t vdso_load_vaddr;
 
-	struct rs_key *rs_keys;	/* RS_KEYS slots */
+	struct rs_key *rs_keys; /* RS_KEYS slots */
 	unsigned int nr_rs_keys;
 
 	/* State of the unwind in progress (the accessors' argument). */
@@ -233,9 +233,9 @@ struct sym_unwinder {
 	const uint64_t *regs;
 	const uint8_t *stack;
 	uint64_t sp, stack_size;
-	enum sym_unwind_stop fail;	/* first reason an accessor gave up in this step */
-	const struct sym_map *frame_map;	/* of the frame being stepped */
-	int frame_win;		/* its CFI window was added */
+	enum sym_unwind_stop fail;	 /* first reason an accessor gave up in this step */
+	const struct sym_map *frame_map; /* of the frame being stepped */
+	int frame_win;			 /* its CFI window was added */
 	struct cfi_window win[CFI_WINDOWS];
 	unsigned int nr_win, next_win;
 };
@@ -269,7 +269,7 @@ static int read_encoded(const uint8_t **p, const uint8_t *end, uint8_t enc, uint
 		n = 2;
 		break;
 	default:
-		return -1;	/* leb128 has no place in a binary-search header */
+		return -1; /* leb128 has no place in a binary-search header */
 	}
 	if ((size_t)(end - q) < n)
 		return -1;
@@ -298,7 +298,7 @@ static int read_encoded(const uint8_t **p, const uint8_t *end, uint8_t enc, uint
 	default:
 		return -1;
 	}
-	if (enc & 0x80)	/* indirect */
+	if (enc & 0x80) /* indirect */
 		return -1;
 	*p = q + n;
 	*out = v;
@@ -320,7 +320,8 @@ static int cfi_table__parse(struct cfi_table *t, const uint8_t *image, size_t im
 		return -1;
 	hdr = image + off;
 	end = hdr + size;
-	if (hdr[0] != 1 || hdr[2] == DW_EH_PE_omit || hdr[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
+	if (hdr[0] != 1 || hdr[2] == DW_EH_PE_omit ||
+	    hdr[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
 		return -1;
 	p = hdr + 4;
 	if (read_encoded(&p, end, hdr[1], vaddr + (p - hdr), vaddr, &eh_frame) ||
@@ -335,10 +336,10 @@ static int cfi_table__parse(struct cfi_table *t, const uint8_t *image, size_t im
 	t->table_vaddr = vaddr + (p - hdr);
 	t->fde_count = count;
 	/*
-	 * .eh_frame normally follows the header in the same segment.  Cover
-	 * both; when .eh_frame's file offset cannot be derived with the header's
-	 * vaddr-offset delta, cover the rest of the file instead: libunwind only
-	 * reads where the table and FDEs point.
+	 * .eh_frame normally follows the header in the same segment, at the
+	 * same vaddr - offset delta.  Cover both, to the end of the file until
+	 * cfi_table__clip() knows better: libunwind only reads where the table
+	 * and the FDEs point.  It reads aligned words, so start on one.
 	 */
 	t->win_vaddr = vaddr;
 	t->win_off = off;
@@ -346,19 +347,27 @@ static int cfi_table__parse(struct cfi_table *t, const uint8_t *image, size_t im
 		t->win_off = off - (vaddr - eh_frame);
 		t->win_vaddr = eh_frame;
 	}
+	if ((t->win_vaddr & 7) <= t->win_off) {
+		t->win_off -= t->win_vaddr & 7;
+		t->win_vaddr -= t->win_vaddr & 7;
+	}
 	t->win_size = image_size - t->win_off;
 	return 0;
 }
 
-/* Narrow the window to the end of .eh_frame when the section table says where it is. */
-static void cfi_table__clip(struct cfi_table *t, uint64_t eh_off, uint64_t eh_vaddr,
-			    uint64_t eh_size)
+/*
+ * Narrow the window to the header and .eh_frame (at file offsets @hdr_end
+ * and @eh_off + @eh_size) when the section table says where .eh_frame is.
+ */
+static void cfi_table__clip(struct cfi_table *t, uint64_t hdr_end, uint64_t eh_off,
+			    uint64_t eh_vaddr, uint64_t eh_size)
 {
-	uint64_t end;
+	uint64_t end = eh_off + eh_size;
 
 	if (eh_vaddr - t->win_vaddr != eh_off - t->win_off || eh_off < t->win_off)
 		return;
-	end = eh_off + eh_size + 8;	/* libunwind reads whole aligned words */
+	if (end < hdr_end)
+		end = hdr_end;
 	if (end > t->win_off && end - t->win_off < t->win_size)
 		t->win_size = end - t->win_off;
 }
@@ -367,7 +376,7 @@ static struct cfi_table *dso_table__load(struct sym_dso *dso)
 {
 	const void *image, *img;
 	size_t image_size;
-	uint64_t off, vaddr, size;
+	uint64_t off, vaddr, size, hdr_end;
 	struct cfi_table *t;
 
 	image = sym_dso__image(dso, &image_size);
@@ -382,8 +391,9 @@ static struct cfi_table *dso_table__load(struct sym_dso *dso)
 		free(t);
 		return NULL;
 	}
+	hdr_end = off + size;
 	if (!sym_dso__section(dso, ".eh_frame", &img, &off, &vaddr, &size) && img == image)
-		cfi_table__clip(t, off, vaddr, size);
+		cfi_table__clip(t, hdr_end, off, vaddr, size);
 	return t;
 }
 
@@ -452,7 +462,7 @@ static int vdso__load(struct sym_unwinder *u)
 {
 	const uint8_t *base = (const uint8_t *)getauxval(AT_SYSINFO_EHDR);
 	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)base;
-	const ElfW(Phdr) *ph, *load = NULL, *ehf = NULL;
+	const ElfW(Phdr) * ph, *load = NULL, *ehf = NULL;
 	size_t size;
 	int i;
 
@@ -487,8 +497,7 @@ static const struct cfi_table *vdso_table(struct sym_unwinder *u)
 }
 
 /* The local image of a mapping's file (its offset 0), NULL when there is none. */
-static const uint8_t *map_image(struct sym_unwinder *u, const struct sym_map *map,
-				size_t *size)
+static const uint8_t *map_image(struct sym_unwinder *u, const struct sym_map *map, size_t *size)
 {
 	const uint8_t *image = NULL;
 
@@ -585,7 +594,7 @@ static void window__add(struct sym_unwinder *u, const struct cfi_table *t, uint6
 
 	for (i = 0; i < u->nr_win; i++) {
 		if (u->win[i].start < w.end && w.start < u->win[i].end) {
-			u->win[i] = w;	/* the same, or stale: one range, one file */
+			u->win[i] = w; /* the same, or stale: one range, one file */
 			return;
 		}
 	}
@@ -635,7 +644,7 @@ static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *p
 	}
 	window__add(u, t, bias);
 
-	memset(&di, 0, sizeof(di));	/* 1.6 added load_offset: must be 0 */
+	memset(&di, 0, sizeof(di)); /* 1.6 added load_offset: must be 0 */
 	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
 	di.start_ip = map->start;
 	di.end_ip = map->end;
@@ -672,8 +681,7 @@ static void read_word(unw_word_t *valp, const uint8_t *data, uint64_t size, uint
 	}
 }
 
-static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp, int write,
-		      void *arg)
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp, int write, void *arg)
 {
 	struct sym_unwinder *u = arg;
 	const struct sym_map *map;
@@ -836,12 +844,11 @@ uint64_t sym_unwind_regs_mask(void)
 	return REGS_MASK;
 }
 
-int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
-	       const void *stack, size_t stack_size, uint64_t *ips, int max,
-	       enum sym_unwind_stop *stop)
+int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs, const void *stack,
+	       size_t stack_size, uint64_t *ips, int max, enum sym_unwind_stop *stop)
 {
 	enum sym_unwind_stop why = SYM_UNWIND_OK;
-	unw_word_t ip, sp, prev_ip = 0, prev_sp = 0;
+	unw_word_t ip, sp, prev_ip, prev_sp;
 	const struct sym_map *map;
 	unw_cursor_t cursor;
 	uint64_t mask = REGS_MASK;
@@ -861,6 +868,8 @@ int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
 	u->fail = SYM_UNWIND_OK;
 
 	ip = regs[__builtin_popcountll(mask & ((1ULL << REG_PERF_IP) - 1))];
+	prev_ip = ip;
+	prev_sp = u->sp;
 	if (unw_init_remote(&cursor, u->as, u) < 0) {
 		ips[n++] = ip;
 		why = SYM_UNWIND_BAD_FRAME;
@@ -874,7 +883,7 @@ int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
 				break;
 			}
 			if (ip == 0)
-				break;	/* outermost frame */
+				break; /* outermost frame */
 			if (ip == prev_ip && sp == prev_sp) {
 				why = SYM_UNWIND_BAD_FRAME;
 				break;

@@ -1223,6 +1223,54 @@ static void test_reader_rules(void)
 	pool_free();
 }
 
+/* --- the caller reusing its memory for other strings -------------------------------------- */
+
+static void test_pointer_reuse(void)
+{
+	char fn[32] = "alphabet", path[32] = "/lib/a.so";
+	struct pw_frame f = { .kind = PW_FRAME_NATIVE, .function = fn, .rel_pc = 0x10,
+			      .map_path = path, .map_start = 0x1000, .map_end = 0x2000 };
+	struct pw_sample smp = { .pid = 1, .tid = 1, .frames = &f, .nframes = 1 };
+	static const char *const want[][2] = {
+		{ "alphabet", "/lib/a.so" }, { "alpha", "/lib/b.so" }, { "alphabetic", "/lib/b.so" },
+		{ "alphabet", "/lib/a.so" },
+	};
+	struct pr_callbacks cb = { .sample = got_sample };
+	struct pw_stream_stats st;
+	struct pw_stream *s;
+	struct pw_writer *w;
+	static struct got g;
+	char *tp = tmp_path("reuse.pb");
+	int fd, i, ok = 0;
+
+	fd = open(tp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	w = pw_writer__new(fd, 1);
+	s = w ? pw_stream__new(w, &desc_cpu) : NULL;
+	if (!tap_ok(s != NULL, "pointer reuse: stream"))
+		return;
+	for (i = 0; i < 4; i++) {
+		/* same pointers, other contents: shorter, longer, back to the first */
+		strcpy(fn, want[i][0]);
+		strcpy(path, want[i][1]);
+		smp.ts = 100 + (uint64_t)i;
+		pw_stream__sample(s, &smp);
+	}
+	pw_stream__stats(s, &st);
+	pw_writer__close(w);
+	tap_ok(st.interned_frames == 3 && st.interned_mappings == 2,
+	       "pointer reuse: 3 frames, 2 mappings interned (%" PRIu64 ", %" PRIu64 ")",
+	       st.interned_frames, st.interned_mappings);
+	memset(&g, 0, sizeof(g));
+	pr_read_file(tp, &cb, &g, NULL);
+	for (i = 0; i < g.n && i < 4; i++)
+		ok += g.v[i].s.nframes == 1 && !strcmp(g.v[i].frames[0].function, want[i][0]) &&
+		      !strcmp(g.v[i].frames[0].mapping, want[i][1]);
+	tap_ok(g.n == 4 && ok == 4, "pointer reuse: each sample reads back with its own strings");
+	got_free(&g);
+	unlink(tp);
+	free(tp);
+}
+
 /* --- disk full ------------------------------------------------------------------------ */
 
 static void test_disk_full(void)
@@ -1236,6 +1284,7 @@ static void test_disk_full(void)
 	struct chk c;
 	char *path = tmp_path("full.pb");
 	int fd, ret = 0, err, close_ret;
+	bool framing;
 	unsigned i;
 
 	tap_diag("disk full: RLIMIT_FSIZE makes write() fail with EFBIG mid-stream");
@@ -1276,7 +1325,8 @@ static void test_disk_full(void)
 
 	memset(&c, 0, sizeof(c));
 	chk_expect(&c, 2, &desc_cpu);
-	tap_ok(chk_file(&c, path) && !c.bad_decode, "the cut file is whole packets (%d)",
+	framing = chk_file(&c, path);
+	tap_ok(framing && !c.bad_decode && c.packets > 0, "the cut file is whole packets (%d)",
 	       c.packets);
 	tap_ok(!c.bad_iids && !c.bad_refs && !c.bad_flags && c.seq[0].samples > 0,
 	       "every reference in the cut file resolves (%d samples)", c.seq[0].samples);
@@ -1291,7 +1341,7 @@ static double now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
@@ -1302,11 +1352,11 @@ static void bench(void)
 	struct pw_stream_stats s0, s1;
 	struct pw_sample smp = { .pid = 1, .tid = 2, .cpu_mode = PW_MODE_USER, .frames = fr,
 				 .nframes = 30 };
-	const unsigned n = 200000;
+	const unsigned n = 50000;
 	struct pw_stream *s;
 	struct pw_writer *w;
-	double t0, t1;
-	unsigned i;
+	double t0, t1, best = 0;
+	unsigned i, r;
 	int fd = open("/dev/null", O_WRONLY), fails = 0;
 
 	w = pw_writer__new(fd, 1);
@@ -1327,13 +1377,18 @@ static void bench(void)
 	}
 	fails += pw_stream__sample(s, &smp) != 0;	/* warm-up: interns it all */
 	pw_stream__stats(s, &s0);
-	t0 = now_ns();
-	for (i = 0; i < n; i++) {
-		smp.ts = 1000 + i;
-		smp.timebase_count = i;
-		fails += pw_stream__sample(s, &smp) != 0;
+	/* CPU time, the best of 5 rounds: shared machines are noisy */
+	for (r = 0; r < 5; r++) {
+		t0 = now_ns();
+		for (i = 0; i < n; i++) {
+			smp.ts = 1000 + i;
+			smp.timebase_count = i;
+			fails += pw_stream__sample(s, &smp) != 0;
+		}
+		t1 = now_ns();
+		if (r == 0 || t1 - t0 < best)
+			best = t1 - t0;
 	}
-	t1 = now_ns();
 	pw_stream__stats(s, &s1);
 	tap_is_int(fails, 0, "bench: every sample accepted");
 	tap_ok(s1.memory_bytes == s0.memory_bytes && s1.interned_frames == 30 &&
@@ -1341,7 +1396,8 @@ static void bench(void)
 	       "bench: no table or buffer growth after warm-up (%" PRIu64 " bytes)",
 	       s1.memory_bytes);
 	tap_diag("bench: %u samples of a 30-frame interned stack in %.1f ms: %.1f ns/sample "
-		 "(to /dev/null, writes included)", n, (t1 - t0) / 1e6, (t1 - t0) / n);
+		 "(CPU time, best of 5; to /dev/null, writes included)", n, best / 1e6,
+		 best / n);
 	pw_writer__close(w);
 }
 
@@ -1356,6 +1412,7 @@ int main(void)
 	}
 	test_main();
 	test_reader_rules();
+	test_pointer_reuse();
 	test_disk_full();
 	bench();
 	if (!getenv("TEST_SAMPLES_KEEP"))

@@ -169,13 +169,15 @@ static void test_kallsyms(void)
 	char *big;
 	size_t i, len;
 
-	tap_ok(sym_kernel__resolve(c, 0xffffffff81000000ull) == NULL, "kernel: nothing before load");
+	tap_ok(sym_kernel__resolve(c, 0xffffffff81000000ull) == NULL,
+	       "kernel: nothing before load");
 	tap_is_int(sym_kallsyms__load(c, "/nonexistent/kallsyms"), -ENOENT, "kernel: missing file");
 	path = write_file("kallsyms", text);
 	tap_is_int(sym_kallsyms__load(c, path), 0, "kernel: canned kallsyms loads");
 	tap_is_str(sym_kernel__resolve(c, 0xffffffff81000000ull), "_stext",
 		   "kernel: global wins over a local alias");
-	tap_is_str(sym_kernel__resolve(c, 0xffffffff810000ffull), "_stext", "kernel: inside a function");
+	tap_is_str(sym_kernel__resolve(c, 0xffffffff810000ffull), "_stext",
+		   "kernel: inside a function");
 	tap_is_str(sym_kernel__resolve(c, 0xffffffff81000250ull), "func_b",
 		   "kernel: data symbols are no boundary");
 	tap_is_str(sym_kernel__resolve(c, 0xffffffff81000300ull), "weak_fn", "kernel: W kept");
@@ -187,7 +189,8 @@ static void test_kallsyms(void)
 		   "kernel: module symbol, end of range");
 	tap_is_str(sym_kernel__resolve(c, 0xffffffffc0003000ull), "other_mod [other]",
 		   "kernel: another module");
-	tap_ok(sym_kernel__resolve(c, 0xffffffff80000000ull) == NULL, "kernel: below the first symbol");
+	tap_ok(sym_kernel__resolve(c, 0xffffffff80000000ull) == NULL,
+	       "kernel: below the first symbol");
 	tap_ok(sym_kernel__resolve(c, 0xffffffffc0003000ull + (64 << 20)) == NULL,
 	       "kernel: far past the last symbol");
 	sym_cache__stats(c, &st);
@@ -220,8 +223,8 @@ static void test_kallsyms(void)
 	tap_ok(ms < 2000, "kernel: loads in reasonable time");
 	tap_is_str(sym_kernel__resolve(c, 0xffffffff80000000ull + 5 * 64 + 3), "fn_5",
 		   "kernel: big table, core symbol");
-	tap_is_str(sym_kernel__resolve(c, 0xffffffffc0000000ull + (150000 - 19) * 64), "mfn_19 [mod5]",
-		   "kernel: big table, module symbol");
+	tap_is_str(sym_kernel__resolve(c, 0xffffffffc0000000ull + (150000 - 19) * 64),
+		   "mfn_19 [mod5]", "kernel: big table, module symbol");
 	{
 		volatile uintptr_t sink = 0;
 		double t1 = now_ms();
@@ -438,7 +441,8 @@ static void test_fake_mappings(struct sym_cache *c, const char *path, uint64_t i
 			     PROT_READ | PROT_EXEC, path);
 	resolves++;
 	err = err ? err : sym_resolve(c, m, base + (ip - real->start), &fr);
-	tap_ok(!err && fr.map && fr.map->dso == dso && fr.name && !strcmp(fr.name, "symfix_lib_one"),
+	tap_ok(!err && fr.map && fr.map->dso == dso && fr.name &&
+		       !strcmp(fr.name, "symfix_lib_one"),
 	       "fake mappings: MMAP without inode shares the dso");
 	err = sym_maps__mmap(m, base, real->end - real->start, real->pgoff, major(st.st_dev),
 			     minor(st.st_dev), st.st_ino + 1000003, PROT_READ | PROT_EXEC, path);
@@ -459,7 +463,7 @@ static void test_library(struct sym_cache *c)
 	struct sym_maps *m;
 	struct sym_frame fr;
 	uint64_t bias = 0, off, vaddr, size;
-	const struct sym_dso *dso = NULL;
+	struct sym_dso *dso = NULL;
 	const unsigned char *id;
 	const uint8_t *got_id;
 	const void *image;
@@ -492,10 +496,11 @@ static void test_library(struct sym_cache *c)
 		if (!strcmp(want, "_ZN6symfix3libEi") && have_cxa_demangle())
 			want = "symfix::lib(int)";
 		resolves++;
-		tap_ok(!sym_resolve(c, m, ip + 1, &fr) && fr.map && fr.map->dso, "library: %s mapped",
-		       fns[i]);
+		tap_ok(!sym_resolve(c, m, ip + 1, &fr) && fr.map && fr.map->dso,
+		       "library: %s mapped", fns[i]);
 		tap_is_str(fr.name, want, "library: name of a function");
-		tap_is_int(fr.rel_pc, elf_symbol(&ef, fns[i]) + 1, "library: rel_pc = st_value + 1");
+		tap_is_int(fr.rel_pc, elf_symbol(&ef, fns[i]) + 1,
+			   "library: rel_pc = st_value + 1");
 		dso = fr.map ? fr.map->dso : NULL;
 	}
 	/* A static function, found through .symtab only. */
@@ -512,16 +517,15 @@ static void test_library(struct sym_cache *c)
 	got_id = sym_dso__build_id(dso, &got_len);
 	tap_ok(id_len == 20 && got_id && got_len == id_len && !memcmp(id, got_id, id_len),
 	       "library: build-id as in .note.gnu.build-id (%zu bytes)", got_len);
-	image = sym_dso__image((struct sym_dso *)dso, &size);
+	image = sym_dso__image(dso, &size);
 	tap_ok(image && size == ef.size && !memcmp(image, ef.data, size),
 	       "library: image is the whole file");
 	sh = elf_section(&ef, ".eh_frame");
-	tap_ok(sh && !sym_dso__section((struct sym_dso *)dso, ".eh_frame", &image, &off, &vaddr,
-				       &size) &&
-		       image == sym_dso__image((struct sym_dso *)dso, NULL) && off == sh->sh_offset &&
+	tap_ok(sh && !sym_dso__section(dso, ".eh_frame", &image, &off, &vaddr, &size) &&
+		       image == sym_dso__image(dso, NULL) && off == sh->sh_offset &&
 		       vaddr == sh->sh_addr && size == sh->sh_size,
 	       "library: .eh_frame section located");
-	tap_is_int(sym_dso__section((struct sym_dso *)dso, ".no_such", &image, &off, &vaddr, &size),
+	tap_is_int(sym_dso__section(dso, ".no_such", &image, &off, &vaddr, &size),
 		   -ENOENT, "library: missing section -> -ENOENT");
 	test_fake_mappings(c, path, (uintptr_t)dlsym(h, "symfix_lib_one"), m, dso);
 	/* libc, whatever its symbols come from. */
@@ -841,10 +845,16 @@ int main(void)
 	test_jit();
 
 	{
-		char cmd[PATH_MAX + 16];
+		static const char *const files[] = { "kallsyms", "kallsyms0", "kallsyms_empty",
+						     "kallsyms_big" };
+		char path[PATH_MAX + 32];
+		size_t i;
 
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd))
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
+			unlink(path);
+		}
+		if (rmdir(tmpdir))
 			tap_diag("could not remove %s", tmpdir);
 	}
 	return tap_done();
