@@ -25,14 +25,27 @@ static void usage(FILE *f)
 static void version(void)
 {
 	printf("pftrace %s\n", PACKAGE_VERSION);
-	printf("features: tracepoints libtraceevent protobuf-c");
+	/* one word per capability; tests read this to decide what to run */
+	printf("features: tracepoints syscalls cgroup stacks kallsyms");
 #ifdef HAVE_LIBELF
-	printf(" libelf");
+	printf(" elf-symbols debuglink build-id");
 #endif
-#ifdef HAVE_LIBUNWIND
-	printf(" libunwind");
+#if defined(HAVE_LIBUNWIND) && defined(HAVE_LIBELF)
+	printf(" dwarf-unwind");
 #endif
 	printf("\n");
+	printf("libraries: libtraceevent protobuf-c%s%s\n",
+#ifdef HAVE_LIBELF
+	       " libelf",
+#else
+	       "",
+#endif
+#ifdef HAVE_LIBUNWIND
+	       " libunwind"
+#else
+	       ""
+#endif
+	       );
 }
 
 int main(int argc, char **argv)

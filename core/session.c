@@ -740,7 +740,8 @@ int session__attach_test_ring(struct session *s, struct pm_ring *ring)
 		return -EINVAL;
 	s->rings[cpu] = ring;
 	for (i = 0; i < s->ntps; i++)
-		if (!s->tps[i].dropped && u64map_put(&s->ids, (uint64_t)s->tps[i].id, &s->tps[i]))
+		if (!s->tps[i].dropped && !s->tps[i].custom &&
+		    u64map_put(&s->ids, (uint64_t)s->tps[i].id, &s->tps[i]))
 			return -ENOMEM;
 	return 0;
 }

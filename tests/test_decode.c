@@ -183,6 +183,7 @@ static void run_layout(const char *srcdir, const struct layout *L, int full)
 	memset(&o, 0, sizeof(o));
 	o.buffer_size = 1 << 20;
 	o.no_irq = !full;
+	o.no_stacks = 1;	/* tracepoint decoding only */
 	o.syscalls = full;
 	o.quiet = 1;
 
