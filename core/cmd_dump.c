@@ -232,8 +232,17 @@ static void on_sample(void *ctx, const struct pr_sample *smp)
 	fprintf(f, "sample stream=%s pid=%u mode=%s frames=%u", smp->timebase, smp->pid,
 		smp->cpu_mode == 1 ? "kernel" : smp->cpu_mode == 2 ? "user" : "unknown",
 		smp->nframes);
-	if (smp->unwind_error)
-		fprintf(f, " unwind=%s", unwind_error_str(smp->unwind_error));
+	/* the recorder sets unwind_error only on DWARF unwinds; user frames
+	 * without it came from the kernel's frame-pointer walk */
+	if (smp->unwind_error) {
+		fprintf(f, " unwinder=dwarf unwind=%s", unwind_error_str(smp->unwind_error));
+	} else {
+		for (i = 0; i < smp->nframes; i++)
+			if (smp->frames[i].kind == 1 || smp->frames[i].kind == 4)
+				break;
+		if (i < smp->nframes)
+			fprintf(f, " unwinder=fp");
+	}
 	if (smp->callstack_iid && !smp->stack_resolved)
 		fprintf(f, " stack=unresolved");
 	if (!d->o->no_stacks) {

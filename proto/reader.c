@@ -1032,7 +1032,7 @@ static int resolve_stack(struct rd *r, const struct rseq *q, uint64_t iid, unsig
 	size_t i;
 	int ret;
 
-	if (!st || !st->n || st->n > UINT32_MAX)
+	if (!st || !st->n || (uint64_t)st->n > UINT32_MAX)
 		return 0;	/* trace_processor: invalid or empty callstack */
 	if (st->n > r->frames_cap) {
 		struct pr_frame *f = realloc(r->frames, st->n * sizeof(*f));

@@ -622,8 +622,14 @@ static int load_symbols(struct sym_dso *d, Elf *elf, size_t symidx, const struct
 	for (i = 0, w = d->names; i < n; i++) {
 		const char *src = demangled[i] ? demangled[i] : cands[i].name;
 		size_t len = strlen(src) + 1;
+		const char *at = strchr(src, '@');
 
-		memcpy(w, src, len);
+		/* "memcpy@@GLIBC_2.14" -> "memcpy": the version only splits a
+		 * function into several flamegraph nodes */
+		if (at && at != src && !demangled[i])
+			len = (size_t)(at - src) + 1;
+		memcpy(w, src, len - 1);
+		w[len - 1] = 0;
 		d->syms[i].name = w;
 		w += len;
 	}

@@ -77,7 +77,8 @@ static const struct pw_frame stk_a[] = {
 	KERN("do_syscall_64", 0xffffffff81c0ab3dull),
 	KERN("ksys_read", 0xffffffff813aa2f0ull),
 };
-#define FOLD_A "__libc_start_main;main;handler;do_read;read;entry_SYSCALL_64;do_syscall_64;ksys_read"
+#define FOLD_A \
+	"__libc_start_main;main;handler;do_read;read;entry_SYSCALL_64;do_syscall_64;ksys_read"
 
 /* same function, other pc; a new python function in a known file; an unnamed frame */
 static const struct pw_frame stk_c[] = {
