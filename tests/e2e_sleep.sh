@@ -5,7 +5,8 @@
 # Why exact: counting starts at the sleeper's sched_process_exec, so the
 # switches and wakeups of the pre-exec child (the tracer's own handshake) are
 # excluded.  After exec the fixture only runs nanosleep(2): each call is one
-# switch out in TASK_INTERRUPTIBLE (prev_state 0x1) and one hrtimer wakeup.
+# switch out in TASK_INTERRUPTIBLE (prev_state 0x1) and one hrtimer wakeup,
+# the next waking of the sleeper after that switch.
 # Everything else that can block it is not state S: page-cache and mmap_lock
 # waits are D (0x2), preemption is R (0x0, possibly with the preempt bit),
 # and the final switch at exit is a dead/zombie state.
@@ -35,20 +36,26 @@ dump_trace "$T/s.pb" "$D" || finish
 tid=$(tid_of_exec "$SL" "$D") || finish
 echo "    sleeper tid $tid"
 
-# Prints: S-state switches out of tid after its exec, wakings of tid after
-# its exec, all switches out of tid after exec, and whether an exit was seen.
+# Prints: S-state switches out of tid after its exec, wakings of tid that end
+# one of those S sleeps, all switches out of tid after exec, whether an exit
+# was seen, switches recorded in another context, exec seen, and the other
+# wakings of tid (ending a D sleep: a page-cache read after exec, say).
 res=$(awk "$AWK_LIB"'parse() {
 	if (EV == "sched_process_exec" && arg("pid") == t) { execd = 1; next }
 	if (!execd) next
 	if (EV == "sched_switch" && arg("prev_pid") == t) {
 		out++
-		if (hasbit(hex(arg("prev_state")), 1)) s++
+		sleeping_s = hasbit(hex(arg("prev_state")), 1)
+		if (sleeping_s) s++
 		if (TID != t) badtid++
 	}
-	if (EV == "sched_waking" && arg("pid") == t) w++
+	if (EV == "sched_waking" && arg("pid") == t) {
+		if (sleeping_s) w++; else other++
+		sleeping_s = 0
+	}
 	if (EV == "sched_process_exit" && arg("pid") == t) ex++
-} END { print s + 0, w + 0, out + 0, ex + 0, badtid + 0, execd + 0 }' t="$tid" "$D")
-echo "    S-switches, wakings, all switch-outs, exits, misattributed, exec seen: $res"
+} END { print s + 0, w + 0, out + 0, ex + 0, badtid + 0, execd + 0, other + 0 }' t="$tid" "$D")
+echo "    S-switches, wakings from S, all switch-outs, exits, misattributed, exec seen, other wakings: $res"
 s=$(echo "$res" | cut -d' ' -f1)
 w=$(echo "$res" | cut -d' ' -f2)
 ex=$(echo "$res" | cut -d' ' -f4)
@@ -61,7 +68,7 @@ expect_eq "sched_switch prev_pid=$tid with S in prev_state after exec" "$s" 20
 expect_eq "sched_switch prev_pid=$tid recorded in another thread's context" "$badtid" 0
 
 sub "sched_waking of the sleeper"
-expect_eq "sched_waking pid=$tid after exec" "$w" 20
+expect_eq "sched_waking pid=$tid ending an S sleep" "$w" 20
 
 sub "sleeper exit"
 expect_eq "sched_process_exit pid=$tid" "$ex" 1
