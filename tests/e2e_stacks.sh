@@ -72,8 +72,10 @@ for variant in "$@"; do
 	bin=$(fixture "$name") || continue
 	record "$T/$name.err" -F 999 "$@" -o "$T/$name.pb" -- "$bin" 1
 	expect_record_ok "$T/$name.err" || continue
-	# 1 s at 999 Hz: ~1000 samples; ask for half, the share is what counts
-	expect_chain "$T/$name.pb" "$name" 500
+	# 1 s at 999 Hz is ~1000 samples on an idle CPU; make check runs tests
+	# in parallel on small machines, so only ask for enough to make the
+	# share meaningful: the share is what counts
+	expect_chain "$T/$name.pb" "$name" 100
 done
 
 sub "a parent waiting in vfork() is in D state: kernel wait + user caller"
@@ -100,7 +102,7 @@ record "$T/exit.err" -d 2 -o "$T/exit.pb"
 wait "$CH" 2>/dev/null
 if expect_record_ok "$T/exit.err"; then
 	# the fixture exited ~1 s before the recording ended
-	expect_chain "$T/exit.pb" chain_nofp 300
+	expect_chain "$T/exit.pb" chain_nofp 60
 fi
 
 sub "dump prints each sample with its frames, leaf first"
@@ -118,7 +120,7 @@ if dump_trace "$T/chain_nofp.pb" "$T/chain_nofp.txt"; then
 	read good blocks <"$T/blocks.txt"
 	grep -m 1 -A 8 " chain_nofp([0-9]*) sample stream=" "$T/chain_nofp.txt" >"$T/one.txt"
 	show "$T/one.txt" 9
-	expect_ge "sample blocks of chain_nofp" "$blocks" 500
+	expect_ge "sample blocks of chain_nofp" "$blocks" 100
 	if [ $((good * 100)) -lt $((blocks * 90)) ]; then
 		fail "only $good of $blocks sample blocks list c, b, a, main (leaf first)"
 	else
