@@ -17,6 +17,8 @@
 #   BENCH_PERF_NOSELF=1     kernel-filter perf's own syscalls out (as pftrace
 #                           does); 0 to let perf trace its own write()s
 #   BENCH_KEEP=0            1: keep the temporary directory with all outputs
+#   BENCH_PFTRACE_ARGS      extra pftrace record options (default: --no-stacks,
+#                           so that both tracers record the same tracepoints)
 set -u
 
 PFTRACE=${PFTRACE:-./pftrace}
@@ -85,6 +87,14 @@ rm -f "$TMP/probe.data"
 have_pftrace=0
 if [ -x "$PFTRACE" ]; then
 	have_pftrace=1
+	# Same events as perf: no stack sampling (pftrace samples cpu-clock
+	# stacks by default), unless BENCH_PFTRACE_ARGS says otherwise.
+	if [ -z "${BENCH_PFTRACE_ARGS+x}" ]; then
+		PFT_ARGS=""
+		"$PFTRACE" record --help 2>&1 | grep -q -- --no-stacks && PFT_ARGS="--no-stacks"
+	else
+		PFT_ARGS=$BENCH_PFTRACE_ARGS
+	fi
 fi
 
 run_tracers=()
@@ -168,7 +178,8 @@ start_tracer() {
 		fi
 		;;
 	pftrace)
-		"$TIME" -f '%U %S' -o "$cpu" "$PFTRACE" record --syscalls \
+		# shellcheck disable=SC2086 # PFT_ARGS: words on purpose
+		"$TIME" -f '%U %S' -o "$cpu" "$PFTRACE" record --syscalls $PFT_ARGS \
 			--buffer-size "${BUF_MB}M" -o "$out" 2>"$err" &
 		;;
 	esac
@@ -330,6 +341,7 @@ fmt() { [ -n "$1" ] && echo "$1" || echo "-"; }
 
 echo
 echo "pftrace benchmark: median of $RUNS runs (each column on its own; wall_range = fastest-slowest run); $(nproc) CPUs; kernel $(uname -r); ring ${BUF_MB} MiB per CPU for both tracers"
+[ $have_pftrace = 1 ] && echo "pftrace: record --syscalls${PFT_ARGS:+ $PFT_ARGS} --buffer-size ${BUF_MB}M"
 [ $have_perf = 1 ] && [ "$PERF_NOSELF" = 1 ] && echo "perf: its own raw_syscalls filtered out in the kernel (common_pid != perf), -B (no build-id pass)"
 for w in "${run_workloads[@]}"; do
 	base=$(get "$w" none wall)
