@@ -633,9 +633,14 @@ static void stacks_summary(void *priv)
 
 		if (!x->tp)
 			continue;
-		fprintf(stderr, "  stacks %-28s %10llu samples %8llu lost\n",
-			session__event_label(x->tp), (unsigned long long)x->samples,
-			(unsigned long long)x->lost);
+		fprintf(stderr, "  stacks %-34s %10llu samples", session__event_label(x->tp),
+			(unsigned long long)x->samples);
+		/* a PERF_RECORD_LOST names the event that found the ring full:
+		 * its count covers every record dropped on that cpu meanwhile */
+		if (x->lost)
+			fprintf(stderr, " (ring full: %llu records dropped meanwhile)",
+				(unsigned long long)x->lost);
+		fprintf(stderr, "\n");
 	}
 	if (!pft_verbose)
 		return;
