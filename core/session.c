@@ -68,7 +68,8 @@ struct pft_tp {
 	char filter[128];
 	session_record_fn record_fn;
 	char label[64], fallback_label[64];
-	uint64_t count;
+	uint64_t count;		/* records read */
+	uint64_t kept;		/* records the handler put into the trace */
 	struct gfield *gf;	/* for emit_generic, built on first use */
 	unsigned ngf;
 	int gf_done;
@@ -860,6 +861,7 @@ static inline int handle_record(struct session *s, const struct perf_event_heade
 		if (tp->record_fn) {
 			/* a custom event parses its own layout */
 			tp->count++;
+			tp->kept++;
 			tp->record_fn(tp->priv, h, cpu);
 			return 1;
 		}
@@ -883,7 +885,7 @@ static inline int handle_record(struct session *s, const struct perf_event_heade
 		tp->count++;
 		if (s->mode != SCOPE_ALL && !(tp->flags & (PFT_TP_ALL_TASKS | PFT_TP_OTHER_TASK)))
 			session__scope_add(&s->host, rec.tid);
-		tp->fn(tp->priv, &rec);
+		tp->kept += tp->fn(tp->priv, &rec) != 0;
 		return 1;
 	}
 	if (h->type == PERF_RECORD_LOST || h->type == PFT_RECORD_LOST_SAMPLES) {
@@ -1046,7 +1048,8 @@ uint64_t session__lost_total(const struct session *s)
 void session__summary(struct session *s, uint64_t output_bytes)
 {
 	double secs = (double)(s->stop_mono_wall - s->start_mono_wall) / 1e9;
-	uint64_t lost = session__lost_total(s);
+	uint64_t lost = session__lost_total(s), kept = 0;
+	const int filtered = s->mode != SCOPE_ALL;
 	char b1[32];
 	unsigned i;
 	int cpu;
@@ -1055,24 +1058,35 @@ void session__summary(struct session *s, uint64_t output_bytes)
 		return;
 	if (secs <= 0)
 		secs = 1e-9;
+	for (i = 0; i < s->ntps; i++)
+		kept += s->tps[i].kept;
 	fprintf(stderr, "pftrace: recorded %.3f s: %llu events (%.0f/s), %llu lost, %s written\n",
-		secs, (unsigned long long)s->records, (double)s->records / secs,
-		(unsigned long long)lost, pft_fmt_bytes(output_bytes, b1, sizeof(b1)));
-	fprintf(stderr, "  %-34s %12s %12s\n", "event", "count", "per sec");
+		secs, (unsigned long long)kept, (double)kept / secs, (unsigned long long)lost,
+		pft_fmt_bytes(output_bytes, b1, sizeof(b1)));
+	/* filtered recordings read some events system-wide and keep those of
+	 * the target: show both */
+	if (filtered)
+		fprintf(stderr, "  %-34s %12s %12s %12s\n", "event", "recorded", "per sec", "read");
+	else
+		fprintf(stderr, "  %-34s %12s %12s\n", "event", "recorded", "per sec");
 	for (i = 0; i < s->ntps; i++) {
+		const struct pft_tp *tp = &s->tps[i];
 		char label[170];
 
-		if (!s->tps[i].count && !pft_verbose)
+		if (!tp->count && !pft_verbose)
 			continue;
-		if (s->tps[i].custom)
-			snprintf(label, sizeof(label), "%s", s->tps[i].label);
+		if (tp->custom)
+			snprintf(label, sizeof(label), "%s", tp->label);
 		else
-			snprintf(label, sizeof(label), "%s:%s", s->tps[i].system, s->tps[i].name);
-		fprintf(stderr, "  %-34s %12llu %12.0f\n", label,
-			(unsigned long long)s->tps[i].count, (double)s->tps[i].count / secs);
+			snprintf(label, sizeof(label), "%s:%s", tp->system, tp->name);
+		fprintf(stderr, "  %-34s %12llu %12.0f", label, (unsigned long long)tp->kept,
+			(double)tp->kept / secs);
+		if (filtered)
+			fprintf(stderr, " %12llu", (unsigned long long)tp->count);
+		fprintf(stderr, "\n");
 	}
-	fprintf(stderr, "  %-6s %12s %14s %14s %12s\n", "cpu", "events", "lost records",
-		"lost samples", "read");
+	fprintf(stderr, "  %-6s %12s %14s %14s %12s\n", "cpu", "events read", "lost records",
+		"lost samples", "bytes read");
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
 		const struct pm_loss *l;
 

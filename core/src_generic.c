@@ -20,11 +20,12 @@ struct gen_src {
 	unsigned n;
 };
 
-static void on_event(void *priv, const struct pft_record *r)
+static int on_event(void *priv, const struct pft_record *r)
 {
 	struct gen_tp *g = priv;
 
 	g->ops->emit_generic(g->h, g->tp, r);
+	return 1;
 }
 
 static int gen_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)

@@ -15,7 +15,7 @@ struct irq_src {
 	struct pft_field entry_irq, entry_name, exit_irq, exit_ret, si_entry_vec, si_exit_vec;
 };
 
-static void on_irq_entry(void *priv, const struct pft_record *r)
+static int on_irq_entry(void *priv, const struct pft_record *r)
 {
 	struct irq_src *s = priv;
 	char name[64];
@@ -24,31 +24,35 @@ static void on_irq_entry(void *priv, const struct pft_record *r)
 	pw_ftrace_irq_handler_entry(s->w, &e, (int32_t)pft_field_s64(&s->entry_irq, r->raw),
 				    pft_field_str(&s->entry_name, r->raw, r->raw_size, name,
 						  sizeof(name)));
+	return 1;
 }
 
-static void on_irq_exit(void *priv, const struct pft_record *r)
+static int on_irq_exit(void *priv, const struct pft_record *r)
 {
 	struct irq_src *s = priv;
 	struct pw_ev e = { r->ts, r->cpu, r->tid };
 
 	pw_ftrace_irq_handler_exit(s->w, &e, (int32_t)pft_field_s64(&s->exit_irq, r->raw),
 				   (int32_t)pft_field_s64(&s->exit_ret, r->raw));
+	return 1;
 }
 
-static void on_softirq_entry(void *priv, const struct pft_record *r)
+static int on_softirq_entry(void *priv, const struct pft_record *r)
 {
 	struct irq_src *s = priv;
 	struct pw_ev e = { r->ts, r->cpu, r->tid };
 
 	pw_ftrace_softirq_entry(s->w, &e, (uint32_t)pft_field_u64(&s->si_entry_vec, r->raw));
+	return 1;
 }
 
-static void on_softirq_exit(void *priv, const struct pft_record *r)
+static int on_softirq_exit(void *priv, const struct pft_record *r)
 {
 	struct irq_src *s = priv;
 	struct pw_ev e = { r->ts, r->cpu, r->tid };
 
 	pw_ftrace_softirq_exit(s->w, &e, (uint32_t)pft_field_u64(&s->si_exit_vec, r->raw));
+	return 1;
 }
 
 static void need(struct irq_src *s, struct pft_tp *tp, const char *a, struct pft_field *fa,

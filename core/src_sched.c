@@ -60,7 +60,7 @@ struct sched_src {
 #define I32(f, r) ((int32_t)pft_field_s64(&(f), (r)->raw))
 #define EV(r) { (r)->ts, (r)->cpu, (r)->tid }
 
-static void on_switch(void *priv, const struct pft_record *r)
+static int on_switch(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 	char pc[32], nc[32];
@@ -69,14 +69,15 @@ static void on_switch(void *priv, const struct pft_record *r)
 
 	if (s->filtered && !s->ops->in_scope(s->h, 0, (uint32_t)prev_pid) &&
 	    !s->ops->in_scope(s->h, 0, (uint32_t)next_pid))
-		return;
+		return 0;
 	pw_ftrace_sched_switch(s->w, &e, COMM(s->sw[SW_PREV_COMM], r, pc), prev_pid,
 			       I32(s->sw[SW_PREV_PRIO], r),
 			       pft_field_s64(&s->sw[SW_PREV_STATE], r->raw),
 			       COMM(s->sw[SW_NEXT_COMM], r, nc), next_pid, I32(s->sw[SW_NEXT_PRIO], r));
+	return 1;
 }
 
-static void wake(struct sched_src *s, const struct f_wake *f, const struct pft_record *r,
+static int wake(struct sched_src *s, const struct f_wake *f, const struct pft_record *r,
 		 int is_new)
 {
 	char c[32];
@@ -86,28 +87,29 @@ static void wake(struct sched_src *s, const struct f_wake *f, const struct pft_r
 
 	if (s->filtered && !s->ops->in_scope(s->h, r->pid, r->tid) &&
 	    !s->ops->in_scope(s->h, 0, (uint32_t)pid))
-		return;
+		return 0;
 	if (is_new)
 		pw_ftrace_sched_wakeup_new(s->w, &e, COMM(f->f[WK_COMM], r, c), pid, I32(f->f[WK_PRIO], r), cpu);
 	else
 		pw_ftrace_sched_waking(s->w, &e, COMM(f->f[WK_COMM], r, c), pid, I32(f->f[WK_PRIO], r), cpu);
+	return 1;
 }
 
-static void on_waking(void *priv, const struct pft_record *r)
+static int on_waking(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 
-	wake(s, &s->waking, r, 0);
+	return wake(s, &s->waking, r, 0);
 }
 
-static void on_wakeup_new(void *priv, const struct pft_record *r)
+static int on_wakeup_new(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 
-	wake(s, &s->wakeup_new, r, 1);
+	return wake(s, &s->wakeup_new, r, 1);
 }
 
-static void on_fork(void *priv, const struct pft_record *r)
+static int on_fork(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 	char pc[32], cc[32];
@@ -116,9 +118,10 @@ static void on_fork(void *priv, const struct pft_record *r)
 	pw_ftrace_sched_process_fork(s->w, &e, COMM(s->fork[FK_PARENT_COMM], r, pc),
 				     I32(s->fork[FK_PARENT_PID], r), COMM(s->fork[FK_CHILD_COMM], r, cc),
 				     I32(s->fork[FK_CHILD_PID], r));
+	return 1;
 }
 
-static void on_exec(void *priv, const struct pft_record *r)
+static int on_exec(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 	char fn[256];
@@ -128,9 +131,10 @@ static void on_exec(void *priv, const struct pft_record *r)
 	pft_field_str(&s->exec[EX_FILENAME], r->raw, r->raw_size, fn, sizeof(fn));
 	pw_ftrace_sched_process_exec(s->w, &e, fn, pid, I32(s->exec[EX_OLD_PID], r));
 	proc_state__exec(s->procs, r->ts, (int32_t)r->pid, fn);
+	return 1;
 }
 
-static void on_process_exit(void *priv, const struct pft_record *r)
+static int on_process_exit(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 	char c[32];
@@ -139,9 +143,10 @@ static void on_process_exit(void *priv, const struct pft_record *r)
 
 	pw_ftrace_sched_process_exit(s->w, &e, COMM(s->exit[CP_COMM], r, c), I32(s->exit[CP_PID], r),
 				     tgid, I32(s->exit[CP_PRIO], r));
+	return 1;
 }
 
-static void on_free(void *priv, const struct pft_record *r)
+static int on_free(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 	char c[32];
@@ -149,12 +154,13 @@ static void on_free(void *priv, const struct pft_record *r)
 	struct pw_ev e = EV(r);
 
 	if (s->filtered && !s->ops->in_scope(s->h, 0, (uint32_t)pid))
-		return;
+		return 0;
 	pw_ftrace_sched_process_free(s->w, &e, COMM(s->free_[CP_COMM], r, c), pid,
 				     I32(s->free_[CP_PRIO], r));
+	return 1;
 }
 
-static void on_migrate(void *priv, const struct pft_record *r)
+static int on_migrate(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 	char c[32];
@@ -162,13 +168,14 @@ static void on_migrate(void *priv, const struct pft_record *r)
 	struct pw_ev e = EV(r);
 
 	if (s->filtered && !s->ops->in_scope(s->h, 0, (uint32_t)pid))
-		return;
+		return 0;
 	pw_ftrace_sched_migrate_task(s->w, &e, COMM(s->migrate[MG_COMM], r, c), pid,
 				     I32(s->migrate[MG_PRIO], r), I32(s->migrate[MG_ORIG_CPU], r),
 				     I32(s->migrate[MG_DEST_CPU], r));
+	return 1;
 }
 
-static void on_newtask(void *priv, const struct pft_record *r)
+static int on_newtask(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 	char c[32];
@@ -183,9 +190,10 @@ static void on_newtask(void *priv, const struct pft_record *r)
 		session__scope_add(s->h, (uint32_t)pid);
 	proc_state__new_task(s->procs, r->ts, pid, (int32_t)r->pid,
 			     (flags & CLONE_THREAD_FLAG) != 0, c);
+	return 1;
 }
 
-static void on_rename(void *priv, const struct pft_record *r)
+static int on_rename(void *priv, const struct pft_record *r)
 {
 	struct sched_src *s = priv;
 	char oc[32], nc[32];
@@ -194,6 +202,7 @@ static void on_rename(void *priv, const struct pft_record *r)
 
 	pw_ftrace_task_rename(s->w, &e, I32(s->rename[RN_PID], r),
 			      COMM(s->rename[RN_OLDCOMM], r, oc), COMM(s->rename[RN_NEWCOMM], r, nc), oom);
+	return 1;
 }
 
 /* Look up @n fields; any missing one disables the tracepoint's handler. */

@@ -20,7 +20,7 @@ struct sys_src {
 	unsigned nargs;
 };
 
-static void on_enter(void *priv, const struct pft_record *r)
+static int on_enter(void *priv, const struct pft_record *r)
 {
 	struct sys_src *s = priv;
 	uint64_t args[6];
@@ -30,15 +30,17 @@ static void on_enter(void *priv, const struct pft_record *r)
 	for (i = 0; i < s->nargs; i++)
 		args[i] = pft_field_elem_u64(&s->enter_args, r->raw, i);
 	pw_ftrace_sys_enter(s->w, &e, pft_field_s64(&s->enter_id, r->raw), args, s->nargs);
+	return 1;
 }
 
-static void on_exit_(void *priv, const struct pft_record *r)
+static int on_exit_(void *priv, const struct pft_record *r)
 {
 	struct sys_src *s = priv;
 	struct pw_ev e = { r->ts, r->cpu, r->tid };
 
 	pw_ftrace_sys_exit(s->w, &e, pft_field_s64(&s->exit_id, r->raw),
 			   pft_field_s64(&s->exit_ret, r->raw));
+	return 1;
 }
 
 static int sys_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)

@@ -43,7 +43,9 @@ struct pft_record {
 	const void *raw;	/* tracepoint payload, common_* fields first */
 };
 
-typedef void (*pft_tp_handler)(void *priv, const struct pft_record *rec);
+/* Returns nonzero when the record went into the trace, 0 when the source
+ * filtered it out (the summary counts both). */
+typedef int (*pft_tp_handler)(void *priv, const struct pft_record *rec);
 
 /* A tracepoint field, located once from the format file. */
 enum {
