@@ -340,7 +340,7 @@ int cmd_dump(int argc, char **argv)
 		pft_error("out of memory reading %s", o.input);
 		status = 1;
 	}
-	if (!o.raw_order)
+	if (!o.raw_order && d.n)
 		qsort(d.v, d.n, sizeof(*d.v), cmp_line);
 	for (i = 0; i < d.n; i++) {
 		struct dline *l = &d.v[i];

@@ -383,8 +383,13 @@ int session__add_sources(struct session *s)
 		s->cur_src = a->ops;
 		ret = a->ops->init(&s->host, &host_ops, &a->priv);
 		s->cur_src = NULL;
-		if (ret < 0)
+		if (ret < 0) {
+			/* a failed init may have set up part of its state */
+			if (a->priv && a->ops->fini)
+				a->ops->fini(a->priv);
+			a->priv = NULL;
 			return ret;
+		}
 		a->inited = 1;
 	}
 	if (!s->ntps) {

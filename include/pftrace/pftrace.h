@@ -100,7 +100,8 @@ struct pft_source_ops {
 	uint32_t abi_version;		/* PFT_ABI_VERSION */
 	const char *name;		/* "sched", "syscalls", ... */
 	const char *description;	/* one line for --list-sources */
-	/* Subscribe to tracepoints; *priv is passed to every other call. 0 or -errno. */
+	/* Subscribe to tracepoints; *priv is passed to every other call. 0 or
+	 * -errno; after a failure fini(*priv) is still called if *priv was set. */
 	int (*init)(struct pft_host *h, const struct pft_host_ops *ops, void **priv);
 	/* After the events are enabled (optional). */
 	int (*start)(void *priv);
