@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,6 +150,9 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	if (session__open(s, &t.st))
 		goto out;
+	/* the command was forked already: only the reader gets the boost */
+	if (o.nice && geteuid() == 0 && setpriority(PRIO_PROCESS, 0, o.nice))
+		pft_debug("cannot set nice %d: %s", o.nice, strerror(errno));
 	if (output_begin(&out))
 		goto out;
 	if (session__start(s))
@@ -180,7 +184,10 @@ int cmd_record(int argc, char **argv)
 			if ((deadline - now) / 1000000 < (uint64_t)timeout)
 				timeout = (int)((deadline - now + 999999) / 1000000);
 		}
-		session__wait(s, timeout, &waitmask);
+		/* while the rings fill fast, keep draining instead of sleeping
+		 * until the next watermark wakeup: a wakeup on a busy machine can
+		 * come long after the ring started to fill */
+		session__wait(s, session__busy(s) ? 0 : timeout, &waitmask);
 		session__drain(s);
 		if (stop_signal)
 			why = STOP_SIGNAL;

@@ -54,6 +54,8 @@ static const struct opt record_table[] = {
 	{ "no-offcpu", 0, OPT_FLAG, R(no_offcpu), 0, 0, NULL, "no stacks at uninterruptible sleep" },
 	{ "buffer-size", 'b', OPT_STR, R(buffer_size_str), 0, 0, "SIZE",
 	  "ring buffer size per CPU, e.g. 512K, 8M (default: 4M; rounded up to a power of two)" },
+	{ "nice", 0, OPT_STR, R(nice_str), 0, 0, "N",
+	  "run the reader at nice N (default -10, so it drains the rings in time on a busy machine; 0 to keep)" },
 	{ "verbose", 'v', OPT_COUNT, R(verbose), 0, 0, NULL, "more detail in the summary (twice: debug)" },
 	{ "quiet", 'q', OPT_FLAG, R(quiet), 0, 0, NULL, "no summary, only errors" },
 	{ "help", 'h', OPT_HELP, 0, 0, 0, NULL, "show this help" },
@@ -215,6 +217,16 @@ int record_opts_parse(struct record_opts *o, int argc, char **argv)
 	if (o->duration_str && o->duration_ns == 0) {
 		pft_error("-d %s: the duration must be more than zero", o->duration_str);
 		return -1;
+	}
+	o->nice = -10;
+	if (o->nice_str) {
+		long v;
+
+		if (pft_parse_long(o->nice_str, &v) || v < -20 || v > 19) {
+			pft_error("--nice wants a nice value from -20 to 19, not '%s'", o->nice_str);
+			return -1;
+		}
+		o->nice = (int)v;
 	}
 	o->buffer_size = 4u << 20;
 	if (o->buffer_size_str) {

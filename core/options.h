@@ -24,6 +24,8 @@ struct record_opts {
 	int no_sched, no_irq;		/* --no-sched, --no-irq */
 	const char *events[PFT_MAX_EVENTS];	/* -e SYS:NAME */
 	unsigned nevents;
+	const char *nice_str;		/* --nice */
+	int nice;			/* the reader's nice value (root only), default -10 */
 	const char *buffer_size_str;	/* --buffer-size */
 	uint64_t buffer_size;		/* per cpu, bytes */
 	/* stacks */

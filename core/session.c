@@ -130,6 +130,7 @@ struct session {
 	uint64_t start_boot, stop_boot;
 	uint64_t start_mono_wall, stop_mono_wall;
 	uint64_t records, unknown_records, bad_records;
+	size_t last_fill;		/* most bytes found in one ring by the last drain */
 	size_t ring_bytes;
 };
 
@@ -956,12 +957,16 @@ uint64_t session__drain(struct session *s)
 	unsigned n = 0, i;
 	int cpu;
 
+	s->last_fill = 0;
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
 		struct pm_ring *r = s->rings[cpu];
 		const struct perf_event_header *h;
+		ssize_t avail;
 
-		if (!r || pm_ring__read_begin(r) <= 0)
+		if (!r || (avail = pm_ring__read_begin(r)) <= 0)
 			continue;
+		if ((size_t)avail > s->last_fill)
+			s->last_fill = (size_t)avail;
 		h = pm_ring__read_event(r);
 		if (!h) {
 			pm_ring__read_end(r);
@@ -1000,6 +1005,11 @@ uint64_t session__drain(struct session *s)
 	proc_state__flush(s->procs);
 	pw_writer__sync(s->w);
 	return s->records - before;
+}
+
+int session__busy(const struct session *s)
+{
+	return s->last_fill > s->ring_bytes / 8;
 }
 
 int session__wait(struct session *s, int timeout_ms, const void *sigmask)

@@ -71,6 +71,10 @@ int session__open(struct session *s, const struct session_target *t);
 /* Write the clock snapshot + system info, enable, snapshot /proc. 0 / -errno. */
 int session__start(struct session *s);
 
+/* Did the last drain find a ring more than an eighth full? (then the caller
+ * should drain again without sleeping) */
+int session__busy(const struct session *s);
+
 /* Drain every ring once; returns records handled. */
 uint64_t session__drain(struct session *s);
 

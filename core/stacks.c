@@ -45,6 +45,9 @@
 #ifndef PERF_RECORD_MISC_COMM_EXEC
 #define PERF_RECORD_MISC_COMM_EXEC (1 << 13)
 #endif
+#ifndef PERF_RECORD_MISC_MMAP_BUILD_ID	/* Linux 5.12 headers */
+#define PERF_RECORD_MISC_MMAP_BUILD_ID (1 << 14)
+#endif
 
 /* One frame of a sample, root first once assembled. */
 struct stack {
