@@ -26,6 +26,10 @@
 #   BENCH_TRACERS="perf pftrace"   which tracers to run
 #   BENCH_WORKLOADS="S1 S2"
 #   BENCH_PERF_BUILDID=0  1: let perf record do its build-id pass (no -B)
+#   BENCH_PERF_SCRIPT_ARGS=""  extra perf script options, e.g. --no-inline (by
+#                         default perf script resolves inlined frames by
+#                         running addr2line on every DSO, which can dominate
+#                         its wall time on a loaded machine)
 #   BENCH_KEEP=0          1: keep the temporary directory with all outputs
 set -u
 
@@ -43,6 +47,7 @@ SCOPE=${BENCH_SCOPE:-system}
 TRACERS=${BENCH_TRACERS:-perf pftrace}
 WORKLOADS=${BENCH_WORKLOADS:-S1 S2}
 PERF_BUILDID=${BENCH_PERF_BUILDID:-0}
+read -r -a PERF_SCRIPT_ARGS <<<"${BENCH_PERF_SCRIPT_ARGS:-}"
 KEEP=${BENCH_KEEP:-0}
 STOP_TIMEOUT=${BENCH_STOP_TIMEOUT:-120}
 WORK_TIMEOUT=${BENCH_WORK_TIMEOUT:-120}
@@ -153,18 +158,34 @@ filesize() { stat -c %s "$1" 2>/dev/null || echo ""; }
 cpu_of() { awk '/^[0-9.]+ [0-9.]+/ { c = sprintf("%.2f", $1 + $2) } END { print c }' "$1" 2>/dev/null; }
 wall_of() { awk '/^[0-9.]+ [0-9.]+ [0-9.]+$/ { w = $3 } END { print w }' "$1" 2>/dev/null; }
 
+# Results: R[workload,tracer,metric] = "v1 v2 v3", one word per run ("-" when
+# unknown), aligned with R[...,disturbed] (1: another perf/pftrace process was
+# seen during that run's workload; for the slowdown, R[...,slowdist]: during
+# the traced or the untraced run of the round).
 declare -A R
-put() { R[$1,$2,$3]="${R[$1,$2,$3]:-} $4"; }
-# shellcheck disable=SC2086 # split on purpose
-get() { median ${R[$1,$2,$3]:-}; }
-# shellcheck disable=SC2086
-range() {
-	printf '%s\n' ${R[$1,$2,$3]:-} | awk '/^[0-9.]+$/ { if (n++ == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+put() { R[$1,$2,$3]="${R[$1,$2,$3]:-} ${4:--}"; }
+# the values of the quiet runs, one a line; of all runs when none was quiet
+vals() {
+	local -a v d
+	local i flags=disturbed q=()
+	[ "$3" = slow ] && flags=slowdist
+	read -r -a v <<<"${R[$1,$2,$3]:-}"
+	read -r -a d <<<"${R[$1,$2,$flags]:-}"
+	for i in "${!v[@]}"; do
+		[ "${d[$i]:-1}" = 0 ] && q+=("${v[$i]}")
+	done
+	[ ${#q[@]} -gt 0 ] || q=("${v[@]}")
+	[ ${#q[@]} -gt 0 ] && printf '%s\n' "${q[@]}"
+}
+# shellcheck disable=SC2046 # split on purpose
+get() { median $(vals "$@"); }
+range() { # "min-max" of the same runs, to show the noise behind a median
+	vals "$@" | awk '/^[0-9.]+$/ { if (n++ == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
 		END { if (n) printf "%.2f-%.2f", lo, hi; else print "-" }'
 }
-# "k/n": in how many of the runs another tracer was seen
+# "k/n": in how many of the runs another perf/pftrace process was seen
 # shellcheck disable=SC2086
-disturbed() { printf '%s\n' ${R[$1,$2,disturbed]:-} | awk '{ n++; k += $1 } END { printf "%d/%d", k, n }'; }
+disturbed() { printf '%s\n' ${R[$1,$2,${3:-disturbed}]:-} | awk '{ n++; k += $1 } END { printf "%d/%d", k, n }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
 fmt() { [ -n "$1" ] && echo "$1" || echo "-"; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -179,10 +200,11 @@ busy_pct() { # CPU use of the whole machine over 1 s
 		printf "%.0f", t ? 100 * (t - idle) / t : 0 }'
 }
 other_tracers() { # perf/pftrace processes that are not ours: "pid: cmdline; ..."
-	local p
+	local p c
 	for p in $( (pgrep -x perf; pgrep -x pftrace) | sort -un); do
 		[ "$p" = "${CPID:-}" ] && continue
-		printf '%s: %s; ' "$p" "$(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | cut -c1-70)"
+		c=$(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | cut -c1-70)
+		[ -n "$c" ] && printf '%s: %s; ' "$p" "$c"
 	done
 }
 
@@ -376,7 +398,7 @@ measure() {
 	local out="$p.out" err="$p.err" cpu="$p.cpu" wout="$p.wl" wcpu="$p.wlcpu"
 	local t0 t1 rc v smp lost label tot ws full post_cpu post_wall msg
 	local -a cmd
-	local pt0 others
+	local pt0 others dist
 	workload_cmd "$w"
 	cmd=("${CMD[@]}")
 	WPID=""
@@ -417,12 +439,12 @@ measure() {
 	[ $rc = 0 ] || note "$w/$t run $rep: workload exited $rc: $(tail -2 "$wout" | tr '\n' ' ')"
 	watch_stop
 	others=$(sort -u "$p.others" 2>/dev/null | tr '\n' ' ')
+	dist=0
 	if [ -n "$others" ]; then
-		note "$w/$t run $rep: another tracer ran during the workload: $others"
-		put "$w" "$t" disturbed 1
-	else
-		put "$w" "$t" disturbed 0
+		note "$w/$t run $rep: another perf/pftrace ran during the workload: $others"
+		dist=1
 	fi
+	put "$w" "$t" disturbed "$dist"
 	# wall: syscall_loop's own loop time; the chain: its fixed run, from time
 	case $w in
 	S2) v=$(sed -n 's/.*elapsed=\([0-9.]*\).*/\1/p' "$wout" | head -1)
@@ -434,12 +456,16 @@ measure() {
 	put "$w" "$t" wlcpu "$(cpu_of "$wcpu")"
 	if [ "$t" = none ]; then
 		BASE[$w]=$v
+		BASE_DIST[$w]=$dist
 		say "stacks:   $w none run $rep: wall ${v}s"
 		return
 	fi
 	# slowdown against the untraced run of the same round (drift between
 	# rounds, e.g. other work starting or stopping, cancels out)
-	[ -n "${BASE[$w]:-}" ] && put "$w" "$t" slow "$(ratio "$v" "${BASE[$w]}")"
+	if [ -n "${BASE[$w]:-}" ]; then
+		put "$w" "$t" slow "$(ratio "$v" "${BASE[$w]}")"
+		put "$w" "$t" slowdist $((dist | ${BASE_DIST[$w]:-1}))
+	fi
 
 	kill -0 "$CPID" 2>/dev/null || [ "$SCOPE" = pid ] ||
 		note "$w/$t run $rep: tracer died during the workload: $(tail -3 "$err" | tr '\n' ' ')"
@@ -473,7 +499,7 @@ measure() {
 		pt0=$(now)
 		case $t in
 		perf)
-			"$TIME" -f '%U %S %e' -o "$p.post" "$PERF" script -i "$out" -F comm,ip,sym \
+			"$TIME" -f '%U %S %e' -o "$p.post" "$PERF" script "${PERF_SCRIPT_ARGS[@]}" -i "$out" -F comm,ip,sym \
 				>"$p.script" 2>"$p.posterr"
 			rc=$?
 			post_wall=$(fsub "$(now)" "$pt0")
@@ -506,7 +532,7 @@ measure() {
 }
 
 # --- main ----------------------------------------------------------------------
-declare -A EVENT BASE
+declare -A EVENT BASE BASE_DIST
 say "stacks: $(nproc) CPUs, kernel $(uname -r), scope $SCOPE, -F $FREQ, dwarf $STACK B, ring ${BUF_MB} MiB/CPU, $RUNS runs, tracers: ${run_tracers[*]}"
 [ $have_perf = 1 ] && say "stacks: $("$PERF" --version)"
 START=$(now)
@@ -534,7 +560,7 @@ BUSY_AFTER=$(busy_pct)
 
 # --- report ------------------------------------------------------------------
 echo
-echo "pftrace stack-sampling benchmark: median of $RUNS runs; $(nproc) CPUs; kernel $(uname -r)"
+echo "pftrace stack-sampling benchmark: $RUNS runs; $(nproc) CPUs; kernel $(uname -r)"
 [ $have_perf = 1 ] && "$PERF" --version
 echo "load average before: $LOAD_BEFORE (busy ${BUSY_BEFORE}% over 1 s); after: $LOAD_AFTER (busy ${BUSY_AFTER}%)"
 printf 'both tracers: -F %s, DWARF user stacks (%s B copied per sample), %s MiB ring per CPU, ' "$FREQ" "$STACK" "$BUF_MB"
@@ -544,7 +570,7 @@ else
 	echo "attached to the workload (-p PID)"
 fi
 [[ " ${run_tracers[*]} " == *" perf "* ]] &&
-	echo "  perf:    perf record $([ "$PERF_BUILDID" = 1 ] || echo '-B ')$([ "$SCOPE" = system ] && echo '-a ' || echo '-p PID ')-F $FREQ --call-graph dwarf,$STACK -m $PERF_PAGES [event ${EVENT[perf]:-?}]; post: perf script -F comm,ip,sym (folded with awk, not timed)"
+	echo "  perf:    perf record $([ "$PERF_BUILDID" = 1 ] || echo '-B ')$([ "$SCOPE" = system ] && echo '-a ' || echo '-p PID ')-F $FREQ --call-graph dwarf,$STACK -m $PERF_PAGES [event ${EVENT[perf]:-?}]; post: perf script ${PERF_SCRIPT_ARGS[*]:+${PERF_SCRIPT_ARGS[*]} }-F comm,ip,sym (folded with awk, not timed)"
 [[ " ${run_tracers[*]} " == *" pftrace "* ]] &&
 	echo "  pftrace: pftrace record $([ "$SCOPE" = pid ] && echo '-p PID ')-F $FREQ --call-graph dwarf,$STACK --buffer-size ${BUF_MB}M --no-offcpu${PFT_EXTRA[*]:+ ${PFT_EXTRA[*]}} [${EVENT[pftrace]:-?}]$([ "$PFT_MORE" = 1 ] && echo ', plus sched/irq tracepoints'); post: pftrace dump --folded"
 echo "rec_cpu: the tracer's own user+sys CPU while recording (incl. its shutdown); post: CPU (wall) of the post-processing"
@@ -552,7 +578,8 @@ echo "(CPU times have GNU time's 10 ms resolution);"
 echo "total = rec_cpu + post CPU; lost: records the kernel dropped; wl_samples: the workload's samples in the folded output;"
 echo "captured: those against the workload's CPU time x $FREQ Hz; main;a;b;c: share of them whose stack holds the whole chain"
 echo "slowdown: median over the rounds of wall / the untraced wall of the same round (syscall_loop's own loop time)"
-echo "others: in how many runs another perf/pftrace process was seen while the workload ran (it skews that run)"
+echo "every figure is the median (ranges: min-max) of the runs in which no other perf/pftrace process was seen while"
+echo "the workload ran (of all runs when none was quiet); others: in how many runs one was seen"
 
 for w in "${run_workloads[@]}"; do
 	echo

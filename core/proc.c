@@ -25,6 +25,7 @@ enum pending_kind { PEND_PROCESS, PEND_THREAD, PEND_EXEC };
 struct pending {
 	uint64_t ts;
 	int32_t tid, tgid;
+	int32_t ppid;		/* the creator's tgid, when known */
 	enum pending_kind kind;
 	char comm[16];
 	char filename[128];
@@ -275,9 +276,9 @@ void proc_state__new_task(struct proc_state *ps, uint64_t ts, int32_t tid, int32
 	p->tid = tid;
 	p->tgid = is_thread ? creator_tgid : tid;
 	p->kind = is_thread ? PEND_THREAD : PEND_PROCESS;
+	p->ppid = creator_tgid;
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
-	/* for a new process, remember the parent in filename's place */
-	snprintf(p->filename, sizeof(p->filename), "%d", (int)creator_tgid);
+	p->filename[0] = 0;
 }
 
 void proc_state__exec(struct proc_state *ps, uint64_t ts, int32_t pid, const char *filename)
@@ -290,6 +291,7 @@ void proc_state__exec(struct proc_state *ps, uint64_t ts, int32_t pid, const cha
 	p->tid = pid;
 	p->tgid = pid;
 	p->kind = PEND_EXEC;
+	p->ppid = 0;
 	p->comm[0] = 0;
 	snprintf(p->filename, sizeof(p->filename), "%s", filename);
 }
@@ -329,11 +331,23 @@ void proc_state__flush(struct proc_state *ps)
 				cmd = read_cmdline(dfd, &len);
 				close(dfd);
 			}
+			if (!ppid)
+				ppid = p->ppid;	/* gone already: the creator from the event */
 			if (p->kind == PEND_PROCESS) {
-				long creator;
+				size_t k;
 
-				if (!ppid && !pft_parse_long(p->filename, &creator))
-					ppid = (pid_t)creator;
+				/* forked and exec'ed within one batch: /proc has the
+				 * new image for both; describe the process once */
+				for (k = i + 1; k < ps->nq; k++)
+					if (ps->q[k].kind == PEND_EXEC && ps->q[k].tid == p->tid)
+						break;
+				if (k < ps->nq) {
+					free(cmd);
+					if (!ps->q[k].ppid)
+						ps->q[k].ppid = ppid;
+					add_thread(ps, p->tid, p->tid, p->comm);
+					break;
+				}
 				if (!cmd) {
 					cmd = strdup(p->comm);
 					len = cmd ? strlen(cmd) + 1 : 0;
