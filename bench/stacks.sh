@@ -208,7 +208,7 @@ other_tracers() { # perf/pftrace processes that are not ours: "pid: cmdline; ...
 	done
 }
 
-# While a workload runs, note every 0.25 s any other perf/pftrace (e.g. a
+# While a workload runs, note every 0.5 s any other perf/pftrace (e.g. a
 # system-wide syscall tracer of some other job, which slows every syscall).
 WATCH=""
 watch_start() { # FILE
@@ -217,7 +217,7 @@ watch_start() { # FILE
 	(
 		while :; do
 			printf '%s' "$(other_tracers)" | tr ';' '\n' | sed 's/^ *//; /^$/d' >>"$f"
-			sleep 0.25
+			sleep 0.5
 		done
 	) &
 	WATCH=$!
@@ -455,17 +455,11 @@ measure() {
 	put "$w" "$t" wall "$v"
 	put "$w" "$t" wlcpu "$(cpu_of "$wcpu")"
 	if [ "$t" = none ]; then
-		BASE[$w]=$v
-		BASE_DIST[$w]=$dist
+		ROUND[$w,none,$rep]="$v $dist"
 		say "stacks:   $w none run $rep: wall ${v}s"
 		return
 	fi
-	# slowdown against the untraced run of the same round (drift between
-	# rounds, e.g. other work starting or stopping, cancels out)
-	if [ -n "${BASE[$w]:-}" ]; then
-		put "$w" "$t" slow "$(ratio "$v" "${BASE[$w]}")"
-		put "$w" "$t" slowdist $((dist | ${BASE_DIST[$w]:-1}))
-	fi
+	ROUND[$w,$t,$rep]="$v $dist"
 
 	kill -0 "$CPID" 2>/dev/null || [ "$SCOPE" = pid ] ||
 		note "$w/$t run $rep: tracer died during the workload: $(tail -3 "$err" | tr '\n' ' ')"
@@ -532,7 +526,7 @@ measure() {
 }
 
 # --- main ----------------------------------------------------------------------
-declare -A EVENT BASE BASE_DIST
+declare -A EVENT ROUND
 say "stacks: $(nproc) CPUs, kernel $(uname -r), scope $SCOPE, -F $FREQ, dwarf $STACK B, ring ${BUF_MB} MiB/CPU, $RUNS runs, tracers: ${run_tracers[*]}"
 [ $have_perf = 1 ] && say "stacks: $("$PERF" --version)"
 START=$(now)
@@ -544,12 +538,31 @@ OTHERS_BEFORE=$(other_tracers)
 [ "$PFT_MORE" = 1 ] &&
 	note "pftrace also records its default sched/irq tracepoints ('--no-sched --no-irq' is refused: nothing to record); perf records only the samples"
 
+# Interleaved, and each round starts one column further on, so neither drift
+# nor the position in a round favours a column.
 for rep in $(seq "$RUNS"); do
 	for w in "${run_workloads[@]}"; do
 		[ "$rep" = 1 ] && say "stacks: $w = $(workload_desc "$w")"
-		[ "$w" = S2 ] && measure S2 none "$rep"
-		for t in "${run_tracers[@]}"; do # interleaved, so drift hits all alike
+		cols=("${run_tracers[@]}")
+		[ "$w" = S2 ] && cols=(none "${run_tracers[@]}")
+		k=$(((rep - 1) % ${#cols[@]}))
+		for t in "${cols[@]:k}" "${cols[@]:0:k}"; do
 			measure "$w" "$t" "$rep"
+		done
+	done
+done
+
+# slowdown: each traced run against the untraced run of its own round (drift
+# between rounds, e.g. other work starting or stopping, cancels out)
+for w in "${run_workloads[@]}"; do
+	[ "$w" = S2 ] || continue
+	for rep in $(seq "$RUNS"); do
+		read -r bv bd <<<"${ROUND[$w,none,$rep]:--- 1}"
+		for t in "${run_tracers[@]}"; do
+			[ -n "${ROUND[$w,$t,$rep]:-}" ] || continue
+			read -r tv td <<<"${ROUND[$w,$t,$rep]}"
+			put "$w" "$t" slow "$(ratio "$tv" "$bv")"
+			put "$w" "$t" slowdist $((td | bd))
 		done
 	done
 done
