@@ -302,6 +302,24 @@ static void host_drop(struct pft_tp *tp)
 	tp->dropped = 1;
 }
 
+static int host_fields(struct pft_tp *tp, const char *const *names, struct pft_field *out,
+		       unsigned n)
+{
+	unsigned i;
+
+	if (!tp)
+		return -ENOENT;
+	for (i = 0; i < n; i++) {
+		if (tp_format__field(tp->fmt, names[i], &out[i])) {
+			pft_warn("%s: tracepoint %s:%s has no field '%s' on this kernel; not recorded",
+				 tp->src ? tp->src->name : "source", tp->system, tp->name, names[i]);
+			tp->dropped = 1;
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
 static const struct pft_host_ops host_ops = {
 	.abi_version = PFT_ABI_VERSION,
 	.tracepoint = host_tracepoint,
@@ -310,6 +328,7 @@ static const struct pft_host_ops host_ops = {
 	.warn = host_warn,
 	.emit_generic = host_emit_generic,
 	.drop = host_drop,
+	.fields = host_fields,
 };
 
 /* --- lifetime ------------------------------------------------------------------ */

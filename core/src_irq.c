@@ -12,7 +12,7 @@ struct irq_src {
 	struct pft_host *h;
 	const struct pft_host_ops *ops;
 	struct pw_writer *w;
-	struct pft_field entry_irq, entry_name, exit_irq, exit_ret, si_entry_vec, si_exit_vec;
+	struct pft_field entry[2], exit_[2], si_entry, si_exit;	/* {irq, name}, {irq, ret}, vec */
 };
 
 static int on_irq_entry(void *priv, const struct pft_record *r)
@@ -21,8 +21,8 @@ static int on_irq_entry(void *priv, const struct pft_record *r)
 	char name[64];
 	struct pw_ev e = { r->ts, r->cpu, r->tid };
 
-	pw_ftrace_irq_handler_entry(s->w, &e, (int32_t)pft_field_s64(&s->entry_irq, r->raw),
-				    pft_field_str(&s->entry_name, r->raw, r->raw_size, name,
+	pw_ftrace_irq_handler_entry(s->w, &e, (int32_t)pft_field_s64(&s->entry[0], r->raw),
+				    pft_field_str(&s->entry[1], r->raw, r->raw_size, name,
 						  sizeof(name)));
 	return 1;
 }
@@ -32,8 +32,8 @@ static int on_irq_exit(void *priv, const struct pft_record *r)
 	struct irq_src *s = priv;
 	struct pw_ev e = { r->ts, r->cpu, r->tid };
 
-	pw_ftrace_irq_handler_exit(s->w, &e, (int32_t)pft_field_s64(&s->exit_irq, r->raw),
-				   (int32_t)pft_field_s64(&s->exit_ret, r->raw));
+	pw_ftrace_irq_handler_exit(s->w, &e, (int32_t)pft_field_s64(&s->exit_[0], r->raw),
+				   (int32_t)pft_field_s64(&s->exit_[1], r->raw));
 	return 1;
 }
 
@@ -42,7 +42,7 @@ static int on_softirq_entry(void *priv, const struct pft_record *r)
 	struct irq_src *s = priv;
 	struct pw_ev e = { r->ts, r->cpu, r->tid };
 
-	pw_ftrace_softirq_entry(s->w, &e, (uint32_t)pft_field_u64(&s->si_entry_vec, r->raw));
+	pw_ftrace_softirq_entry(s->w, &e, (uint32_t)pft_field_u64(&s->si_entry, r->raw));
 	return 1;
 }
 
@@ -51,20 +51,11 @@ static int on_softirq_exit(void *priv, const struct pft_record *r)
 	struct irq_src *s = priv;
 	struct pw_ev e = { r->ts, r->cpu, r->tid };
 
-	pw_ftrace_softirq_exit(s->w, &e, (uint32_t)pft_field_u64(&s->si_exit_vec, r->raw));
+	pw_ftrace_softirq_exit(s->w, &e, (uint32_t)pft_field_u64(&s->si_exit, r->raw));
 	return 1;
 }
 
-static void need(struct irq_src *s, struct pft_tp *tp, const char *a, struct pft_field *fa,
-		 const char *b, struct pft_field *fb)
-{
-	if (!tp)
-		return;
-	if (s->ops->field(tp, a, fa) || (b && s->ops->field(tp, b, fb))) {
-		s->ops->warn(s->h, "unexpected tracepoint format; not recorded");
-		s->ops->drop(tp);
-	}
-}
+#define NAMES(...) ((const char *const[]){ __VA_ARGS__ })
 
 static int irq_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
 {
@@ -78,13 +69,13 @@ static int irq_init(struct pft_host *h, const struct pft_host_ops *ops, void **p
 	s->ops = ops;
 	s->w = session__writer(h);
 	tp = ops->tracepoint(h, "irq", "irq_handler_entry", PFT_TP_OPTIONAL, on_irq_entry, s);
-	need(s, tp, "irq", &s->entry_irq, "name", &s->entry_name);
+	ops->fields(tp, NAMES("irq", "name"), s->entry, 2);
 	tp = ops->tracepoint(h, "irq", "irq_handler_exit", PFT_TP_OPTIONAL, on_irq_exit, s);
-	need(s, tp, "irq", &s->exit_irq, "ret", &s->exit_ret);
+	ops->fields(tp, NAMES("irq", "ret"), s->exit_, 2);
 	tp = ops->tracepoint(h, "irq", "softirq_entry", PFT_TP_OPTIONAL, on_softirq_entry, s);
-	need(s, tp, "vec", &s->si_entry_vec, NULL, NULL);
+	ops->fields(tp, NAMES("vec"), &s->si_entry, 1);
 	tp = ops->tracepoint(h, "irq", "softirq_exit", PFT_TP_OPTIONAL, on_softirq_exit, s);
-	need(s, tp, "vec", &s->si_exit_vec, NULL, NULL);
+	ops->fields(tp, NAMES("vec"), &s->si_exit, 1);
 	return 0;
 }
 

@@ -205,28 +205,8 @@ static int on_rename(void *priv, const struct pft_record *r)
 	return 1;
 }
 
-/* Look up @n fields; any missing one disables the tracepoint's handler. */
-static int fields(struct sched_src *s, struct pft_tp *tp, const char *const *names,
-		  struct pft_field *out, unsigned n)
-{
-	unsigned i;
-
-	if (!tp)
-		return -ENOENT;
-	for (i = 0; i < n; i++) {
-		if (s->ops->field(tp, names[i], &out[i])) {
-			s->ops->warn(s->h, "tracepoint field '%s' is missing; the event is not "
-				     "recorded", names[i]);
-			s->ops->drop(tp);
-			return -ENOENT;
-		}
-	}
-	return 0;
-}
-
 #define SUB(sys, name, fl, fn) s->ops->tracepoint(h, sys, name, PFT_TP_OPTIONAL | (fl), fn, s)
 #define NAMES(...) ((const char *const[]){ __VA_ARGS__ })
-#define NF(arr) (sizeof(arr) / sizeof(arr[0]))
 
 static int sched_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
 {
@@ -245,32 +225,32 @@ static int sched_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 	/* Each tracepoint: subscribe, then locate its fields; one whose format
 	 * lacks a field we rely on is dropped rather than misdecoded. */
 	tp = SUB("sched", "sched_switch", PFT_TP_ALL_TASKS, on_switch);
-	fields(s, tp, NAMES("prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm",
+	ops->fields(tp, NAMES("prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm",
 			    "next_pid", "next_prio"), s->sw, SW_N);
 	tp = SUB("sched", "sched_waking", PFT_TP_ALL_TASKS, on_waking);
-	if (!fields(s, tp, NAMES("comm", "pid", "prio"), s->waking.f, WK_N))
+	if (!ops->fields(tp, NAMES("comm", "pid", "prio"), s->waking.f, WK_N))
 		s->waking.has_target = !ops->field(tp, "target_cpu", &s->waking.target_cpu);
 	tp = SUB("sched", "sched_wakeup_new", PFT_TP_ALL_TASKS, on_wakeup_new);
-	if (!fields(s, tp, NAMES("comm", "pid", "prio"), s->wakeup_new.f, WK_N))
+	if (!ops->fields(tp, NAMES("comm", "pid", "prio"), s->wakeup_new.f, WK_N))
 		s->wakeup_new.has_target =
 			!ops->field(tp, "target_cpu", &s->wakeup_new.target_cpu);
 	tp = SUB("sched", "sched_process_fork", 0, on_fork);
-	fields(s, tp, NAMES("parent_comm", "parent_pid", "child_comm", "child_pid"), s->fork,
+	ops->fields(tp, NAMES("parent_comm", "parent_pid", "child_comm", "child_pid"), s->fork,
 	       FK_N);
 	tp = SUB("sched", "sched_process_exec", 0, on_exec);
-	fields(s, tp, NAMES("filename", "pid", "old_pid"), s->exec, EX_N);
+	ops->fields(tp, NAMES("filename", "pid", "old_pid"), s->exec, EX_N);
 	tp = SUB("sched", "sched_process_exit", 0, on_process_exit);
-	if (!fields(s, tp, NAMES("comm", "pid", "prio"), s->exit, CP_N))
+	if (!ops->fields(tp, NAMES("comm", "pid", "prio"), s->exit, CP_N))
 		s->has_exit_tgid = !ops->field(tp, "tgid", &s->exit_tgid);
 	tp = SUB("sched", "sched_process_free", PFT_TP_ALL_TASKS, on_free);
-	fields(s, tp, NAMES("comm", "pid", "prio"), s->free_, CP_N);
+	ops->fields(tp, NAMES("comm", "pid", "prio"), s->free_, CP_N);
 	tp = SUB("sched", "sched_migrate_task", PFT_TP_ALL_TASKS, on_migrate);
-	fields(s, tp, NAMES("comm", "pid", "prio", "orig_cpu", "dest_cpu"), s->migrate, MG_N);
+	ops->fields(tp, NAMES("comm", "pid", "prio", "orig_cpu", "dest_cpu"), s->migrate, MG_N);
 	tp = SUB("task", "task_newtask", 0, on_newtask);
-	if (!fields(s, tp, NAMES("pid", "comm", "clone_flags"), s->newtask, NT_N))
+	if (!ops->fields(tp, NAMES("pid", "comm", "clone_flags"), s->newtask, NT_N))
 		s->newtask_has_oom = !ops->field(tp, "oom_score_adj", &s->newtask_oom);
 	tp = SUB("task", "task_rename", 0, on_rename);
-	if (!fields(s, tp, NAMES("pid", "oldcomm", "newcomm"), s->rename, RN_N))
+	if (!ops->fields(tp, NAMES("pid", "oldcomm", "newcomm"), s->rename, RN_N))
 		s->rename_has_oom = !ops->field(tp, "oom_score_adj", &s->rename_oom);
 	return 0;
 }

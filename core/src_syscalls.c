@@ -60,7 +60,7 @@ static int sys_init(struct pft_host *h, const struct pft_host_ops *ops, void **p
 		return -ENOENT;
 	if (ops->field(enter, "id", &s->enter_id) || ops->field(enter, "args", &s->enter_args) ||
 	    ops->field(exit_, "id", &s->exit_id) || ops->field(exit_, "ret", &s->exit_ret)) {
-		ops->warn(h, "unexpected raw_syscalls format");
+		ops->warn(h, "unexpected raw_syscalls format: no id/args/ret fields");
 		return -EINVAL;
 	}
 	if (s->enter_args.elem_size == 0 || s->enter_args.elem_size > 8)

@@ -94,6 +94,11 @@ struct pft_host_ops {
 	void (*emit_generic)(struct pft_host *h, struct pft_tp *tp, const struct pft_record *rec);
 	/* Give a subscription back (e.g. its format lacks a field): not opened. */
 	void (*drop)(struct pft_tp *tp);
+	/* Locate @n fields at once; if one is missing, warn, drop the
+	 * subscription (rather than misdecode it) and return -ENOENT.  A NULL
+	 * @tp (a tracepoint that did not exist) gives -ENOENT quietly. */
+	int (*fields)(struct pft_tp *tp, const char *const *names, struct pft_field *out,
+		      unsigned n);
 };
 
 struct pft_source_ops {
