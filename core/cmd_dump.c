@@ -102,9 +102,46 @@ static void on_event(void *ctx, const struct pr_event *e)
 	}
 }
 
-static int needs_quotes(const char *s)
+/* A value as dump prints it: bare when it is one plain word, else quoted
+ * with C escapes, so one event stays one line.  malloc'd. */
+static char *quote(const char *s)
 {
-	return !*s || strpbrk(s, " \t\"=") != NULL;
+	const unsigned char *p;
+	size_t n = 3;
+	char *out, *w;
+	int plain = *s != 0;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p <= ' ' || *p == '"' || *p == '\\' || *p == '=' || *p == 0x7f)
+			plain = 0;
+		n += 4;
+	}
+	if (plain)
+		return strdup(s);
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	w = out;
+	*w++ = '"';
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			*w++ = '\\';
+			*w++ = (char)*p;
+		} else if (*p == '\n') {
+			*w++ = '\\';
+			*w++ = 'n';
+		} else if (*p == '\t') {
+			*w++ = '\\';
+			*w++ = 't';
+		} else if (*p < ' ' || *p == 0x7f) {
+			w += sprintf(w, "\\x%02x", *p);
+		} else {
+			*w++ = (char)*p;
+		}
+	}
+	*w++ = '"';
+	*w = 0;
+	return out;
 }
 
 static void on_process(void *ctx, uint64_t ts, const struct pr_process *p)
@@ -112,15 +149,17 @@ static void on_process(void *ctx, uint64_t ts, const struct pr_process *p)
 	struct dump *d = ctx;
 	struct dline *l = push(d);
 	const char *c = p->cmdline ? p->cmdline : "";
+	char *q;
 
 	if (!l)
 		return;
 	l->ts = ts;
 	l->cpu = -1;
 	l->tid = p->pid;
-	l->text = fmt(needs_quotes(c) ? "process pid=%d ppid=%d uid=%d%s cmdline=\"%s\""
-				       : "process pid=%d ppid=%d uid=%d%s cmdline=%s",
-		      p->pid, p->ppid, p->uid, p->is_kthread ? " kthread=1" : "", c);
+	q = quote(c);
+	l->text = fmt("process pid=%d ppid=%d uid=%d%s cmdline=%s", p->pid, p->ppid, p->uid,
+		      p->is_kthread ? " kthread=1" : "", q ? q : "?");
+	free(q);
 	if (c[0]) {
 		/* name a process without a thread entry after its argv[0] */
 		const char *sp = strchr(c, ' ');
@@ -139,14 +178,16 @@ static void on_thread(void *ctx, uint64_t ts, const struct pr_thread *t)
 	struct dump *d = ctx;
 	struct dline *l = push(d);
 	const char *n = t->name ? t->name : "";
+	char *q;
 
 	if (!l)
 		return;
 	l->ts = ts;
 	l->cpu = -1;
 	l->tid = t->tid;
-	l->text = fmt(needs_quotes(n) ? "thread tid=%d tgid=%d name=\"%s\""
-				       : "thread tid=%d tgid=%d name=%s", t->tid, t->tgid, n);
+	q = quote(n);
+	l->text = fmt("thread tid=%d tgid=%d name=%s", t->tid, t->tgid, q ? q : "?");
+	free(q);
 	l->hint_tid[0] = t->tid;
 	l->hint[0] = strdup(n);
 }
