@@ -48,41 +48,18 @@ PERF_EVENTS=(
 	-e irq:softirq_entry -e irq:softirq_exit
 )
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "bench: $*"; exit 1; }
-
-NOTES=()
-note() { NOTES+=("$*"); say "bench: note: $*"; }
+PROG=bench
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- preconditions -----------------------------------------------------------
-[ "$(id -u)" = 0 ] || die "must run as root (perf_event_open system-wide, tracefs)"
-if [ ! -d /sys/kernel/tracing/events ]; then
-	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
-		die "tracefs is not mounted and 'mount -t tracefs nodev /sys/kernel/tracing' failed"
-fi
+need_root "perf_event_open system-wide, tracefs"
+need_tracefs
 [ -x "$SYSCALL_LOOP" ] || die "$SYSCALL_LOOP not found (make bench/syscall_loop)"
-if [ ! -x "$TIME" ]; then
-	if command -v apt-get >/dev/null; then
-		say "bench: installing GNU time"
-		apt-get install -y -qq time >/dev/null 2>&1
-	fi
-	[ -x "$TIME" ] || die "$TIME (GNU time) is needed: apt-get install time"
-fi
+need_gnu_time
 
-TMP=$(mktemp -d /tmp/pftrace-bench.XXXXXX) || die "mktemp failed"
-cleanup() {
-	[ -n "${CPID:-}" ] && kill -KILL "$CPID" 2>/dev/null
-	if [ "$KEEP" = 1 ]; then say "bench: outputs kept in $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-have_perf=0
-if command -v "$PERF" >/dev/null 2>&1 &&
-	"$PERF" record -q -a -e sched:sched_switch -o "$TMP/probe.data" -- true >/dev/null 2>&1; then
-	have_perf=1
-fi
-rm -f "$TMP/probe.data"
+make_tmp pftrace-bench
+probe_perf -e sched:sched_switch
 
 have_pftrace=0
 if [ -x "$PFTRACE" ]; then
@@ -97,19 +74,7 @@ if [ -x "$PFTRACE" ]; then
 	fi
 fi
 
-run_tracers=()
-for t in $TRACERS; do
-	case $t in
-	none) run_tracers+=(none) ;;
-	perf)
-		if [ $have_perf = 1 ]; then run_tracers+=(perf)
-		else note "perf not usable ('$PERF'): perf column skipped"; fi ;;
-	pftrace)
-		if [ $have_pftrace = 1 ]; then run_tracers+=(pftrace)
-		else note "$PFTRACE not found: pftrace column skipped"; fi ;;
-	*) die "unknown tracer '$t'" ;;
-	esac
-done
+pick_tracers 1 ""
 run_workloads=()
 for w in $WORKLOADS; do
 	case $w in
@@ -134,27 +99,10 @@ run_workload() {
 	esac
 }
 
-# --- helpers -----------------------------------------------------------------
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", a - b }'; }
-now() { echo "$EPOCHREALTIME"; }
-median() { # values...; "" when none numeric
-	printf '%s\n' "$@" | awk '/^-?[0-9.]+([eE][-+]?[0-9]+)?$/' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
-}
-filesize() { stat -c %s "$1" 2>/dev/null || echo ""; }
+# Results (lib.sh's put/get/range): R[workload,tracer,metric], one word per
+# run; no run is marked disturbed here.
 
-# Results: R[workload,tracer,metric] = "v1 v2 v3" (one per run).
-declare -A R
-put() { R[$1,$2,$3]="${R[$1,$2,$3]:-} $4"; }
-# shellcheck disable=SC2086 # split on purpose
-get() { median ${R[$1,$2,$3]:-}; }
-# "min-max" of the runs, to show the noise behind a median
-# shellcheck disable=SC2086
-range() {
-	printf '%s\n' ${R[$1,$2,$3]:-} | awk '/^[0-9.]+$/ { if (n++ == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
-		END { if (n) printf "%.2f-%.2f", lo, hi; else print "-" }'
-}
-
+# --- tracer start/stop -------------------------------------------------------
 # Starts a tracer system-wide under GNU time.  Sets TPID (time) and CPID (the
 # tracer itself, the one that gets SIGINT).  Returns non-zero if it died.
 start_tracer() {
@@ -183,61 +131,11 @@ start_tracer() {
 			--buffer-size "${BUF_MB}M" -o "$out" 2>"$err" &
 		;;
 	esac
-	TPID=$!
-	CPID=""
-	local i
-	for i in $(seq 50); do
-		CPID=$(pgrep -P "$TPID" | head -1)
-		[ -n "$CPID" ] && break
-		sleep 0.02
-	done
-	[ -n "$CPID" ] || return 1
-	# Ready: pftrace says "recording" on stderr; perf says nothing, give it 1 s.
-	case $t in
-	perf) sleep 1 ;;
-	pftrace)
-		for i in $(seq 30); do
-			grep -qi recording "$err" && break
-			kill -0 "$CPID" 2>/dev/null || break
-			sleep 0.1
-		done
-		[ "$i" = 30 ] && PFT_NOREADY=1
-		;;
-	esac
-	kill -0 "$CPID" 2>/dev/null
+	# ready within 50 x 0.02 s / 30 x 0.1 s
+	await_tracer "$t" "$err" 50 30
 }
 
-# SIGINT the tracer and wait for it; STOP_S = seconds from SIGINT to exit.
-stop_tracer() {
-	local t0 i
-	t0=$(now)
-	kill -INT "$CPID" 2>/dev/null
-	for i in $(seq $((STOP_TIMEOUT * 50))); do
-		kill -0 "$TPID" 2>/dev/null || break
-		sleep 0.02
-	done
-	if kill -0 "$TPID" 2>/dev/null; then
-		kill -KILL "$CPID" 2>/dev/null
-		STOP_KILLED=1
-	fi
-	wait "$TPID" 2>/dev/null
-	STOP_RC=$?
-	STOP_S=$(fsub "$(now)" "$t0")
-	CPID=""
-}
-
-# perf: events = SAMPLE records; lost = the kernel's per-event lost-sample
-# counts (LOST_SAMPLES, read by perf record at the end; sum over events).
-perf_counts() {
-	"$PERF" report --stats -i "$1" 2>/dev/null | awk '
-		/ stats:$/ && !/^Aggregated/ { per = 1; next }
-		!per && /^ *SAMPLE events:/ { ev = $3 }
-		!per && /^ *LOST events:/ { lostrec = $3 }
-		per && /^ *LOST_SAMPLES events:/ { lost += $3; havels = 1 }
-		END { if (!havels && lostrec) lost = "?" lostrec; print ev + 0, lost + 0 }'
-}
-
-# pftrace: its end-of-recording summary on stderr,
+# perf: perf_counts (lib.sh).  pftrace: its end-of-recording summary on stderr,
 #   "pftrace: recorded 2.097 s: 188631 events (89958/s), 1479278 lost, 6.24 MiB written"
 pftrace_counts() {
 	awk '
@@ -255,8 +153,6 @@ measure() {
 	local w=$1 t=$2 rep=$3
 	local out="$TMP/$w.$t.$rep.out" err="$TMP/$w.$t.$rep.err" cpu="$TMP/$w.$t.$rep.cpu"
 	local wout="$TMP/$w.$t.$rep.wl" t0 t1 rc stop ev lost
-	STOP_KILLED=0
-	PFT_NOREADY=0
 	if [ "$t" != none ]; then
 		if ! start_tracer "$t" "$out" "$err" "$cpu"; then
 			note "$w/$t run $rep: tracer exited before the workload: $(tail -3 "$err" | tr '\n' ' ')"
@@ -264,7 +160,7 @@ measure() {
 			CPID=""
 			return
 		fi
-		[ "$PFT_NOREADY" = 1 ] && note "$w/pftrace run $rep: no 'recording' on stderr within 3 s"
+		[ "$TRACER_NOREADY" = 1 ] && note "$w/pftrace run $rep: no 'recording' on stderr within 3 s"
 	fi
 	t0=$(now)
 	run_workload "$w" >"$wout" 2>&1
@@ -278,13 +174,9 @@ measure() {
 	if ! kill -0 "$CPID" 2>/dev/null; then
 		note "$w/$t run $rep: tracer died during the workload: $(tail -3 "$err" | tr '\n' ' ')"
 	fi
-	stop_tracer
+	stop_tracer 6
 	stop=$STOP_S
-	case $STOP_RC in
-	0 | 130) ;;	# 130: GNU time's code for a child ended by SIGINT
-	*) note "$w/$t run $rep: tracer exit status $STOP_RC after SIGINT: $(tail -2 "$err" | tr '\n' ' ')" ;;
-	esac
-	[ "$STOP_KILLED" = 1 ] && note "$w/$t run $rep: tracer did not stop within ${STOP_TIMEOUT}s of SIGINT; killed"
+	stop_notes "$w/$t run $rep" " after SIGINT: $(tail -2 "$err" | tr '\n' ' ')"
 	put "$w" "$t" stop "$(awk -v a="$stop" 'BEGIN { printf "%.2f", a }')"
 	if ! grep -q '^[0-9.]* [0-9.]*$' "$cpu" 2>/dev/null; then
 		note "$w/$t run $rep: tracer exit: $(head -1 "$cpu" 2>/dev/null)"
@@ -297,7 +189,7 @@ measure() {
 	esac
 	put "$w" "$t" events "$ev"
 	put "$w" "$t" lost "$lost"
-	say "bench:   $w $t run $rep: wall $(fsub "$t1" "$t0")s events $ev lost $lost bytes $(filesize "$out") cpu $(tail -1 "$cpu" 2>/dev/null) stop ${stop}s"
+	say "bench:   $w $t run $rep: wall $(fsub "$t1" "$t0" 6)s events $ev lost $lost bytes $(filesize "$out") cpu $(tail -1 "$cpu" 2>/dev/null) stop ${stop}s"
 	[ "$KEEP" = 1 ] || rm -f "$out"
 	sync
 }
@@ -308,20 +200,7 @@ say "bench: $(nproc) CPUs, kernel $(uname -r), ring ${BUF_MB} MiB/CPU, $RUNS run
 START=$(now)
 # Is anything else busy?  CPU use over 1 s (the load average would still show
 # the build that `make bench` just ran).
-busy_pct() {
-	local a b
-	a=$(head -1 /proc/stat)
-	sleep 1
-	b=$(head -1 /proc/stat)
-	awk -v a="$a" -v b="$b" 'BEGIN {
-		na = split(a, x); split(b, y)
-		for (i = 2; i <= na; i++) { d = y[i] - x[i]; t += d; if (i == 5 || i == 6) idle += d }
-		printf "%.0f", t ? 100 * (t - idle) / t : 0 }'
-}
-busy=$(busy_pct)
-if [ "$busy" -gt 10 ]; then
-	note "the machine was ${busy}% busy before the run: other work skews every column"
-fi
+note_busy before
 for w in "${run_workloads[@]}"; do
 	say "bench: $w = $(workload_desc "$w")"
 	for rep in $(seq "$RUNS"); do
@@ -330,14 +209,9 @@ for w in "${run_workloads[@]}"; do
 		done
 	done
 done
-busy=$(busy_pct)
-if [ "$busy" -gt 10 ]; then
-	note "the machine was ${busy}% busy after the run: other work may have skewed every column"
-fi
+note_busy after
 
 # --- report ------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
-fmt() { [ -n "$1" ] && echo "$1" || echo "-"; }
 
 echo
 echo "pftrace benchmark: median of $RUNS runs (each column on its own; wall_range = fastest-slowest run); $(nproc) CPUs; kernel $(uname -r); ring ${BUF_MB} MiB per CPU for both tracers"
@@ -388,10 +262,4 @@ if [[ " ${run_tracers[*]} " == *" perf "* && " ${run_tracers[*]} " == *" pftrace
 			"$bp" "$bq" "$(ratio "$bp" "$bq")" "$(fmt "$cp")" "$(fmt "$cq")" "$(ratio "$cp" "$cq")"
 	done
 fi
-if [ ${#NOTES[@]} -gt 0 ]; then
-	echo
-	echo "notes:"
-	printf '  - %s\n' "${NOTES[@]}"
-fi
-echo
-echo "total bench time: $(awk -v s="$(fsub "$(now)" "$START")" 'BEGIN { printf "%.0f", s }') s"
+report_end

@@ -12,6 +12,8 @@
 #    records none.
 . "${top_srcdir:?top_srcdir must be set}/tests/lib.sh"
 require_root
+"$PFTRACE" --version | grep -q "^features:.* elf-symbols" ||
+	skip "this pftrace is built without libelf: user frames have no names to check"
 setup_tmp
 
 # chain_share FOLDED COMM: "full total" -- samples of COMM whose stack holds
