@@ -49,7 +49,7 @@ PERF_EVENTS=(
 )
 
 PROG=bench
-# shellcheck source=bench/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- preconditions -----------------------------------------------------------
@@ -135,7 +135,7 @@ start_tracer() {
 	await_tracer "$t" "$err" 50 30
 }
 
-# perf: perf_counts (lib.sh).  pftrace: its end-of-recording summary on stderr,
+# pftrace: its end-of-recording summary on stderr (perf: lib.sh's perf_counts),
 #   "pftrace: recorded 2.097 s: 188631 events (89958/s), 1479278 lost, 6.24 MiB written"
 pftrace_counts() {
 	awk '

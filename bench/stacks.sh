@@ -53,37 +53,22 @@ STOP_TIMEOUT=${BENCH_STOP_TIMEOUT:-120}
 WORK_TIMEOUT=${BENCH_WORK_TIMEOUT:-120}
 TIME=/usr/bin/time
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "stacks: $*"; exit 1; }
-
-NOTES=()
-note() { NOTES+=("$*"); say "stacks: note: $*"; }
+PROG=stacks
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- preconditions -----------------------------------------------------------
-[ "$(id -u)" = 0 ] || die "must run as root (system-wide perf_event_open, tracefs)"
-if [ ! -d /sys/kernel/tracing/events ]; then
-	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
-		die "tracefs is not mounted and 'mount -t tracefs nodev /sys/kernel/tracing' failed"
-fi
+need_root "system-wide perf_event_open, tracefs"
+need_tracefs
 case $SCOPE in system | pid) ;; *) die "BENCH_SCOPE must be 'system' or 'pid'" ;; esac
 [ -x "$CHAIN" ] || die "$CHAIN not found (make tests/fixtures/chain_nofp)"
-if [ ! -x "$TIME" ]; then
-	if command -v apt-get >/dev/null; then
-		say "stacks: installing GNU time"
-		apt-get install -y -qq time >/dev/null 2>&1
-	fi
-	[ -x "$TIME" ] || die "$TIME (GNU time) is needed: apt-get install time"
-fi
+need_gnu_time
 
-TMP=$(mktemp -d /tmp/pftrace-stacks.XXXXXX) || die "mktemp failed"
-cleanup() {
-	[ -n "${CPID:-}" ] && kill -KILL "$CPID" 2>/dev/null
+make_tmp pftrace-stacks
+cleanup_extra() { # on exit, after lib.sh's cleanup killed the tracer
 	[ -n "${WPID:-}" ] && kill -KILL "$WPID" 2>/dev/null
 	[ -n "${WATCH:-}" ] && kill "$WATCH" 2>/dev/null
-	if [ "$KEEP" = 1 ]; then say "stacks: outputs kept in $TMP"; else rm -rf "$TMP"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # The chain fixture runs from a copy with a name of our own, so its samples
 # are told apart from any other chain_nofp running on the machine (a comm is
@@ -93,28 +78,11 @@ COMM=${COMM:0:15}
 cp "$CHAIN" "$TMP/$COMM" || die "cannot copy $CHAIN"
 WCHAIN="$TMP/$COMM"
 
-have_perf=0
-if command -v "$PERF" >/dev/null 2>&1 &&
-	"$PERF" record -q -a -F "$FREQ" --call-graph "dwarf,$STACK" -o "$TMP/probe.data" \
-		-- true >/dev/null 2>&1; then
-	have_perf=1
-fi
-rm -f "$TMP/probe.data"
+probe_perf -F "$FREQ" --call-graph "dwarf,$STACK"
 have_pftrace=0
 [ -x "$PFTRACE" ] && have_pftrace=1
 
-run_tracers=()
-for t in $TRACERS; do
-	case $t in
-	perf)
-		if [ $have_perf = 1 ]; then run_tracers+=(perf)
-		else note "perf not usable ('$PERF' with --call-graph dwarf): perf column skipped"; fi ;;
-	pftrace)
-		if [ $have_pftrace = 1 ]; then run_tracers+=(pftrace)
-		else note "$PFTRACE not found: pftrace column skipped"; fi ;;
-	*) die "unknown tracer '$t'" ;;
-	esac
-done
+pick_tracers 0 " with --call-graph dwarf"
 [ ${#run_tracers[@]} -gt 0 ] || die "no tracer to run"
 run_workloads=()
 for w in $WORKLOADS; do
@@ -147,58 +115,18 @@ PERF_B=(-B)
 [ "$PERF_BUILDID" = 1 ] && PERF_B=()
 
 # --- helpers -----------------------------------------------------------------
-now() { echo "$EPOCHREALTIME"; }
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
-median() { # values...; "" when none numeric
-	printf '%s\n' "$@" | awk '/^-?[0-9.]+([eE][-+]?[0-9]+)?$/' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
-}
-filesize() { stat -c %s "$1" 2>/dev/null || echo ""; }
 # "user sys [wall]" from a GNU time -o file (its last numeric line)
 cpu_of() { awk '/^[0-9.]+ [0-9.]+/ { c = sprintf("%.2f", $1 + $2) } END { print c }' "$1" 2>/dev/null; }
 wall_of() { awk '/^[0-9.]+ [0-9.]+ [0-9.]+$/ { w = $3 } END { print w }' "$1" 2>/dev/null; }
 
-# Results: R[workload,tracer,metric] = "v1 v2 v3", one word per run ("-" when
-# unknown), aligned with R[...,disturbed] (1: another perf/pftrace process was
-# seen during that run's workload; for the slowdown, R[...,slowdist]: during
-# the traced or the untraced run of the round).
-declare -A R
-put() { R[$1,$2,$3]="${R[$1,$2,$3]:-} ${4:--}"; }
-# the values of the quiet runs, one a line; of all runs when none was quiet
-vals() {
-	local -a v d
-	local i flags=disturbed q=()
-	[ "$3" = slow ] && flags=slowdist
-	read -r -a v <<<"${R[$1,$2,$3]:-}"
-	read -r -a d <<<"${R[$1,$2,$flags]:-}"
-	for i in "${!v[@]}"; do
-		[ "${d[$i]:-1}" = 0 ] && q+=("${v[$i]}")
-	done
-	[ ${#q[@]} -gt 0 ] || q=("${v[@]}")
-	[ ${#q[@]} -gt 0 ] && printf '%s\n' "${q[@]}"
-}
-# shellcheck disable=SC2046 # split on purpose
-get() { median $(vals "$@"); }
-range() { # "min-max" of the same runs, to show the noise behind a median
-	vals "$@" | awk '/^[0-9.]+$/ { if (n++ == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
-		END { if (n) printf "%.2f-%.2f", lo, hi; else print "-" }'
-}
+# Results (lib.sh's put/get/range): R[workload,tracer,metric], one word per
+# run, aligned with R[...,disturbed] (1: another perf/pftrace process was seen
+# during that run's workload; for the slowdown, R[...,slowdist]: during the
+# traced or the untraced run of the round); get and range leave the disturbed
+# runs out when there is a quiet one.
 # "k/n": in how many of the runs another perf/pftrace process was seen
 # shellcheck disable=SC2086
 disturbed() { printf '%s\n' ${R[$1,$2,${3:-disturbed}]:-} | awk '{ n++; k += $1 } END { printf "%d/%d", k, n }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
-fmt() { [ -n "$1" ] && echo "$1" || echo "-"; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-busy_pct() { # CPU use of the whole machine over 1 s
-	local a b
-	a=$(head -1 /proc/stat)
-	sleep 1
-	b=$(head -1 /proc/stat)
-	awk -v a="$a" -v b="$b" 'BEGIN {
-		na = split(a, x); split(b, y)
-		for (i = 2; i <= na; i++) { d = y[i] - x[i]; t += d; if (i == 5 || i == 6) idle += d }
-		printf "%.0f", t ? 100 * (t - idle) / t : 0 }'
-}
 other_tracers() { # perf/pftrace processes that are not ours: "pid: cmdline; ..."
 	local p c
 	for p in $( (pgrep -x perf; pgrep -x pftrace) | sort -un); do
@@ -268,18 +196,7 @@ chain_stats() {
 		END { print tot + 0, ws + 0, full + 0 }' "$1"
 }
 
-# perf: "samples lost" -- SAMPLE records, and the kernel's lost counts
-# (per-event LOST_SAMPLES written by perf record at the end; else the LOST
-# records' count).
-perf_counts() {
-	"$PERF" report --stats -i "$1" 2>/dev/null | awk '
-		/ stats:$/ && !/^Aggregated/ { per = 1; next }
-		!per && /^ *SAMPLE events:/ { ev = $3 }
-		!per && /^ *LOST events:/ { lostrec = $3 }
-		per && /^ *LOST_SAMPLES events:/ { lost += $3; havels = 1 }
-		END { if (!havels && lostrec) lost = "?" lostrec; print ev + 0, lost + 0 }'
-}
-
+# perf: "samples lost" from lib.sh's perf_counts.
 # pftrace: "samples lost label" from its summary on stderr:
 #   pftrace: recorded 3.949 s: 8814 events (2232/s), 0 lost, 310.0 KiB written
 #     stacks cpu-clock      6883 samples [(ring full: M records dropped meanwhile)]
@@ -321,47 +238,10 @@ start_tracer() {
 			"${PFT_EXTRA[@]}" -o "$out" 2>"$err" &
 		;;
 	esac
-	TPID=$!
-	CPID=""
-	for _ in $(seq 100); do
-		CPID=$(pgrep -P "$TPID" | head -1)
-		[ -n "$CPID" ] && break
-		sleep 0.02
-	done
-	[ -n "$CPID" ] || return 1
-	# ready: pftrace says "recording"; perf says nothing, give it 1 s
-	case $t in
-	perf) sleep 1 ;;
-	pftrace)
-		for _ in $(seq 50); do
-			grep -qi recording "$err" && break
-			kill -0 "$CPID" 2>/dev/null || break
-			sleep 0.1
-		done
-		;;
-	esac
-	kill -0 "$CPID" 2>/dev/null
+	# ready within 100 x 0.02 s / 50 x 0.1 s
+	await_tracer "$t" "$err" 100 50
 }
-
-# SIGINT the tracer (if it did not stop with its target) and wait for it.
-stop_tracer() {
-	local t0
-	t0=$(now)
-	kill -INT "$CPID" 2>/dev/null
-	for _ in $(seq $((STOP_TIMEOUT * 50))); do
-		kill -0 "$TPID" 2>/dev/null || break
-		sleep 0.02
-	done
-	STOP_KILLED=0
-	if kill -0 "$TPID" 2>/dev/null; then
-		kill -KILL "$CPID" 2>/dev/null
-		STOP_KILLED=1
-	fi
-	wait "$TPID" 2>/dev/null
-	STOP_RC=$?
-	STOP_S=$(fsub "$(now)" "$t0")
-	CPID=""
-}
+# stop_tracer: lib.sh's (SIGINT, if the tracer did not stop with its target)
 
 # --- the workloads -----------------------------------------------------------
 workload_desc() {
@@ -463,12 +343,8 @@ measure() {
 
 	kill -0 "$CPID" 2>/dev/null || [ "$SCOPE" = pid ] ||
 		note "$w/$t run $rep: tracer died during the workload: $(tail -3 "$err" | tr '\n' ' ')"
-	stop_tracer
-	case $STOP_RC in
-	0 | 130) ;; # 130: GNU time's code for a child ended by SIGINT
-	*) note "$w/$t run $rep: tracer exit status $STOP_RC: $(grep -v '^ ' "$err" | tail -2 | tr '\n' ' ')" ;;
-	esac
-	[ "$STOP_KILLED" = 1 ] && note "$w/$t run $rep: tracer did not stop within ${STOP_TIMEOUT}s of SIGINT; killed"
+	stop_tracer 3
+	stop_notes "$w/$t run $rep" ": $(grep -v '^ ' "$err" | tail -2 | tr '\n' ' ')"
 	put "$w" "$t" stop "$STOP_S"
 	put "$w" "$t" cpu "$(cpu_of "$cpu")"
 	put "$w" "$t" bytes "$(filesize "$out")"
@@ -531,9 +407,9 @@ say "stacks: $(nproc) CPUs, kernel $(uname -r), scope $SCOPE, -F $FREQ, dwarf $S
 [ $have_perf = 1 ] && say "stacks: $("$PERF" --version)"
 START=$(now)
 LOAD_BEFORE=$(loadavg)
-BUSY_BEFORE=$(busy_pct)
+note_busy before
+BUSY_BEFORE=$BUSY
 OTHERS_BEFORE=$(other_tracers)
-[ "$BUSY_BEFORE" -gt 10 ] && note "the machine was ${BUSY_BEFORE}% busy before the run: other work skews every column"
 [ -n "$OTHERS_BEFORE" ] && note "other tracers were running before the run: $OTHERS_BEFORE"
 [ "$PFT_MORE" = 1 ] &&
 	note "pftrace also records its default sched/irq tracepoints ('--no-sched --no-irq' is refused: nothing to record); perf records only the samples"
@@ -568,8 +444,8 @@ for w in "${run_workloads[@]}"; do
 done
 
 LOAD_AFTER=$(loadavg)
-BUSY_AFTER=$(busy_pct)
-[ "$BUSY_AFTER" -gt 10 ] && note "the machine was ${BUSY_AFTER}% busy after the run: other work may have skewed every column"
+note_busy after
+BUSY_AFTER=$BUSY
 
 # --- report ------------------------------------------------------------------
 echo
@@ -654,10 +530,4 @@ if [[ " ${run_tracers[*]} " == *" perf "* && " ${run_tracers[*]} " == *" pftrace
 		line "S2 output bytes" "$(get S2 pftrace bytes)" "$(get S2 perf bytes)"
 	fi
 fi
-if [ ${#NOTES[@]} -gt 0 ]; then
-	echo
-	echo "notes:"
-	printf '  - %s\n' "${NOTES[@]}"
-fi
-echo
-echo "total bench time: $(awk -v s="$(fsub "$(now)" "$START")" 'BEGIN { printf "%.0f", s }') s"
+report_end
