@@ -52,6 +52,22 @@ static inline void tap_diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* asprintf that cannot fail (aborts the test on ENOMEM). */
+static inline char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	return s;
+}
+
 /* Print the plan at the end when the count is not known up front. */
 static inline int tap_done(void)
 {

@@ -49,21 +49,6 @@ static char tmpdir[256];
 static char *expected[MAX_LINES];
 static int nexpected;
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return s;
-}
-
 /* One reader event as text: header, hints, args. */
 static char *event_line(uint64_t ts, uint32_t cpu, uint32_t pid, const char *name, int64_t sys,
 			int32_t t0, const char *c0, int32_t t1, const char *c1, const char *args)

@@ -115,21 +115,6 @@ static void make_stk_b(void)
 	stk_b[7].rel_pc = 0xffffffff813a9f10ull;
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return s;
-}
-
 static char *tmp_path(const char *name)
 {
 	return xasprintf("%s/%s", tmpdir, name);
