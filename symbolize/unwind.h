@@ -9,8 +9,9 @@
  * the ELF files of the process (.eh_frame_hdr/.eh_frame, else .debug_frame)
  * through symbolize's maps.  No ptrace, no access to the live process.
  *
- * Without libunwind (HAVE_LIBUNWIND undefined) sym_unwind() returns
- * -EOPNOTSUPP and the caller falls back to frame pointers.
+ * Without libunwind or libelf (the CFI is read from the ELF images), the
+ * register mask is 0 and sym_unwind() returns -EOPNOTSUPP: the caller falls
+ * back to frame pointers.
  */
 #ifndef PFTRACE_SYMBOLIZE_UNWIND_H
 #define PFTRACE_SYMBOLIZE_UNWIND_H
