@@ -33,4 +33,22 @@ for N in 1000 0 1; do
 	expect_eq "sys_enter lines of tid $tid without id= or six args=" "$bad" 0
 done
 
+# -e records any tracepoint generically, every field kept.
+if [ -d /sys/kernel/tracing/events/syscalls/sys_enter_getppid ] ||
+    [ -d /sys/kernel/debug/tracing/events/syscalls/sys_enter_getppid ]; then
+	sub "record -e syscalls:sys_enter_getppid -- syscaller 50"
+	record "$T/gen.err" -e syscalls:sys_enter_getppid -o "$T/gen.pb" -- "$SC" 50
+	if expect_record_ok "$T/gen.err" && dump_trace "$T/gen.pb" "$T/gen.txt" &&
+	    tid=$(tid_of_exec "$SC" "$T/gen.txt"); then
+		expect_eq "generic sys_enter_getppid events of tid $tid" \
+			"$(ev_count "$T/gen.txt" sys_enter_getppid "$tid")" 50
+		expect_eq "of which carry the __syscall_nr field" \
+			"$(awk "$AWK_LIB"'parse() && EV == "sys_enter_getppid" && TID == t &&
+				arg("__syscall_nr") ~ /^[0-9]+$/ { n++ } END { print n + 0 }' \
+				t="$tid" "$T/gen.txt")" 50
+	fi
+else
+	echo "    (no syscalls:sys_enter_getppid tracepoint on this kernel: -e case not run)"
+fi
+
 finish
