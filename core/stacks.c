@@ -321,7 +321,7 @@ static struct pw_stream *stream_of(struct stacks *st, int kind)
 		d.frequency = st->o->freq;
 		d.period = st->o->period;
 	} else {
-		d.name = st->o->sleep_stacks ? "off-cpu (S+D)" : "D-state";
+		d.name = st->o->sleep_stacks ? "off-cpu" : "D-state";	/* S and D / D only */
 		d.tracepoint = "sched:sched_switch";
 		d.period = 1;
 	}
