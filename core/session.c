@@ -464,8 +464,9 @@ static void open_error(int err, const char *what, int cpu)
 		pft_hint("each traced thread needs one descriptor per tracepoint and CPU: raise "
 			 "'ulimit -n' or record system-wide");
 	} else if (err == -EINVAL) {
-		pft_error("the kernel rejected the perf event for %s on cpu %d (use_clockid with "
-			  "CLOCK_MONOTONIC needs Linux >= 4.1)", what, cpu);
+		pft_error("the kernel rejected the perf event for %s on cpu %d: Invalid argument "
+			  "(an attribute it lacks? use_clockid needs Linux 4.1, user stack copies 3.7)",
+			  what, cpu);
 	} else {
 		pft_error("perf_event_open for %s on cpu %d failed: %s", what, cpu, strerror(-err));
 	}

@@ -523,6 +523,22 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 		st->nregs = (unsigned)__builtin_popcountll(st->regs_mask);
 	}
 
+	/* The kernel refuses a frequency above kernel.perf_event_max_sample_rate
+	 * (which it lowers itself when sampling interrupts run long): clamp to
+	 * it, as perf does, rather than fail. */
+	if (st->o->freq) {
+		char buf[32];
+		long max;
+
+		if (pft_read_file("/proc/sys/kernel/perf_event_max_sample_rate", buf,
+				  sizeof(buf)) > 0 && !pft_parse_long(strtok(buf, "\n"), &max) &&
+		    max > 0 && (uint64_t)max < st->o->freq) {
+			pft_warn("-F %llu is above kernel.perf_event_max_sample_rate; sampling at %ld Hz",
+				 (unsigned long long)st->o->freq, max);
+			((struct record_opts *)st->o)->freq = (uint64_t)max;
+		}
+	}
+
 	/* CPU samples: cycles where a PMU exists, else the cpu-clock timer */
 	memset(&e, 0, sizeof(e));
 	e.label = "cycles";
