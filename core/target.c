@@ -271,8 +271,18 @@ void target_fini(struct target *t)
 		int st = 0;
 
 		if (waitpid(t->child, &st, WNOHANG) == 0) {
+			/* recording stopped first (-d, a signal): end the command
+			 * as perf does; one that ignores SIGTERM gets SIGKILL after
+			 * two seconds, so the tracer never hangs on it */
+			int i;
+
 			kill(t->child, SIGTERM);
-			waitpid(t->child, &st, 0);
+			for (i = 0; i < 200 && waitpid(t->child, &st, WNOHANG) == 0; i++)
+				usleep(10000);
+			if (i == 200) {
+				kill(t->child, SIGKILL);
+				waitpid(t->child, &st, 0);
+			}
 		}
 		t->child_exited = 1;
 		t->child_status = st;
