@@ -167,4 +167,19 @@ expect_failure "$T/nr.err" "$NR/x.pb"
 grep -q 'perf_event_paranoid' "$T/nr.err" || fail "the message does not name perf_event_paranoid"
 grep -q 'CAP_PERFMON' "$T/nr.err" || fail "the message does not name CAP_PERFMON"
 
+
+sub "-d ends the recording of a command that ignores SIGTERM: pftrace does not hang"
+start=$(date +%s)
+record "$T/term.err" -d 0.3 -o "$T/term.pb" -- sh -c 'trap "" TERM; exec sleep 30'
+end=$(date +%s)
+expect_record_ok "$T/term.err" && dump_trace "$T/term.pb" "$T/term.txt" &&
+	echo "    ok: the trace is readable"
+if [ $((end - start)) -gt 10 ]; then
+	fail "pftrace took $((end - start)) s to end (the command ignores SIGTERM: expected SIGKILL after 2 s)"
+else
+	echo "    ok: ended after $((end - start)) s"
+fi
+grep -q "still running after -d" "$T/term.err" ||
+	fail "no message that the command was still running"
+
 finish
