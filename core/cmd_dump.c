@@ -31,18 +31,43 @@ struct dline {
 	char *fold;		/* samples: "root;...;leaf" for --folded */
 };
 
+struct fold_count {
+	char *key;
+	uint64_t n;
+};
+
+/*
+ * Lines are buffered and printed in time order through a sliding window: the
+ * writer emits each CPU's events in order and the CPUs' bundles a drain
+ * round apart, so once the buffer is large, everything older than the newest
+ * time seen minus DUMP_WINDOW_NS is final and can go out.  Memory stays
+ * bounded by the window, not by the trace.
+ */
+#define DUMP_WINDOW_NS (1000000000ull)
+#define DUMP_FLUSH_LINES 65536
+
 struct dump {
 	const struct dump_opts *o;
 	struct dline *v;
 	size_t n, cap;
+	size_t flush_at;
+	uint64_t seq;			/* file order, for stable sorting */
+	uint64_t max_ts, last_out_ts;
+	uint64_t late;			/* lines older than what was printed already */
 	int oom;
 	uint64_t samples, lost_samples;
+	struct fold_count *folds;
+	size_t nfolds, capfolds;
 	struct u64map comms;	/* tid + 1 -> char * */
 	uint64_t lost_bundles;
 };
 
+static void flush_window(struct dump *d, int final);
+
 static struct dline *push(struct dump *d)
 {
+	if (d->n >= d->flush_at)
+		flush_window(d, 0);
 	if (d->n == d->cap) {
 		size_t ncap = d->cap ? d->cap * 2 : 4096;
 		struct dline *nv = realloc(d->v, ncap * sizeof(*nv));
@@ -55,7 +80,7 @@ static struct dline *push(struct dump *d)
 		d->cap = ncap;
 	}
 	memset(&d->v[d->n], 0, sizeof(d->v[0]));
-	d->v[d->n].seq = d->n;
+	d->v[d->n].seq = d->seq++;
 	return &d->v[d->n++];
 }
 
@@ -306,11 +331,6 @@ static void on_sample(void *ctx, const struct pr_sample *smp)
 	l->text = text;
 }
 
-struct fold_count {
-	char *key;
-	uint64_t n;
-};
-
 static int cmp_fold(const void *a, const void *b)
 {
 	return strcmp(((const struct fold_count *)a)->key, ((const struct fold_count *)b)->key);
@@ -346,6 +366,93 @@ static void set_comm(struct dump *d, int32_t tid, char *name, int weak)
 	}
 }
 
+static void emit_line(struct dump *d, struct dline *l)
+{
+	const char *comm;
+	char cpu[16];
+	int k;
+
+	/* a thread's own name change applies from this event on */
+	for (k = 0; k < 2; k++) {
+		if (l->hint_tid[k] < 0)
+			set_comm(d, -l->hint_tid[k], l->hint[k], 1);
+		else if (l->hint_tid[k] > 0)
+			set_comm(d, l->hint_tid[k], l->hint[k], 0);
+	}
+	comm = l->tid > 0 ? u64map_get(&d->comms, (uint64_t)l->tid + 1) : NULL;
+	if (!comm)
+		comm = l->tid == 0 ? "swapper" : "?";
+	if (d->o->folded) {
+		/* comm;root;...;leaf, counted at the end */
+		if (l->fold && l->fold[0]) {
+			char *key = fmt("%s;%s", comm, l->fold);
+
+			if (key && d->nfolds == d->capfolds) {
+				size_t ncap = d->capfolds ? d->capfolds * 2 : 256;
+				struct fold_count *nf = realloc(d->folds, ncap * sizeof(*nf));
+
+				if (nf) {
+					d->folds = nf;
+					d->capfolds = ncap;
+				}
+			}
+			if (key && d->nfolds < d->capfolds) {
+				d->folds[d->nfolds].key = key;
+				d->folds[d->nfolds].n = 1;
+				d->nfolds++;
+			} else {
+				free(key);
+				d->oom = 1;
+			}
+		}
+		return;
+	}
+	if (l->cpu < 0)
+		snprintf(cpu, sizeof(cpu), "---");
+	else
+		snprintf(cpu, sizeof(cpu), "%03d", l->cpu);
+	printf("%" PRIu64 ".%09" PRIu64 " [%s] %s(%d) %s\n", l->ts / 1000000000u,
+	       l->ts % 1000000000u, cpu, comm, l->tid, l->text ? l->text : "?");
+}
+
+static void free_line(struct dline *l)
+{
+	free(l->fold);
+	free(l->text);
+	free(l->hint[0]);
+	free(l->hint[1]);
+}
+
+/* Print what the window says is final (everything when @final), in time order. */
+static void flush_window(struct dump *d, int final)
+{
+	uint64_t cut;
+	size_t i, out = 0;
+
+	if (!d->o->raw_order && d->n) {
+		qsort(d->v, d->n, sizeof(*d->v), cmp_line);
+		if (d->v[d->n - 1].ts > d->max_ts)
+			d->max_ts = d->v[d->n - 1].ts;
+	}
+	cut = d->max_ts > DUMP_WINDOW_NS ? d->max_ts - DUMP_WINDOW_NS : 0;
+	for (i = 0; i < d->n; i++) {
+		struct dline *l = &d->v[i];
+
+		if (!final && !d->o->raw_order && l->ts >= cut)
+			break;
+		if (l->ts < d->last_out_ts)
+			d->late++;
+		else
+			d->last_out_ts = l->ts;
+		emit_line(d, l);
+		free_line(l);
+		out++;
+	}
+	memmove(d->v, d->v + out, (d->n - out) * sizeof(*d->v));
+	d->n -= out;
+	d->flush_at = d->n * 2 > DUMP_FLUSH_LINES ? d->n * 2 : DUMP_FLUSH_LINES;
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	static const struct pr_callbacks cb = {
@@ -355,8 +462,6 @@ int cmd_dump(int argc, char **argv)
 		.lost = on_lost,
 		.sample = on_sample,
 	};
-	struct fold_count *folds = NULL;
-	size_t nfolds = 0, capfolds = 0;
 	struct dump_opts o;
 	struct dump d;
 	struct pr_stats st;
@@ -368,90 +473,40 @@ int cmd_dump(int argc, char **argv)
 		return ret > 0 ? 0 : 2;
 	memset(&d, 0, sizeof(d));
 	d.o = &o;
+	d.flush_at = DUMP_FLUSH_LINES;
 	ret = pr_read_file(o.input, &cb, &d, &st);
 	if (ret == -EBADMSG) {
-		pft_error("%s is not a valid trace (or is truncated); %zu events before the damage",
-			  o.input, d.n);
+		pft_error("%s is not a valid trace (or is truncated); %llu events before the damage",
+			  o.input, (unsigned long long)d.seq);
 		status = 1;
 	} else if (ret) {
 		pft_error("cannot read %s: %s", o.input, strerror(-ret));
 		status = 1;
 	}
+	flush_window(&d, 1);
 	if (d.oom) {
 		pft_error("out of memory reading %s", o.input);
 		status = 1;
 	}
-	if (!o.raw_order && d.n)
-		qsort(d.v, d.n, sizeof(*d.v), cmp_line);
-	for (i = 0; i < d.n; i++) {
-		struct dline *l = &d.v[i];
-		const char *comm;
-		char cpu[16];
-		int k;
-
-		/* a thread's own name change applies from this event on */
-		for (k = 0; k < 2; k++) {
-			if (l->hint_tid[k] < 0)
-				set_comm(&d, -l->hint_tid[k], l->hint[k], 1);
-			else if (l->hint_tid[k] > 0)
-				set_comm(&d, l->hint_tid[k], l->hint[k], 0);
-		}
-		comm = l->tid > 0 ? u64map_get(&d.comms, (uint64_t)l->tid + 1) : NULL;
-		if (!comm)
-			comm = l->tid == 0 ? "swapper" : "?";
-		if (o.folded) {
-			/* comm;root;...;leaf, counted below */
-			if (l->fold && l->fold[0]) {
-				char *key = fmt("%s;%s", comm, l->fold);
-
-				if (key && nfolds == capfolds) {
-					size_t ncap = capfolds ? capfolds * 2 : 256;
-					struct fold_count *nf = realloc(folds, ncap * sizeof(*nf));
-
-					if (nf) {
-						folds = nf;
-						capfolds = ncap;
-					}
-				}
-				if (key && nfolds < capfolds) {
-					folds[nfolds].key = key;
-					folds[nfolds].n = 1;
-					nfolds++;
-				} else {
-					free(key);
-					d.oom = 1;
-				}
-			}
-			continue;
-		}
-		if (l->cpu < 0)
-			snprintf(cpu, sizeof(cpu), "---");
-		else
-			snprintf(cpu, sizeof(cpu), "%03d", l->cpu);
-		printf("%" PRIu64 ".%09" PRIu64 " [%s] %s(%d) %s\n", l->ts / 1000000000u,
-		       l->ts % 1000000000u, cpu, comm, l->tid, l->text ? l->text : "?");
-	}
-	if (o.folded && nfolds) {
+	if (d.late && !o.raw_order)
+		pft_warn("%llu events came more than %.0f s after newer ones in the file and are "
+			 "printed out of order", (unsigned long long)d.late,
+			 (double)DUMP_WINDOW_NS / 1e9);
+	if (o.folded && d.nfolds) {
 		size_t j = 0;
 
-		qsort(folds, nfolds, sizeof(*folds), cmp_fold);
-		for (i = 0; i < nfolds; i = j) {
+		qsort(d.folds, d.nfolds, sizeof(*d.folds), cmp_fold);
+		for (i = 0; i < d.nfolds; i = j) {
 			uint64_t n = 0;
 
-			for (j = i; j < nfolds && !strcmp(folds[j].key, folds[i].key); j++)
-				n += folds[j].n;
-			printf("%s %llu\n", folds[i].key, (unsigned long long)n);
+			for (j = i; j < d.nfolds && !strcmp(d.folds[j].key, d.folds[i].key); j++)
+				n += d.folds[j].n;
+			printf("%s %llu\n", d.folds[i].key, (unsigned long long)n);
 		}
 	}
-	for (i = 0; i < nfolds; i++)
-		free(folds[i].key);
-	free(folds);
-	for (i = 0; i < d.n; i++) {
-		free(d.v[i].fold);
-		free(d.v[i].text);
-		free(d.v[i].hint[0]);
-		free(d.v[i].hint[1]);
-	}
+	for (i = 0; i < d.nfolds; i++)
+		free(d.folds[i].key);
+	free(d.folds);
 	free(d.v);
 	for (i = 0; i < d.comms.cap; i++)
 		if (d.comms.keys[i])
