@@ -36,25 +36,32 @@ dump_trace "$T/s.pb" "$D" || finish
 tid=$(tid_of_exec "$SL" "$D") || finish
 echo "    sleeper tid $tid"
 
-# Prints: S-state switches out of tid after its exec, wakings of tid that end
-# one of those S sleeps, all switches out of tid after exec, whether an exit
-# was seen, switches recorded in another context, exec seen, and the other
-# wakings of tid (ending a D sleep: a page-cache read after exec, say).
+# Prints: S-state switches out of tid after its exec; S sleeps that a waking
+# of tid ended; all switches out of tid after exec; whether an exit was seen;
+# switches recorded in another context; exec seen; other wakings of tid
+# (ending a D sleep: a page-cache read after exec, say).
+#
+# A sleep runs from a switch out to the next switch in of tid.  Its waking
+# normally lies in between, but the timer can fire on another CPU while
+# __schedule() is still on the way to the switch tracepoint, so the waking
+# may carry a slightly earlier time: any waking of tid since its last switch
+# in counts for the sleep that the next switch in ends.
 res=$(awk "$AWK_LIB"'parse() {
 	if (EV == "sched_process_exec" && arg("pid") == t) { execd = 1; next }
 	if (!execd) next
 	if (EV == "sched_switch" && arg("prev_pid") == t) {
 		out++
-		sleeping_s = hasbit(hex(arg("prev_state")), 1)
-		if (sleeping_s) s++
+		if (hasbit(hex(arg("prev_state")), 1)) { s++; pending_s = 1 }
 		if (TID != t) badtid++
 	}
-	if (EV == "sched_waking" && arg("pid") == t) {
-		if (sleeping_s) w++; else other++
-		sleeping_s = 0
+	if (EV == "sched_waking" && arg("pid") == t) woke++
+	if (EV == "sched_switch" && arg("next_pid") == t) {
+		if (pending_s && woke) { w++; woke-- }
+		other += woke
+		pending_s = 0; woke = 0
 	}
 	if (EV == "sched_process_exit" && arg("pid") == t) ex++
-} END { print s + 0, w + 0, out + 0, ex + 0, badtid + 0, execd + 0, other + 0 }' t="$tid" "$D")
+} END { print s + 0, w + 0, out + 0, ex + 0, badtid + 0, execd + 0, other + woke }' t="$tid" "$D")
 echo "    S-switches, wakings from S, all switch-outs, exits, misattributed, exec seen, other wakings: $res"
 s=$(echo "$res" | cut -d' ' -f1)
 w=$(echo "$res" | cut -d' ' -f2)
