@@ -448,7 +448,8 @@ static void flush_window(struct dump *d, int final)
 		free_line(l);
 		out++;
 	}
-	memmove(d->v, d->v + out, (d->n - out) * sizeof(*d->v));
+	if (out && out < d->n)
+		memmove(d->v, d->v + out, (d->n - out) * sizeof(*d->v));
 	d->n -= out;
 	d->flush_at = d->n * 2 > DUMP_FLUSH_LINES ? d->n * 2 : DUMP_FLUSH_LINES;
 }

@@ -110,8 +110,11 @@ int target_check(struct target *t, const struct record_opts *o)
 
 static int add_tids(struct target *t, pid_t *v, unsigned n)
 {
-	pid_t *nv = realloc(t->st.tids, (t->st.ntids + n) * sizeof(*nv));
+	pid_t *nv;
 
+	if (!n)
+		return 0;	/* an empty cgroup: its tasks come as they start */
+	nv = realloc(t->st.tids, (t->st.ntids + n) * sizeof(*nv));
 	if (!nv)
 		return -ENOMEM;
 	memcpy(nv + t->st.ntids, v, n * sizeof(*v));
