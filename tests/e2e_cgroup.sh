@@ -76,17 +76,7 @@ else
 fi
 
 sub "children in the cgroup are recorded completely"
-full=0
-for k in $(tids_of_exec "$SC" "$D"); do
-	grep -qx "$k" "$T/in" || { fail "syscaller $k is not a child of the cgroup's workload"; continue; }
-	[ "$(ev_count "$D" sched_process_exit "$k" pid="$k")" = 1 ] || continue
-	full=$((full + 1))
-	e=$(ev_count "$D" sys_enter "$k" name=getppid)
-	x=$(ev_count "$D" sys_exit "$k" name=getppid)
-	[ "$e" = 200 ] && [ "$x" = 200 ] ||
-		fail "syscaller $k exec'ed and exited in the trace but has $e sys_enter and $x sys_exit getppid, expected 200 each"
-done
-expect_ge "syscaller children with exec and exit in the trace" "$full" 3
+expect_children_complete "$SC" "$D" "$T/in" 200
 
 sub "-c with a cgroup directory that does not exist"
 record "$T/e1.err" -c "$CGROOT/pftrace-e2e-nosuch.$$" -d 0.2 -o "$T/none1.pb"

@@ -35,18 +35,7 @@ expect_ge "sys_enter of the loop shell $WL" "$(ev_count "$D" sys_enter "$WL")" 1
 sub "children created during the run are followed, completely"
 # A syscaller whose exec and exit are both in the trace made all its 100
 # getppid calls in between.
-kids=$(tids_of_exec "$SC" "$D")
-full=0
-for k in $kids; do
-	grep -qx "$k" "$T/kids" || { fail "syscaller $k is not a child of the workload"; continue; }
-	[ "$(ev_count "$D" sched_process_exit "$k" pid="$k")" = 1 ] || continue
-	full=$((full + 1))
-	e=$(ev_count "$D" sys_enter "$k" name=getppid)
-	x=$(ev_count "$D" sys_exit "$k" name=getppid)
-	[ "$e" = 100 ] && [ "$x" = 100 ] ||
-		fail "syscaller $k exec'ed and exited in the trace but has $e sys_enter and $x sys_exit getppid, expected 100 each"
-done
-expect_ge "syscaller children with exec and exit in the trace" "$full" 3
+expect_children_complete "$SC" "$D" "$T/kids" 100
 
 sub "every event belongs to the target or its descendants"
 res=$(awk "$AWK_LIB"'

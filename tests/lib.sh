@@ -363,6 +363,25 @@ ev_count()
 	END { print n + 0 }' "$_d"
 }
 
+# expect_children_complete FIXTURE DUMP MEMBERS N: every process that
+# exec'ed FIXTURE must be listed in the file MEMBERS (one pid a line); each of
+# them that also exited within the trace must show exactly N getppid entries
+# and N exits; at least 3 must have done so.
+expect_children_complete()
+{
+	_full=0
+	for _k in $(tids_of_exec "$1" "$2"); do
+		grep -qx "$_k" "$3" || { fail "syscaller $_k is not one of the workload's children"; continue; }
+		[ "$(ev_count "$2" sched_process_exit "$_k" pid="$_k")" = 1 ] || continue
+		_full=$((_full + 1))
+		_e=$(ev_count "$2" sys_enter "$_k" name=getppid)
+		_x=$(ev_count "$2" sys_exit "$_k" name=getppid)
+		[ "$_e" = "$4" ] && [ "$_x" = "$4" ] ||
+			fail "syscaller $_k exec'ed and exited in the trace but has $_e sys_enter and $_x sys_exit getppid, expected $4 each"
+	done
+	expect_ge "syscaller children with exec and exit in the trace" "$_full" 3
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq()
 {

@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static int tap_n, tap_failed;
 
@@ -66,6 +69,21 @@ static inline char *xasprintf(const char *fmt, ...)
 	if (n < 0)
 		abort();
 	return s;
+}
+
+/* Make write() past @bytes fail with EFBIG (a full disk, as a unit test can
+ * have one); *old receives the limit to restore.  0 or -errno. */
+static inline int tap_limit_file_size(rlim_t bytes, struct rlimit *old)
+{
+	struct rlimit lim;
+
+	fflush(stdout);
+	signal(SIGXFSZ, SIG_IGN);
+	if (getrlimit(RLIMIT_FSIZE, old) < 0)
+		return -errno;
+	lim = *old;
+	lim.rlim_cur = bytes;
+	return setrlimit(RLIMIT_FSIZE, &lim) < 0 ? -errno : 0;
 }
 
 /* Print the plan at the end when the count is not known up front. */

@@ -862,7 +862,7 @@ static char *tmp_path(const char *name)
 static void test_disk_full(void)
 {
 	const unsigned total = 200000;
-	struct rlimit old, lim;
+	struct rlimit old;
 	struct pw_writer *w;
 	uint64_t bytes, events, dropped;
 	struct pr_stats st;
@@ -876,14 +876,9 @@ static void test_disk_full(void)
 	w = pw_writer__new(fd, 2);
 	if (!tap_ok(fd >= 0 && w, "writer on %s", path))
 		return;
-	fflush(stdout);
-	signal(SIGXFSZ, SIG_IGN);
-	getrlimit(RLIMIT_FSIZE, &old);
-	lim = old;
-	lim.rlim_cur = 100000;
-	if (setrlimit(RLIMIT_FSIZE, &lim) < 0) {
+	if ((err = tap_limit_file_size(100000, &old)) < 0) {
 		pw_writer__close(w);
-		tap_ok(1, "# SKIP setrlimit(RLIMIT_FSIZE) failed: %s", strerror(errno));
+		tap_ok(1, "# SKIP setrlimit(RLIMIT_FSIZE) failed: %s", strerror(-err));
 		free(path);
 		return;
 	}

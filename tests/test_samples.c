@@ -1264,7 +1264,7 @@ static void test_disk_full(void)
 	static struct pw_frame fr[8];
 	static char names[64];
 	struct pw_stream_stats st;
-	struct rlimit old, lim;
+	struct rlimit old;
 	struct pw_stream *s;
 	struct pw_writer *w;
 	struct chk c;
@@ -1279,14 +1279,9 @@ static void test_disk_full(void)
 	s = w ? pw_stream__new(w, &desc_cpu) : NULL;
 	if (!tap_ok(fd >= 0 && w && s, "writer and stream on %s", path))
 		return;
-	fflush(stdout);
-	signal(SIGXFSZ, SIG_IGN);
-	getrlimit(RLIMIT_FSIZE, &old);
-	lim = old;
-	lim.rlim_cur = 100000;
-	if (setrlimit(RLIMIT_FSIZE, &lim) < 0) {
+	if ((err = tap_limit_file_size(100000, &old)) < 0) {
 		pw_writer__close(w);
-		tap_ok(1, "# SKIP setrlimit(RLIMIT_FSIZE) failed: %s", strerror(errno));
+		tap_ok(1, "# SKIP setrlimit(RLIMIT_FSIZE) failed: %s", strerror(-err));
 		free(path);
 		return;
 	}
