@@ -76,6 +76,8 @@ struct stacks {
 	struct sym_unwinder *unw;
 	uint64_t regs_mask;
 	unsigned nregs;
+	int dwarf;		/* user stacks by DWARF unwinding (else the kernel's fp walk) */
+	uint64_t freq;		/* -F, clamped to what the kernel allows */
 	int kallsyms_ok;
 	pid_t self;
 	struct stream_state st[KIND__N];
@@ -275,7 +277,7 @@ static void build_stack(struct stacks *st, const struct parsed *p, struct stack 
 	if (p->pid != 0 && p->pid != (uint32_t)-1)
 		m = sym_cache__maps(st->cache, (pid_t)p->pid, 1);
 
-	if (st->o->cg_mode == CG_DWARF && p->regs && p->stack && p->stack_size) {
+	if (st->dwarf && p->regs && p->stack && p->stack_size) {
 		enum sym_unwind_stop stop = SYM_UNWIND_OK;
 		int n = m ? sym_unwind(st->unw, m, p->regs, p->stack, p->stack_size, st->ips,
 				       MAX_USER, &stop)
@@ -318,7 +320,7 @@ static struct pw_stream *stream_of(struct stacks *st, int kind)
 
 		d.name = hw ? "cycles" : "cpu-clock";
 		d.counter = hw ? 10 /* HW_CPU_CYCLES */ : 1 /* SW_CPU_CLOCK */;
-		d.frequency = st->o->freq;
+		d.frequency = st->freq;
 		d.period = st->o->period;
 	} else {
 		d.name = st->o->sleep_stacks ? "off-cpu" : "D-state";	/* S and D / D only */
@@ -371,7 +373,7 @@ static uint64_t sample_type_of(struct stacks *st, int kind)
 
 	if (kind == KIND_CPU)
 		t |= PERF_SAMPLE_PERIOD;
-	if (st->o->cg_mode == CG_DWARF && st->regs_mask)
+	if (st->dwarf)
 		t |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 	return t;
 }
@@ -513,12 +515,14 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 	if (ret)
 		pft_warn("kernel symbols unavailable (%s): kernel frames will have no names",
 			 ret == -EPERM ? "kernel.kptr_restrict hides the addresses" : strerror(-ret));
-	if (st->o->cg_mode == CG_DWARF) {
+	st->dwarf = st->o->cg_mode == CG_DWARF;
+	st->freq = st->o->freq;
+	if (st->dwarf) {
 		st->unw = sym_unwinder__new(st->cache);
 		st->regs_mask = st->unw ? sym_unwind_regs_mask() : 0;
 		if (!st->regs_mask) {
 			pft_warn("DWARF unwinding is not available in this build; using frame pointers");
-			((struct record_opts *)st->o)->cg_mode = CG_FP;
+			st->dwarf = 0;
 		}
 		st->nregs = (unsigned)__builtin_popcountll(st->regs_mask);
 	}
@@ -526,16 +530,16 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 	/* The kernel refuses a frequency above kernel.perf_event_max_sample_rate
 	 * (which it lowers itself when sampling interrupts run long): clamp to
 	 * it, as perf does, rather than fail. */
-	if (st->o->freq) {
+	if (st->freq) {
 		char buf[32];
 		long max;
 
 		if (pft_read_file("/proc/sys/kernel/perf_event_max_sample_rate", buf,
 				  sizeof(buf)) > 0 && !pft_parse_long(strtok(buf, "\n"), &max) &&
-		    max > 0 && (uint64_t)max < st->o->freq) {
+		    max > 0 && (uint64_t)max < st->freq) {
 			pft_warn("-F %llu is above kernel.perf_event_max_sample_rate; sampling at %ld Hz",
-				 (unsigned long long)st->o->freq, max);
-			((struct record_opts *)st->o)->freq = (uint64_t)max;
+				 (unsigned long long)st->freq, max);
+			st->freq = (uint64_t)max;
 		}
 	}
 
@@ -548,10 +552,10 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 		e.attr.sample_period = st->o->period;
 	} else {
 		e.attr.freq = 1;
-		e.attr.sample_freq = st->o->freq;
+		e.attr.sample_freq = st->freq;
 	}
 	e.attr.sample_type = sample_type_of(st, KIND_CPU);
-	if (st->o->cg_mode == CG_DWARF) {
+	if (st->dwarf) {
 		e.attr.sample_regs_user = st->regs_mask;
 		e.attr.sample_stack_user = st->o->stack_size;
 		e.attr.exclude_callchain_user = 1;
@@ -574,7 +578,7 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 		e.tp_name = "sched_switch";
 		e.attr.sample_period = 1;
 		e.attr.sample_type = sample_type_of(st, KIND_OFFCPU);
-		if (st->o->cg_mode == CG_DWARF) {
+		if (st->dwarf) {
 			e.attr.sample_regs_user = st->regs_mask;
 			e.attr.sample_stack_user = st->o->stack_size;
 			e.attr.exclude_callchain_user = 1;
