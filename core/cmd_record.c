@@ -200,8 +200,8 @@ int cmd_record(int argc, char **argv)
 	if (why == STOP_SIGNAL && t.child && !t.child_exited && stop_signal != SIGINT)
 		kill(t.child, SIGTERM);	/* Ctrl-C already reached it through the terminal */
 	if (why == STOP_DURATION && t.child && target_alive(&t, &o))
-		pft_info("%s is still running after -d %s: it gets SIGTERM when the trace is "
-			 "written", o.cmd[0], o.duration_str);
+		pft_info("%s is still running after -d %g: it gets SIGTERM when the trace is "
+			 "written", o.cmd[0], (double)o.duration_ns / 1e9);
 
 write_error:
 	session__stop(s);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* core/cmds: the subcommands; each returns the process exit status. */
+/* core/cmds: the subcommands; each takes argv from its own name on and returns the exit status
+ * (0 ok, 1 failure, 2 usage error). */
 #ifndef PFTRACE_CORE_CMDS_H
 #define PFTRACE_CORE_CMDS_H
 

@@ -6,19 +6,45 @@
 #include <stdio.h>
 #include <string.h>
 
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *what;	/* one line in `pftrace --help` */
+};
+
+static const struct command commands[] = {
+	{ "record", cmd_record,
+	  "record scheduling, IRQs, syscalls and stacks into a Perfetto trace" },
+	{ "dump", cmd_dump, "print a recorded trace as text, one event per line" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct command *find_command(const char *name)
+{
+	const struct command *c;
+
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
 static void usage(FILE *f)
 {
+	const struct command *c;
+
 	fprintf(f,
 		"usage: pftrace <command> [options]\n"
 		"\n"
 		"A system tracer built on perf_event_open and tracefs (no BPF, no kernel module)\n"
 		"that writes Perfetto traces for https://ui.perfetto.dev.\n"
 		"\n"
-		"commands:\n"
-		"  record   record scheduling, IRQs and syscalls into trace.pb\n"
-		"  dump     print a recorded trace as text, one event per line\n"
+		"commands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->what);
+	fprintf(f,
 		"\n"
-		"  pftrace <command> --help   options of a command\n"
+		"  pftrace <command> --help   options of a command (or: pftrace help <command>)\n"
 		"  pftrace --version          version and compiled-in features\n");
 }
 
@@ -50,24 +76,34 @@ static void version(void)
 
 int main(int argc, char **argv)
 {
+	const struct command *c;
+
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "record"))
-		return cmd_record(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "dump"))
-		return cmd_dump(argc - 1, argv + 1);
+	c = find_command(argv[1]);
+	if (c)
+		return c->run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") ||
 	    !strcmp(argv[1], "version")) {
 		version();
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		if (argc > 2) {
+			/* pftrace help record: that command's --help */
+			char help[] = "--help", *av[] = { argv[2], help, NULL };
+
+			c = find_command(argv[2]);
+			if (c)
+				return c->run(2, av);
+			fprintf(stderr, "pftrace: error: unknown command '%s'\n", argv[2]);
+			return 2;
+		}
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "pftrace: error: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+	fprintf(stderr, "pftrace: error: unknown command '%s' (see pftrace --help)\n", argv[1]);
 	return 2;
 }

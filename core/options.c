@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * core/options: typed option tables.  Each entry says where its value goes;
- * getopt_long's tables and --help are both generated from it, and the
- * checks that need several options at once run afterwards in *_validate().
+ * core/options: typed option tables.  Each entry says what kind of value it
+ * takes and where the value goes; getopt_long's tables, the parsing and range
+ * checks of numbers, sizes and durations, and --help are all generated from
+ * it.  The checks that need several options at once run afterwards in
+ * *_validate().  Errors name the option as the user wrote it and the value:
+ * "pftrace: error: -F: expected ..., not '0'".
  */
 #include "config.h"
 #include "core/options.h"
@@ -10,317 +13,544 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdio.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_kind { OPT_FLAG, OPT_STR, OPT_STR_LIST, OPT_PID_LIST, OPT_COUNT, OPT_HELP };
+enum opt_kind {
+	OPT_FLAG,	/* int: set to 1 */
+	OPT_COUNT,	/* int: one more per use (-vv) */
+	OPT_STR,	/* const char *: the argument (the last use wins) */
+	OPT_STR_LIST,	/* const char *[max_n] and an unsigned count: repeatable; cb, if
+			 * set, checks each value before it is added */
+	OPT_INT,	/* int in [min, max] */
+	OPT_U64,	/* uint64_t in [min, max] */
+	OPT_SIZE,	/* uint64_t bytes in [min, max]: 65536, 512K, 4M, 1G */
+	OPT_DURATION,	/* uint64_t ns in [min, max]: 10, 0.5, 500ms, 2m */
+	OPT_CALLBACK,	/* cb parses the argument (or, with no arg, the use) itself */
+	OPT_HELP,
+};
+
+struct opt;
+/* Store @arg (NULL for an option without argument) into @dst; @name is the
+ * option as written ("-e" or "--event").  0, or -1 after one error line. */
+typedef int opt_cb(void *dst, const struct opt *o, const char *name, const char *arg);
 
 struct opt {
 	const char *lname;
 	int sname;		/* 0: long only */
 	enum opt_kind kind;
 	size_t off;		/* offset of the value in the options struct */
-	size_t count_off;	/* lists: offset of the count */
-	unsigned max;		/* lists: capacity */
-	const char *arg;	/* argument name in --help */
+	size_t count_off;	/* lists: offset of the unsigned count */
+	unsigned max_n;		/* lists: capacity */
+	int64_t min, max;	/* OPT_INT, OPT_U64, OPT_SIZE, OPT_DURATION (ns) */
+	const char *what;	/* the expected value in errors: "a frequency in Hz" */
+	opt_cb *cb;		/* OPT_CALLBACK; OPT_STR_LIST: the check of a value */
+	int has_arg;		/* OPT_CALLBACK: takes an argument */
+	const char *arg;	/* the argument's name in --help */
 	const char *help;
 };
 
-#define R(f) offsetof(struct record_opts, f)
-static const struct opt record_table[] = {
-	{ "output", 'o', OPT_STR, R(output), 0, 0, "FILE", "write the trace to FILE (default: trace.pb)" },
-	{ "duration", 'd', OPT_STR, R(duration_str), 0, 0, "SECS",
-	  "stop after SECS seconds (fractions and ms/s/m suffixes work)" },
-	{ "pid", 'p', OPT_PID_LIST, R(pids), R(npids), PFT_MAX_PIDS, "PID",
-	  "record only PID and its descendants, including children created while recording (repeatable)" },
-	{ "cgroup", 'c', OPT_STR, R(cgroup), 0, 0, "DIR",
-	  "record only tasks in the cgroup (v2) directory DIR, e.g. /sys/fs/cgroup/system.slice/x.service" },
-	{ "syscalls", 0, OPT_FLAG, R(syscalls), 0, 0, NULL,
-	  "record system calls (raw_syscalls:sys_enter/sys_exit) as slices on each thread" },
-	{ "event", 'e', OPT_STR_LIST, R(events), R(nevents), PFT_MAX_EVENTS, "SYS:NAME",
-	  "also record tracepoint SYS:NAME with all its fields (repeatable)" },
-	{ "no-sched", 0, OPT_FLAG, R(no_sched), 0, 0, NULL, "do not record scheduling and task events" },
-	{ "no-irq", 0, OPT_FLAG, R(no_irq), 0, 0, NULL, "do not record IRQ and softirq events" },
-	{ "no-stacks", 0, OPT_FLAG, R(no_stacks), 0, 0, NULL,
-	  "no stack sampling and no off-CPU stacks (scheduling and events only)" },
-	{ "freq", 'F', OPT_STR, R(freq_str), 0, 0, "HZ", "sample stacks HZ times a second per CPU (default 999)" },
-	{ "period", 0, OPT_STR, R(period_str), 0, 0, "N",
-	  "sample every N events of the counter instead (cycles, or ns of cpu-clock)" },
-	{ "call-graph", 'g', OPT_STR, R(call_graph), 0, 0, "MODE",
-	  "user stacks: dwarf[,SIZE] (default, copies SIZE bytes of stack, 8192), fp (frame pointers), none" },
-	{ "sleep-stacks", 0, OPT_FLAG, R(sleep_stacks), 0, 0, NULL,
-	  "off-CPU stacks also when threads sleep interruptibly (S), not only in D state" },
-	{ "no-offcpu", 0, OPT_FLAG, R(no_offcpu), 0, 0, NULL, "no stacks at uninterruptible sleep" },
-	{ "buffer-size", 'b', OPT_STR, R(buffer_size_str), 0, 0, "SIZE",
-	  "ring buffer size per CPU, e.g. 512K, 8M (default: 4M; rounded up to a power of two)" },
-	{ "nice", 0, OPT_STR, R(nice_str), 0, 0, "N",
-	  "run the reader at nice N (default -10, so it drains the rings in time on a busy machine; 0 to keep)" },
-	{ "verbose", 'v', OPT_COUNT, R(verbose), 0, 0, NULL, "more detail in the summary (twice: debug)" },
-	{ "quiet", 'q', OPT_FLAG, R(quiet), 0, 0, NULL, "no summary, only errors" },
-	{ "help", 'h', OPT_HELP, 0, 0, 0, NULL, "show this help" },
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+struct opt_cmd {
+	const struct opt *table;
+	const char *synopsis;
+	const char *what;	/* paragraph(s) under the synopsis */
 };
-#undef R
 
-#define D(f) offsetof(struct dump_opts, f)
-static const struct opt dump_table[] = {
-	{ "no-sort", 0, OPT_FLAG, D(raw_order), 0, 0, NULL, "print in file order instead of time order" },
-	{ "folded", 0, OPT_FLAG, D(folded), 0, 0, NULL,
-	  "print sampled stacks folded (comm;root;...;leaf COUNT) for flamegraph.pl/speedscope" },
-	{ "stream", 0, OPT_STR, D(stream), 0, 0, "NAME",
-	  "only samples of this timebase (cpu-clock, cycles, D-state...); --folded defaults to CPU samples" },
-	{ "no-stacks", 0, OPT_FLAG, D(no_stacks), 0, 0, NULL, "sample lines without their frames" },
-	{ "help", 'h', OPT_HELP, 0, 0, 0, NULL, "show this help" },
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
-};
-#undef D
+/* ---- value kinds ------------------------------------------------------- */
 
-static void usage(FILE *f, const char *synopsis, const char *what, const struct opt *t)
+static void *field(void *dst, const struct opt *o) { return (char *)dst + o->off; }
+
+static int opt_takes_arg(const struct opt *o)
 {
-	const struct opt *o;
-
-	fprintf(f, "usage: %s\n\n%s\n\noptions:\n", synopsis, what);
-	for (o = t; o->lname; o++) {
-		char left[64];
-
-		if (o->sname)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->sname, o->lname,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->lname, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		fprintf(f, "  %-26s %s\n", left, o->help);
+	switch (o->kind) {
+	case OPT_FLAG:
+	case OPT_COUNT:
+	case OPT_HELP:
+		return 0;
+	case OPT_CALLBACK:
+		return o->has_arg;
+	default:
+		return 1;
 	}
 }
 
-/* Returns 0 ok, 1 help shown, -1 error; *optind_out = first non-option. */
-static int parse(void *dst, const struct opt *t, int argc, char **argv, const char *synopsis,
-		 const char *what, int *optind_out)
+/* "4M" rather than "4194304" in messages, where exact */
+static const char *fmt_size(uint64_t v, char *buf, size_t cap)
 {
-	struct option lopts[32];
-	char sopts[64];
-	size_t ns = 0, nl = 0;
+	static const char units[] = "KMG";
+	int u = -1;
+
+	while (u < 2 && v && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, cap, "%" PRIu64 "%.*s", v, u >= 0, u >= 0 ? &units[u] : "");
+	return buf;
+}
+
+/* The next free slot of a repeatable option's list, or -1 after an error. */
+static int list_slot(void *dst, const struct opt *o, const char *name)
+{
+	unsigned *n = (unsigned *)((char *)dst + o->count_off);
+
+	if (*n >= o->max_n) {
+		pft_error("%s: too many (at most %u)", name, o->max_n);
+		return -1;
+	}
+	return (int)(*n)++;
+}
+
+/* a whole decimal integer; 0 or -1 */
+static int parse_ll(const char *s, long long *out)
+{
+	char *end;
+
+	if (!*s)
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_number(void *dst, const struct opt *o, const char *name, const char *arg)
+{
+	char lo[32], hi[32];
+	uint64_t u = 0;
+	long long v = 0;
+	int err;
+
+	switch (o->kind) {
+	case OPT_INT:
+		err = parse_ll(arg, &v) || v < o->min || v > o->max;
+		if (!err)
+			*(int *)field(dst, o) = (int)v;
+		break;
+	case OPT_U64:
+		err = parse_ll(arg, &v) || v < o->min || v > o->max;
+		if (!err)
+			*(uint64_t *)field(dst, o) = (uint64_t)v;
+		break;
+	case OPT_SIZE:
+		err = pft_parse_size(arg, &u) || u < (uint64_t)o->min || u > (uint64_t)o->max;
+		if (!err)
+			*(uint64_t *)field(dst, o) = u;
+		break;
+	case OPT_DURATION:
+		err = pft_parse_duration(arg, &u) || u < (uint64_t)o->min || u > (uint64_t)o->max;
+		if (!err)
+			*(uint64_t *)field(dst, o) = u;
+		break;
+	default:
+		return -1;
+	}
+	if (!err)
+		return 0;
+	if (o->kind == OPT_SIZE)
+		pft_error("%s: expected %s from %s to %s (e.g. 512K, 4M), not '%s'", name,
+			  o->what ? o->what : "a size", fmt_size((uint64_t)o->min, lo, sizeof(lo)),
+			  fmt_size((uint64_t)o->max, hi, sizeof(hi)), arg);
+	else if (o->kind == OPT_DURATION)
+		pft_error("%s: expected %s%s (seconds: 10, 0.5, 500ms, 2m), not '%s'", name,
+			  o->what ? o->what : "a duration", o->min > 0 ? " of more than zero" : "",
+			  arg);
+	else if (o->max == INT64_MAX)
+		pft_error("%s: expected %s of at least %lld, not '%s'", name,
+			  o->what ? o->what : "an integer", (long long)o->min, arg);
+	else
+		pft_error("%s: expected %s from %lld to %lld, not '%s'", name,
+			  o->what ? o->what : "an integer", (long long)o->min, (long long)o->max,
+			  arg);
+	return -1;
+}
+
+static int opt_store(void *dst, const struct opt *o, const char *name, const char *arg)
+{
+	int i;
+
+	switch (o->kind) {
+	case OPT_FLAG:
+		*(int *)field(dst, o) = 1;
+		return 0;
+	case OPT_COUNT:
+		(*(int *)field(dst, o))++;
+		return 0;
+	case OPT_STR:
+		*(const char **)field(dst, o) = arg;
+		return 0;
+	case OPT_STR_LIST:
+		if (o->cb && o->cb(dst, o, name, arg))
+			return -1;
+		i = list_slot(dst, o, name);
+		if (i < 0)
+			return -1;
+		((const char **)field(dst, o))[i] = arg;
+		return 0;
+	case OPT_CALLBACK:
+		return o->cb(dst, o, name, arg);
+	case OPT_HELP:
+		return -1;
+	default:
+		return parse_number(dst, o, name, arg);
+	}
+}
+
+/* ---- --help ------------------------------------------------------------ */
+
+#define HELP_COL 29	/* where the descriptions start */
+#define HELP_WIDTH 80
+
+static void usage(FILE *f, const struct opt_cmd *cmd)
+{
 	const struct opt *o;
-	int c;
+
+	fprintf(f, "usage: %s\n\n%s\n\noptions:\n", cmd->synopsis, cmd->what);
+	for (o = cmd->table; o->lname; o++) {
+		const char *h = o->help;
+		char left[64];
+		int col;
+
+		snprintf(left, sizeof(left), "%c%c%c --%s%s%s", o->sname ? '-' : ' ',
+			 o->sname ? o->sname : ' ', o->sname ? ',' : ' ', o->lname,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		col = fprintf(f, "  %-*s", HELP_COL - 3, left);
+		if (col > HELP_COL - 1) {
+			fprintf(f, "\n%*s", HELP_COL - 1, "");
+			col = HELP_COL - 1;
+		}
+		/* word-wrap the description under itself */
+		while (*h) {
+			size_t w = strcspn(h, " ");
+
+			if (col > HELP_COL - 1 && col + 1 + (int)w > HELP_WIDTH) {
+				fprintf(f, "\n%*s", HELP_COL - 1, "");
+				col = HELP_COL - 1;
+			}
+			col += fprintf(f, " %.*s", (int)w, h);
+			h += w;
+			h += strspn(h, " ");
+		}
+		fputc('\n', f);
+	}
+}
+
+/* ---- the parser -------------------------------------------------------- */
+
+#define MAX_OPTS 64
+
+/* 0 ok, 1 help shown, -1 error; *first = the first argument that is not an option. */
+static int parse(void *dst, const struct opt_cmd *cmd, int argc, char **argv, int *first)
+{
+	const struct opt *t = cmd->table, *o;
+	struct option lopts[MAX_OPTS + 1];
+	char sopts[2 + 2 * MAX_OPTS + 1];
+	size_t ns = 0, nl = 0;
+	int c, li;
 
 	sopts[ns++] = '+';	/* stop at the first non-option (the command) */
-	sopts[ns++] = ':';
-	for (o = t; o->lname; o++) {
-		int has_arg = (o->kind == OPT_STR || o->kind == OPT_STR_LIST ||
-			       o->kind == OPT_PID_LIST);
-
+	sopts[ns++] = ':';	/* a missing argument is ':', not '?' */
+	for (o = t; o->lname && nl < MAX_OPTS; o++, nl++) {
 		lopts[nl].name = o->lname;
-		lopts[nl].has_arg = has_arg ? required_argument : no_argument;
+		lopts[nl].has_arg = opt_takes_arg(o) ? required_argument : no_argument;
 		lopts[nl].flag = NULL;
-		lopts[nl].val = o->sname ? o->sname : 256 + (int)(o - t);
-		nl++;
+		lopts[nl].val = o->sname ? o->sname : 256 + (int)nl;
 		if (o->sname) {
 			sopts[ns++] = (char)o->sname;
-			if (has_arg)
+			if (opt_takes_arg(o))
 				sopts[ns++] = ':';
 		}
 	}
 	memset(&lopts[nl], 0, sizeof(lopts[nl]));
 	sopts[ns] = 0;
 
-	optind = 1;
+	optind = 0;	/* glibc: a full reset, also of a half-read "-vF" */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
-		char *base = dst;
+	for (;;) {
+		char name[64];
 
+		li = -1;
+		c = getopt_long(argc, argv, sopts, lopts, &li);
+		if (c == -1)
+			break;
 		if (c == '?') {
-			if (optopt)
+			const char *a = argv[optind - 1];
+
+			if (optopt && !strncmp(a, "--", 2))	/* known, but "--flag=x" */
+				pft_error("%.*s: takes no argument, not '%s'", (int)strcspn(a, "="),
+					  a, a + strcspn(a, "=") + !!a[strcspn(a, "=")]);
+			else if (optopt)
 				pft_error("unknown option -%c (see --help)", optopt);
 			else
-				pft_error("unknown option %s (see --help)", argv[optind - 1]);
+				pft_error("unknown option %s (see --help)", a);
 			return -1;
 		}
 		if (c == ':') {
-			pft_error("option %s needs an argument", argv[optind - 1]);
+			const char *a = argv[optind - 1];
+
+			if (!strncmp(a, "--", 2))
+				pft_error("%.*s: expected an argument (see --help)",
+					  (int)strcspn(a, "="), a);
+			else
+				pft_error("-%c: expected an argument (see --help)", optopt);
 			return -1;
 		}
 		for (o = t; o->lname; o++)
-			if ((o->sname && o->sname == c) || (!o->sname && 256 + (o - t) == c))
+			if (o->sname ? o->sname == c : 256 + (o - t) == c)
 				break;
 		if (!o->lname)
 			return -1;
-		switch (o->kind) {
-		case OPT_HELP:
-			usage(stdout, synopsis, what, t);
+		if (o->kind == OPT_HELP) {
+			usage(stdout, cmd);
 			return 1;
-		case OPT_FLAG:
-			*(int *)(base + o->off) = 1;
-			break;
-		case OPT_COUNT:
-			(*(int *)(base + o->off))++;
-			break;
-		case OPT_STR:
-			*(const char **)(base + o->off) = optarg;
-			break;
-		case OPT_STR_LIST:
-		case OPT_PID_LIST: {
-			unsigned *n = (unsigned *)(base + o->count_off);
-
-			if (*n >= o->max) {
-				pft_error("too many --%s options (at most %u)", o->lname, o->max);
-				return -1;
-			}
-			if (o->kind == OPT_STR_LIST) {
-				((const char **)(base + o->off))[*n] = optarg;
-			} else {
-				long v;
-
-				if (pft_parse_long(optarg, &v) || v <= 0 || v > 0x3fffffff) {
-					pft_error("--%s wants a process id, not '%s'", o->lname, optarg);
-					return -1;
-				}
-				((pid_t *)(base + o->off))[*n] = (pid_t)v;
-			}
-			(*n)++;
-			break;
 		}
-		}
+		if (li >= 0)
+			snprintf(name, sizeof(name), "--%s", o->lname);
+		else
+			snprintf(name, sizeof(name), "-%c", o->sname);
+		if (opt_store(dst, o, name, opt_takes_arg(o) ? optarg : NULL))
+			return -1;
 	}
-	*optind_out = optind;
+	*first = optind;
 	return 0;
 }
+
+/* ---- pftrace record ---------------------------------------------------- */
+
+static int cb_pid(void *dst, const struct opt *o, const char *name, const char *arg)
+{
+	long v;
+	int i;
+
+	if (pft_parse_long(arg, &v) || v <= 0 || v > 0x3fffffff) {
+		pft_error("%s: expected a process id, not '%s'", name, arg);
+		return -1;
+	}
+	i = list_slot(dst, o, name);
+	if (i < 0)
+		return -1;
+	((pid_t *)field(dst, o))[i] = (pid_t)v;
+	return 0;
+}
+
+static int check_event(void *dst, const struct opt *o, const char *name, const char *arg)
+{
+	const char *c = strchr(arg, ':');
+
+	(void)dst;
+	(void)o;
+	if (!c || c == arg || !c[1] || strchr(c + 1, ':') || strchr(arg, '/')) {
+		pft_error("%s: expected SYSTEM:EVENT (e.g. sched:sched_stat_runtime), not '%s'",
+			  name, arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int cb_call_graph(void *dst, const struct opt *o, const char *name, const char *arg)
+{
+	struct record_opts *r = dst;
+	uint64_t v;
+
+	(void)o;
+	if (!strcmp(arg, "fp")) {
+		r->cg_mode = CG_FP;
+	} else if (!strcmp(arg, "none")) {
+		r->cg_mode = CG_NONE;
+	} else if (!strcmp(arg, "dwarf")) {
+		r->cg_mode = CG_DWARF;
+		r->stack_size = PFT_DEFAULT_STACK_SIZE;
+	} else if (!strncmp(arg, "dwarf,", 6)) {
+		if (pft_parse_size(arg + 6, &v) || v < PFT_MIN_STACK_SIZE ||
+		    v > PFT_MAX_STACK_SIZE) {
+			pft_error("%s: expected dwarf,SIZE with SIZE from %d to %d bytes, not '%s'",
+				  name, PFT_MIN_STACK_SIZE, PFT_MAX_STACK_SIZE, arg);
+			return -1;
+		}
+		r->cg_mode = CG_DWARF;
+		r->stack_size = (uint32_t)((v + 7) & ~(uint64_t)7);	/* the kernel wants u64s */
+	} else {
+		pft_error("%s: expected fp, dwarf[,SIZE] or none, not '%s'", name, arg);
+		return -1;
+	}
+	return 0;
+}
+
+#define R(f) offsetof(struct record_opts, f)
+static const struct opt record_table[] = {
+	{ "output", 'o', OPT_STR, R(output), .arg = "FILE",
+	  .help = "write the trace to FILE (default: " PFT_DEFAULT_OUTPUT ")" },
+	{ "duration", 'd', OPT_DURATION, R(duration_ns), .min = 1, .max = INT64_MAX,
+	  .arg = "SECS",
+	  .help = "stop after SECS seconds (fractions and ms/s/m suffixes work; "
+		  "default: until Ctrl-C or the COMMAND exits)" },
+	{ "pid", 'p', OPT_CALLBACK, R(pids), R(npids), PFT_MAX_PIDS, .cb = cb_pid, .has_arg = 1,
+	  .arg = "PID",
+	  .help = "record only PID and its descendants, including children created while "
+		  "recording (repeatable)" },
+	{ "cgroup", 'c', OPT_STR, R(cgroup), .arg = "DIR",
+	  .help = "record only tasks in the cgroup (v2) directory DIR, e.g. "
+		  "/sys/fs/cgroup/system.slice/x.service" },
+	{ "syscalls", 0, OPT_FLAG, R(syscalls),
+	  .help = "record system calls (raw_syscalls:sys_enter/sys_exit) as slices on each "
+		  "thread" },
+	{ "event", 'e', OPT_STR_LIST, R(events), R(nevents), PFT_MAX_EVENTS, .cb = check_event,
+	  .arg = "SYS:NAME",
+	  .help = "also record tracepoint SYS:NAME with all its fields (repeatable)" },
+	{ "no-sched", 0, OPT_FLAG, R(no_sched),
+	  .help = "do not record scheduling and task events" },
+	{ "no-irq", 0, OPT_FLAG, R(no_irq), .help = "do not record IRQ and softirq events" },
+	{ "no-stacks", 0, OPT_FLAG, R(no_stacks),
+	  .help = "turn stacks off: no stack sampling and no off-CPU stacks (scheduling and "
+		  "events only)" },
+	{ "freq", 'F', OPT_U64, R(freq), .min = 1, .max = PFT_MAX_FREQ,
+	  .what = "a sampling frequency in Hz", .arg = "HZ",
+	  .help = "sample stacks HZ times a second per CPU (default " PFT_STR(PFT_DEFAULT_FREQ)
+		  ")" },
+	{ "period", 0, OPT_U64, R(period), .min = 1, .max = INT64_MAX,
+	  .what = "a sampling period", .arg = "N",
+	  .help = "sample every N events of the counter instead (cycles, or ns of cpu-clock)" },
+	{ "call-graph", 'g', OPT_CALLBACK, R(cg_mode), .cb = cb_call_graph, .has_arg = 1,
+	  .arg = "MODE",
+	  .help = "user stacks: dwarf[,SIZE] (default; copies SIZE bytes of stack, default "
+		  PFT_STR(PFT_DEFAULT_STACK_SIZE) "), fp (frame pointers), none" },
+	{ "sleep-stacks", 0, OPT_FLAG, R(sleep_stacks),
+	  .help = "off-CPU stacks also when threads sleep interruptibly (S), not only in D state" },
+	{ "no-offcpu", 0, OPT_FLAG, R(no_offcpu), .help = "no stacks at uninterruptible sleep" },
+	{ "buffer-size", 'b', OPT_SIZE, R(buffer_size), .min = PFT_MIN_BUFFER_SIZE,
+	  .max = PFT_MAX_BUFFER_SIZE, .arg = "SIZE",
+	  .help = "ring buffer size per CPU, e.g. 512K, 8M (default " PFT_STR(
+		  PFT_DEFAULT_BUFFER_SIZE_MB) "M; rounded up to a power of two)" },
+	{ "nice", 0, OPT_INT, R(nice), .min = PFT_MIN_NICE, .max = PFT_MAX_NICE,
+	  .what = "a nice value", .arg = "N",
+	  .help = "run the reader at nice N (default " PFT_STR(PFT_DEFAULT_NICE) ", so it drains "
+		  "the rings in time on a busy machine; 0 to keep yours; root only)" },
+	{ "verbose", 'v', OPT_COUNT, R(verbose),
+	  .help = "more detail in the summary (twice: debug)" },
+	{ "quiet", 'q', OPT_FLAG, R(quiet), .help = "no summary, only errors" },
+	{ "help", 'h', OPT_HELP, 0, .help = "show this help" },
+	{ NULL, 0, 0, 0 },
+};
+#undef R
+
+static const struct opt_cmd record_cmd = {
+	record_table,
+	"pftrace record [options] [-- COMMAND [ARGS...]]",
+	"Record scheduling, IRQ/softirq and (with --syscalls) system call events into a\n"
+	"Perfetto trace (open it in https://ui.perfetto.dev).  System-wide by default;\n"
+	"with COMMAND, runs it and records until it exits.  Ctrl-C stops cleanly.\n"
+	"\n"
+	"Stacks are on by default: user and kernel stacks sampled " PFT_STR(PFT_DEFAULT_FREQ)
+	" times a second\n"
+	"per CPU (-F, --period, --call-graph), and off-CPU stacks when threads block in\n"
+	"D state (--sleep-stacks adds S, --no-offcpu drops them).  --no-stacks turns all\n"
+	"stacks off.",
+};
+
+/* Every default of `pftrace record`, before the arguments. */
+static void record_opts_init(struct record_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->output = PFT_DEFAULT_OUTPUT;
+	o->nice = PFT_DEFAULT_NICE;
+	o->buffer_size = PFT_DEFAULT_BUFFER_SIZE;
+	/* freq and cg_mode stay unset: record_opts_validate() needs to see
+	 * whether -F or --call-graph were given */
+}
+
+static int conflict(int a, const char *an, int b, const char *bn, const char *why)
+{
+	if (!a || !b)
+		return 0;
+	pft_error("%s cannot be combined with %s%s%s", an, bn, why ? ": " : "", why ? why : "");
+	return -1;
+}
+
+int record_opts_validate(struct record_opts *o)
+{
+	/* the first option that asks for stacks, for --no-stacks */
+	const char *stacks = o->freq ? "-F" : o->period ? "--period" : o->cg_mode != CG_UNSET ?
+			     "--call-graph" : o->sleep_stacks ? "--sleep-stacks" : NULL;
+
+	if (!*o->output) {
+		pft_error("-o: expected a file name, not ''");
+		return -1;
+	}
+	if (conflict(!!o->cmd, "a COMMAND", o->npids || o->cgroup, "-p or -c",
+		     "choose one way to select what to record") ||
+	    conflict(o->npids, "-p", !!o->cgroup, "-c", NULL) ||
+	    conflict(!!o->freq, "-F", !!o->period, "--period",
+		     "sample by frequency or by period") ||
+	    conflict(o->no_stacks, "--no-stacks", !!stacks, stacks, "it turns the stacks off") ||
+	    conflict(o->sleep_stacks, "--sleep-stacks", o->no_offcpu, "--no-offcpu",
+		     "--sleep-stacks adds S sleeps to the off-CPU stacks"))
+		return -1;
+	if (o->no_sched && o->no_irq && !o->syscalls && !o->nevents) {
+		pft_error("nothing to record: --no-sched and --no-irq without --syscalls or -e");
+		return -1;
+	}
+	if (!o->freq && !o->period)
+		o->freq = PFT_DEFAULT_FREQ;
+	if (o->cg_mode == CG_UNSET) {
+		o->cg_mode = CG_DWARF;
+		o->stack_size = PFT_DEFAULT_STACK_SIZE;
+	}
+	return 0;
+}
+
+void record_opts_usage(FILE *f) { usage(f, &record_cmd); }
 
 int record_opts_parse(struct record_opts *o, int argc, char **argv)
 {
 	int first, ret;
 
-	memset(o, 0, sizeof(*o));
-	ret = parse(o, record_table, argc, argv,
-		    "pftrace record [options] [-- COMMAND [ARGS...]]",
-		    "Record scheduling, IRQ/softirq and (with --syscalls) system call events into a\n"
-		    "Perfetto trace (open it in https://ui.perfetto.dev).  System-wide by default;\n"
-		    "with COMMAND, runs it and records until it exits.  Ctrl-C stops cleanly.",
-		    &first);
+	record_opts_init(o);
+	ret = parse(o, &record_cmd, argc, argv, &first);
 	if (ret)
 		return ret;
 	if (first < argc) {
 		/* getopt stopped at the command, with or without a "--" before it */
 		o->cmd = &argv[first];
 	}
-	if (!o->output)
-		o->output = "trace.pb";
-	if (!*o->output) {
-		pft_error("the output file name is empty");
+	if (record_opts_validate(o))
 		return -1;
-	}
-	if (o->duration_str && pft_parse_duration(o->duration_str, &o->duration_ns)) {
-		pft_error("-d wants a duration in seconds (e.g. 10, 0.5, 500ms), not '%s'",
-			  o->duration_str);
-		return -1;
-	}
-	if (o->duration_str && o->duration_ns == 0) {
-		pft_error("-d %s: the duration must be more than zero", o->duration_str);
-		return -1;
-	}
-	o->nice = -10;
-	if (o->nice_str) {
-		long v;
-
-		if (pft_parse_long(o->nice_str, &v) || v < -20 || v > 19) {
-			pft_error("--nice wants a nice value from -20 to 19, not '%s'", o->nice_str);
-			return -1;
-		}
-		o->nice = (int)v;
-	}
-	o->buffer_size = 4u << 20;
-	if (o->buffer_size_str) {
-		if (pft_parse_size(o->buffer_size_str, &o->buffer_size) ||
-		    o->buffer_size < 8192 || o->buffer_size > (1ull << 30)) {
-			pft_error("--buffer-size wants a size between 8K and 1G, not '%s'",
-				  o->buffer_size_str);
-			return -1;
-		}
-	}
-	if (o->freq_str && o->period_str) {
-		pft_error("-F and --period cannot be combined");
-		return -1;
-	}
-	o->freq = 999;
-	if (o->freq_str) {
-		long v;
-
-		if (pft_parse_long(o->freq_str, &v) || v <= 0 || v > 100000) {
-			pft_error("-F wants a sampling frequency in Hz (1-100000), not '%s'", o->freq_str);
-			return -1;
-		}
-		o->freq = (uint64_t)v;
-	}
-	if (o->period_str) {
-		long v;
-
-		if (pft_parse_long(o->period_str, &v) || v <= 0) {
-			pft_error("--period wants a positive count, not '%s'", o->period_str);
-			return -1;
-		}
-		o->period = (uint64_t)v;
-		o->freq = 0;
-	}
-	o->cg_mode = CG_DWARF;
-	o->stack_size = 8192;
-	if (o->call_graph) {
-		const char *cg = o->call_graph;
-
-		if (!strcmp(cg, "fp")) {
-			o->cg_mode = CG_FP;
-		} else if (!strcmp(cg, "none")) {
-			o->cg_mode = CG_NONE;
-		} else if (!strncmp(cg, "dwarf", 5) && (cg[5] == 0 || cg[5] == ',')) {
-			long v;
-
-			if (cg[5] == ',') {
-				if (pft_parse_long(cg + 6, &v) || v < 64 || v > 65528 - 4096) {
-					pft_error("--call-graph dwarf,SIZE: SIZE must be 64..61432 bytes, not '%s'",
-						  cg + 6);
-					return -1;
-				}
-				o->stack_size = (uint32_t)((v + 7) & ~7L);
-			}
-		} else {
-			pft_error("--call-graph wants fp, dwarf[,SIZE] or none, not '%s'", cg);
-			return -1;
-		}
-	}
-	if (o->cmd && (o->npids || o->cgroup)) {
-		pft_error("a COMMAND cannot be combined with -p or -c: choose one way to select what to record");
-		return -1;
-	}
-	if (o->npids && o->cgroup) {
-		pft_error("-p and -c cannot be combined");
-		return -1;
-	}
-	if (o->no_sched && o->no_irq && !o->syscalls && !o->nevents) {
-		pft_error("nothing to record: --no-sched and --no-irq without --syscalls or -e");
-		return -1;
-	}
-	for (unsigned i = 0; i < o->nevents; i++) {
-		const char *c = strchr(o->events[i], ':');
-
-		if (!c || c == o->events[i] || !c[1] || strchr(c + 1, ':') ||
-		    strchr(o->events[i], '/')) {
-			pft_error("-e wants SYSTEM:EVENT (e.g. sched:sched_stat_runtime), not '%s'",
-				  o->events[i]);
-			return -1;
-		}
-	}
 	pft_verbose = o->verbose;
 	pft_quiet = o->quiet;
 	return 0;
 }
+
+/* ---- pftrace dump ------------------------------------------------------ */
+
+#define D(f) offsetof(struct dump_opts, f)
+static const struct opt dump_table[] = {
+	{ "no-sort", 0, OPT_FLAG, D(raw_order),
+	  .help = "print in file order instead of time order" },
+	{ "folded", 0, OPT_FLAG, D(folded),
+	  .help = "print sampled stacks folded (comm;root;...;leaf COUNT) for "
+		  "flamegraph.pl/speedscope" },
+	{ "stream", 0, OPT_STR, D(stream), .arg = "NAME",
+	  .help = "only samples of this timebase (cpu-clock, cycles, D-state...); --folded "
+		  "defaults to CPU samples" },
+	{ "no-stacks", 0, OPT_FLAG, D(no_stacks), .help = "sample lines without their frames" },
+	{ "help", 'h', OPT_HELP, 0, .help = "show this help" },
+	{ NULL, 0, 0, 0 },
+};
+#undef D
+
+static const struct opt_cmd dump_cmd = {
+	dump_table,
+	"pftrace dump [options] TRACE",
+	"Print a trace written by pftrace record, one line per event:\n"
+	"  TIME [CPU] COMM(TID) EVENT ARGS",
+};
+
+void dump_opts_usage(FILE *f) { usage(f, &dump_cmd); }
 
 int dump_opts_parse(struct dump_opts *o, int argc, char **argv)
 {
 	int first, ret;
 
 	memset(o, 0, sizeof(*o));
-	ret = parse(o, dump_table, argc, argv, "pftrace dump [options] TRACE",
-		    "Print a trace written by pftrace record, one line per event:\n"
-		    "  TIME [CPU] COMM(TID) EVENT ARGS", &first);
+	ret = parse(o, &dump_cmd, argc, argv, &first);
 	if (ret)
 		return ret;
 	if (first != argc - 1) {

@@ -1,45 +1,72 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/options: one typed option table per command fills one options struct;
- * --help is generated from the table; validation is a separate step.
+ * core/options: one typed option table per command fills one options struct
+ * with parsed values; --help is generated from the table; the checks that
+ * need several options at once are a separate step (*_validate()).
  */
 #ifndef PFTRACE_CORE_OPTIONS_H
 #define PFTRACE_CORE_OPTIONS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
+
+/* Expands a macro, then quotes it: "(default " PFT_STR(PFT_DEFAULT_FREQ) ")"
+ * in a help string, so the help and the parser read the same constant. */
+#define PFT_STR_(x) #x
+#define PFT_STR(x) PFT_STR_(x)
+
+/* Defaults and limits of `pftrace record`.  The help strings quote the
+ * defaults with PFT_STR(), so they are plain literals. */
+#define PFT_DEFAULT_OUTPUT "trace.pb"
+#define PFT_DEFAULT_FREQ 999		/* Hz per CPU: not a multiple of the timer tick */
+#define PFT_MAX_FREQ 100000
+#define PFT_DEFAULT_BUFFER_SIZE_MB 4	/* per CPU */
+#define PFT_DEFAULT_BUFFER_SIZE ((uint64_t)PFT_DEFAULT_BUFFER_SIZE_MB << 20)
+#define PFT_MIN_BUFFER_SIZE ((uint64_t)8 << 10)
+#define PFT_MAX_BUFFER_SIZE ((uint64_t)1 << 30)
+#define PFT_DEFAULT_STACK_SIZE 8192	/* --call-graph dwarf: bytes of user stack per sample */
+#define PFT_MIN_STACK_SIZE 64
+/* the kernel caps sample_stack_user at 65528 (a sample's size is a u16);
+ * leave room for the registers and the rest of the sample */
+#define PFT_MAX_STACK_SIZE (65528 - 4096)
+#define PFT_DEFAULT_NICE -10		/* the reader's; root only */
+#define PFT_MIN_NICE -20
+#define PFT_MAX_NICE 19
 
 #define PFT_MAX_PIDS 64
 #define PFT_MAX_EVENTS 64
 
+enum record_cg {
+	CG_UNSET,			/* only between parsing and record_opts_validate() */
+	CG_DWARF,
+	CG_FP,
+	CG_NONE,
+};
+
 struct record_opts {
 	const char *output;		/* -o */
-	const char *duration_str;	/* -d */
-	uint64_t duration_ns;		/* 0 = until Ctrl-C / command exit */
+	uint64_t duration_ns;		/* -d; 0 = until Ctrl-C / command exit */
 	pid_t pids[PFT_MAX_PIDS];	/* -p */
 	unsigned npids;
 	const char *cgroup;		/* -c */
 	int syscalls;			/* --syscalls */
 	int no_sched, no_irq;		/* --no-sched, --no-irq */
-	const char *events[PFT_MAX_EVENTS];	/* -e SYS:NAME */
+	const char *events[PFT_MAX_EVENTS];	/* -e SYS:NAME, checked for the form */
 	unsigned nevents;
-	const char *nice_str;		/* --nice */
-	int nice;			/* the reader's nice value (root only), default -10 */
-	const char *buffer_size_str;	/* --buffer-size */
-	uint64_t buffer_size;		/* per cpu, bytes */
+	int nice;			/* --nice: the reader's nice value (root only) */
+	uint64_t buffer_size;		/* -b: per cpu, bytes */
 	/* stacks */
 	int no_stacks;			/* --no-stacks */
-	const char *freq_str;		/* -F HZ */
-	const char *period_str;		/* --period N */
-	uint64_t freq, period;
-	const char *call_graph;		/* --call-graph fp|dwarf[,SIZE]|none */
-	enum { CG_DWARF, CG_FP, CG_NONE } cg_mode;
-	uint32_t stack_size;		/* dwarf: bytes of user stack copied */
+	uint64_t freq;			/* -F; 0 with --period */
+	uint64_t period;		/* --period; 0 = sample by frequency */
+	enum record_cg cg_mode;		/* --call-graph fp|dwarf[,SIZE]|none */
+	uint32_t stack_size;		/* dwarf: bytes of user stack copied (a multiple of 8) */
 	int sleep_stacks;		/* --sleep-stacks: off-CPU stacks for S too */
 	int no_offcpu;			/* --no-offcpu */
-	char **cmd;			/* after -- */
-	int verbose, quiet;
+	char **cmd;			/* after -- (NULL-terminated, points into argv) */
+	int verbose, quiet;		/* -v (count), -q */
 };
 
 struct dump_opts {
@@ -50,10 +77,25 @@ struct dump_opts {
 	int no_stacks;			/* --no-stacks: sample lines without frames */
 };
 
-/* Parse argv (after the subcommand name).  0 ok, 1 = --help printed (exit 0),
- * -1 = error printed (exit 2). */
+/*
+ * Parse argv (argv[0] is the subcommand's name) into @o, defaults first, and
+ * run the *_validate() step.  0 ok, 1 = --help printed on stdout (exit 0),
+ * -1 = one error printed on stderr (exit 2).  Nothing but --help goes to
+ * stdout.  Strings in @o point into argv.
+ */
 int record_opts_parse(struct record_opts *o, int argc, char **argv);
 int dump_opts_parse(struct dump_opts *o, int argc, char **argv);
 
+/*
+ * The checks across options (-p with -c, a COMMAND with -p, -F with
+ * --period, --no-stacks with stack options, ...) and the defaults that
+ * depend on several options (the frequency unless --period, the call graph).
+ * 0 or -1 after one error line.  record_opts_parse() calls it.
+ */
+int record_opts_validate(struct record_opts *o);
+
+/* The --help text. */
+void record_opts_usage(FILE *f);
+void dump_opts_usage(FILE *f);
 
 #endif
