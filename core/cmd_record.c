@@ -244,7 +244,7 @@ static void record_loop(struct record *r)
 		r->why = record_check(r, ret);
 	}
 	if (r->why == STOP_SIGNAL && r->t.child && !r->t.child_exited && stop_signal != SIGINT)
-		kill(r->t.child, SIGTERM);	/* Ctrl-C already reached it through the terminal */
+		kill(r->t.child, SIGTERM);	/* Ctrl-C reached it through the terminal */
 	if (r->why == STOP_DURATION && r->t.child && target_alive(&r->t, &r->o))
 		pft_info("%s is still running after -d %s: it gets SIGTERM when the trace is "
 			 "written", r->o.cmd[0], r->o.duration_str);

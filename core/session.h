@@ -136,7 +136,7 @@ int session__event_stats(const struct session *s, unsigned i, struct session_eve
 struct session_cpu_stats {
 	uint64_t events;		/* events read */
 	uint64_t lost_records;		/* PERF_RECORD_LOST: no room in the ring */
-	uint64_t lost_samples;		/* PERF_RECORD_LOST_SAMPLES: dropped before the ring */
+	uint64_t lost_samples;		/* LOST_SAMPLES: dropped before the ring */
 	uint64_t skipped_batches;	/* batches cut short by a malformed record */
 	uint64_t bytes_read;
 };

@@ -91,7 +91,8 @@ struct pft_host_ops {
 	void (*warn)(struct pft_host *h, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 	/* Emit an event of any tracepoint as a generic ftrace event, all fields. */
-	void (*emit_generic)(struct pft_host *h, struct pft_event *tp, const struct pft_record *rec);
+	void (*emit_generic)(struct pft_host *h, struct pft_event *tp,
+			     const struct pft_record *rec);
 	/* Give a subscription back (e.g. its format lacks a field): not opened. */
 	void (*drop)(struct pft_event *tp);
 	/* Locate @n fields at once; if one is missing, warn, drop the
