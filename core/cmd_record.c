@@ -102,83 +102,135 @@ static void install_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGCHLD);
 }
 
-enum stop_reason { STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_TARGET, STOP_WRITE_ERROR };
+enum stop_reason {
+	STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_TARGET, STOP_WRITE_ERROR, STOP_WAIT_ERROR
+};
 
-int cmd_record(int argc, char **argv)
-{
+/* One `pftrace record`, from the options to the summary. */
+struct record {
 	struct record_opts o;
 	struct target t;
-	struct output out = { NULL, -1, 0 };
-	struct pw_writer *w = NULL;
-	struct session *s = NULL;
-	enum stop_reason why = STOP_NONE;
-	sigset_t waitmask;
-	uint64_t deadline = 0;
-	int ret, status = 1, started = 0, owned = 0;
+	struct output out;
+	struct pw_writer *w;
+	int owned;			/* the writer owns out.fd (even once closed) */
+	struct session *s;
+	sigset_t waitmask;		/* the signals ppoll() lets through */
+	enum stop_reason why;
+	int wait_err;			/* STOP_WAIT_ERROR: -errno of session__wait */
+	int started;			/* the trace has its header: keep the file */
+};
 
-	ret = record_opts_parse(&o, argc, argv);
-	if (ret)
-		return ret > 0 ? 0 : 2;
-	memset(&t, 0, sizeof(t));
-	t.go_fd = t.err_fd = t.st.cgroup_fd = -1;
+static void record_init(struct record *r)
+{
+	memset(&r->t, 0, sizeof(r->t));
+	r->t.go_fd = r->t.err_fd = r->t.st.cgroup_fd = -1;
+	r->out.path = NULL;
+	r->out.fd = -1;
+	r->out.created = 0;
+	r->w = NULL;
+	r->owned = 0;
+	r->s = NULL;
+	r->why = STOP_NONE;
+	r->wait_err = 0;
+	r->started = 0;
+}
 
-	if (check_privileges())
-		return 1;
-	install_signals(&waitmask);
-	if (target_check(&t, &o))
-		goto out;
+/* Everything that can be checked before the events are opened: the target,
+ * tracefs, the output file, the writer, the session and its sources.
+ * 0 or -1 (message printed). */
+static int record_prepare(struct record *r)
+{
+	if (target_check(&r->t, &r->o))
+		return -1;
 	if (!tracefs_dir())
-		goto out;
-	if (output_open(&out, o.output))
-		goto out;
-	w = pw_writer__new(out.fd, pm_cpu_count());
-	if (!w) {
+		return -1;
+	if (output_open(&r->out, r->o.output))
+		return -1;
+	r->w = pw_writer__new(r->out.fd, pm_cpu_count());
+	if (!r->w) {
 		pft_error("cannot set up the trace writer: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
 	/* the writer owns out.fd now (output_begin still uses it); it writes
 	 * nothing before session__start */
-	owned = 1;
-	s = session__new(&o, w);
-	if (!s) {
+	r->owned = 1;
+	r->s = session__new(&r->o, r->w);
+	if (!r->s) {
 		pft_error("cannot set up the session: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
-	if (session__add_sources(s))
-		goto out;
-	if (target_prepare(&t, &o))
-		goto out;
-	if (session__open(s, &t.st))
-		goto out;
-	/* the command was forked already: only the reader gets the boost */
-	if (o.nice && geteuid() == 0 && setpriority(PRIO_PROCESS, 0, o.nice))
-		pft_debug("cannot set nice %d: %s", o.nice, strerror(errno));
-	if (output_begin(&out))
-		goto out;
-	if (session__start(s))
-		goto write_error;
-	started = 1;
-	if (target_go(&t, &o)) {
-		started = 0;	/* nothing of the command ran: no trace */
-		goto out;
-	}
-	if (o.duration_ns)
-		deadline = pft_clock_ns(CLOCK_MONOTONIC) + o.duration_ns;
-	if (o.cmd)
-		pft_info("recording %s (pid %d) into %s; Ctrl-C to stop", o.cmd[0], (int)t.child,
-			 o.output);
-	else
-		pft_info("recording into %s%s", o.output,
-			 o.duration_ns ? "" : "; Ctrl-C to stop");
+	if (session__add_sources(r->s))
+		return -1;
+	return target_prepare(&r->t, &r->o) ? -1 : 0;
+}
 
-	while (why == STOP_NONE) {
-		int timeout = TICK_MS;
+/* Open the events on the target and commit to the output file.  0 or -1. */
+static int record_open(struct record *r)
+{
+	if (session__open(r->s, &r->t.st))
+		return -1;
+	/* the command was forked already: only the reader gets the boost */
+	if (r->o.nice && geteuid() == 0 && setpriority(PRIO_PROCESS, 0, r->o.nice))
+		pft_debug("cannot set nice %d: %s", r->o.nice, strerror(errno));
+	return output_begin(&r->out) ? -1 : 0;
+}
+
+/* Write the header packets, enable the events and release the command.
+ * 0; -1 when the trace could not be started (record_finish still reports
+ * it); 1 when the command never ran (there is nothing to finish). */
+static int record_start(struct record *r)
+{
+	if (session__start(r->s))
+		return -1;
+	r->started = 1;
+	if (target_go(&r->t, &r->o)) {
+		r->started = 0;	/* nothing of the command ran: no trace */
+		return 1;
+	}
+	if (r->o.cmd)
+		pft_info("recording %s (pid %d) into %s; Ctrl-C to stop", r->o.cmd[0],
+			 (int)r->t.child, r->o.output);
+	else
+		pft_info("recording into %s%s", r->o.output,
+			 r->o.duration_ns ? "" : "; Ctrl-C to stop");
+	return 0;
+}
+
+/* Why to stop after this round, or STOP_NONE. */
+static enum stop_reason record_check(struct record *r, int wait_ret)
+{
+	enum stop_reason why = STOP_NONE;
+
+	if (stop_signal) {
+		why = STOP_SIGNAL;
+	} else if (wait_ret && wait_ret != -EINTR) {
+		r->wait_err = wait_ret;
+		why = STOP_WAIT_ERROR;
+	} else if (pw_writer__error(r->w)) {
+		why = STOP_WRITE_ERROR;
+	} else if ((got_sigchld || r->o.npids) && !target_alive(&r->t, &r->o)) {
+		why = STOP_TARGET;
+	}
+	got_sigchld = 0;
+	return why;
+}
+
+/* Drain the rings until the duration ends, the target exits, a signal
+ * arrives, the disk fills or waiting fails. */
+static void record_loop(struct record *r)
+{
+	uint64_t deadline = 0;
+
+	if (r->o.duration_ns)
+		deadline = pft_clock_ns(CLOCK_MONOTONIC) + r->o.duration_ns;
+	while (r->why == STOP_NONE) {
+		int timeout = TICK_MS, ret;
 
 		if (deadline) {
 			uint64_t now = pft_clock_ns(CLOCK_MONOTONIC);
 
 			if (now >= deadline) {
-				why = STOP_DURATION;
+				r->why = STOP_DURATION;
 				break;
 			}
 			if ((deadline - now) / 1000000 < (uint64_t)timeout)
@@ -187,64 +239,98 @@ int cmd_record(int argc, char **argv)
 		/* while the rings fill fast, keep draining instead of sleeping
 		 * until the next watermark wakeup: a wakeup on a busy machine can
 		 * come long after the ring started to fill */
-		session__wait(s, session__busy(s) ? 0 : timeout, &waitmask);
-		session__drain(s);
-		if (stop_signal)
-			why = STOP_SIGNAL;
-		else if (pw_writer__error(w))
-			why = STOP_WRITE_ERROR;
-		else if ((got_sigchld || o.npids) && !target_alive(&t, &o))
-			why = STOP_TARGET;
-		got_sigchld = 0;
+		ret = session__wait(r->s, session__busy(r->s) ? 0 : timeout, &r->waitmask);
+		session__drain(r->s);
+		r->why = record_check(r, ret);
 	}
-	if (why == STOP_SIGNAL && t.child && !t.child_exited && stop_signal != SIGINT)
-		kill(t.child, SIGTERM);	/* Ctrl-C already reached it through the terminal */
-	if (why == STOP_DURATION && t.child && target_alive(&t, &o))
+	if (r->why == STOP_SIGNAL && r->t.child && !r->t.child_exited && stop_signal != SIGINT)
+		kill(r->t.child, SIGTERM);	/* Ctrl-C reached it through the terminal */
+	if (r->why == STOP_DURATION && r->t.child && target_alive(&r->t, &r->o))
 		pft_info("%s is still running after -d %g: it gets SIGTERM when the trace is "
-			 "written", o.cmd[0], (double)o.duration_ns / 1e9);
+			 "written", r->o.cmd[0], (double)r->o.duration_ns / 1e9);
+	if (r->why == STOP_WAIT_ERROR)
+		pft_error("waiting for events failed: %s; recording stopped, the trace keeps "
+			  "what was read", strerror(-r->wait_err));
+}
 
-write_error:
-	session__stop(s);
-	if (why == STOP_TARGET && t.child && !pft_quiet) {
-		if (WIFEXITED(t.child_status) && WEXITSTATUS(t.child_status))
-			pft_info("%s exited with status %d", o.cmd[0], WEXITSTATUS(t.child_status));
-		else if (WIFSIGNALED(t.child_status))
-			pft_info("%s was killed by signal %d", o.cmd[0], WTERMSIG(t.child_status));
-	} else if (why == STOP_TARGET && !pft_quiet) {
+static void record_report_target(const struct record *r)
+{
+	if (r->why != STOP_TARGET || pft_quiet)
+		return;
+	if (!r->t.child) {
 		pft_info("the target exited; recording stopped");
+	} else if (WIFEXITED(r->t.child_status) && WEXITSTATUS(r->t.child_status)) {
+		pft_info("%s exited with status %d", r->o.cmd[0], WEXITSTATUS(r->t.child_status));
+	} else if (WIFSIGNALED(r->t.child_status)) {
+		pft_info("%s was killed by signal %d", r->o.cmd[0], WTERMSIG(r->t.child_status));
 	}
-	ret = pw_writer__error(w);
-	{
-		uint64_t bytes = pw_writer__bytes(w), dropped = pw_writer__dropped_events(w);
-		int cerr = pw_writer__close(w);
+}
 
-		w = NULL;
-		if (!ret)
-			ret = cerr;
-		session__summary(s, bytes);
-		if (ret == -ENOSPC || ret == -EFBIG || ret == -EDQUOT) {
-			pft_error("%s: %s: recording stopped; the trace keeps what was written "
-				  "before (%llu bytes), %llu events were not written", o.output,
-				  strerror(-ret), (unsigned long long)bytes,
-				  (unsigned long long)dropped);
-		} else if (ret) {
-			pft_error("writing %s failed: %s; %llu events were not written", o.output,
-				  strerror(-ret), (unsigned long long)dropped);
-		}
+/* Stop the events, drain the rest, close the trace and print the summary.
+ * Returns the exit status. */
+static int record_finish(struct record *r)
+{
+	uint64_t bytes, dropped;
+	int ret, cerr;
+
+	session__stop(r->s);
+	record_report_target(r);
+	ret = pw_writer__error(r->w);
+	bytes = pw_writer__bytes(r->w);
+	dropped = pw_writer__dropped_events(r->w);
+	cerr = pw_writer__close(r->w);
+	r->w = NULL;
+	if (!ret)
+		ret = cerr;
+	record_summary(r->s, bytes);
+	if (ret == -ENOSPC || ret == -EFBIG || ret == -EDQUOT) {
+		pft_error("%s: %s: recording stopped; the trace keeps what was written "
+			  "before (%llu bytes), %llu events were not written", r->o.output,
+			  strerror(-ret), (unsigned long long)bytes, (unsigned long long)dropped);
+	} else if (ret) {
+		pft_error("writing %s failed: %s; %llu events were not written", r->o.output,
+			  strerror(-ret), (unsigned long long)dropped);
 	}
-	status = ret ? 1 : 0;
-out:
-	target_fini(&t);
-	if (!started) {
-		/* nothing was recorded: leave no file behind (a file that was
-		 * there before was not truncated) */
-		if (w)
-			pw_writer__close(w);
-		else if (out.fd >= 0 && !owned)
-			close(out.fd);
-		if (out.created)
-			unlink(o.output);
-	}
-	session__free(s);
+	return ret || r->why == STOP_WAIT_ERROR ? 1 : 0;
+}
+
+/* Nothing was recorded: leave no file behind (a file that was there before
+ * was not truncated). */
+static void record_discard(struct record *r)
+{
+	if (r->w)
+		pw_writer__close(r->w);
+	else if (r->out.fd >= 0 && !r->owned)
+		close(r->out.fd);
+	r->w = NULL;
+	if (r->out.created)
+		unlink(r->o.output);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record r;
+	int ret, status = 1;
+
+	ret = record_opts_parse(&r.o, argc, argv);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	record_init(&r);
+	if (check_privileges())
+		return 1;
+	install_signals(&r.waitmask);
+	if (record_prepare(&r) || record_open(&r))
+		goto out_free;
+	ret = record_start(&r);
+	if (ret > 0)
+		goto out_free;
+	if (!ret)
+		record_loop(&r);
+	status = record_finish(&r);
+out_free:
+	target_fini(&r.t);
+	if (!r.started)
+		record_discard(&r);
+	session__free(r.s);
 	return status;
 }

@@ -4,7 +4,14 @@
 #ifndef PFTRACE_CORE_CMDS_H
 #define PFTRACE_CORE_CMDS_H
 
+#include <stdint.h>
+
+struct session;
+
 int cmd_record(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+
+/* The end-of-recording summary of `pftrace record` on stderr (core/record_summary.c). */
+void record_summary(struct session *s, uint64_t output_bytes);
 
 #endif

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/session: one recording.  Owns the tracepoint subscriptions of the
+ * core/session: one recording.  Owns the event subscriptions of the
  * sources, the perf events and per-CPU rings, the clock conversion, the
  * scope (which tasks are recorded), the writer and the statistics.  The
- * `struct pft_host` that sources see is the session.
+ * `struct pft_host` that sources see is the session.  It prints errors but
+ * no report: the record command reads the statistics and prints the summary.
+ *
+ * Implemented in session.c (lifetime, sources, start, stop), host.c (the
+ * host ops), evlist.c (events and opening) and drain.c (reading the rings).
  */
 #ifndef PFTRACE_CORE_SESSION_H
 #define PFTRACE_CORE_SESSION_H
@@ -34,7 +38,7 @@ struct session_target {
 struct session;
 struct perf_event_header;
 
-/* A handler of whole perf records (samples of custom events, sideband). */
+/* A handler of whole perf records (samples of raw events, sideband). */
 typedef void (*session_record_fn)(void *priv, const struct perf_event_header *h, uint32_t cpu);
 
 /* A perf event that is not a plain tracepoint sample: a sampling counter
@@ -64,7 +68,7 @@ void session__free(struct session *s);	/* NULL ok */
 /* Sources subscribe (built-ins and -e events).  0 or -errno (message printed). */
 int session__add_sources(struct session *s);
 
-/* Open every subscribed tracepoint for the target, map the rings.  0 or -errno
+/* Open every subscribed event for the target, map the rings.  0 or -errno
  * (message printed). */
 int session__open(struct session *s, const struct session_target *t);
 
@@ -79,20 +83,18 @@ int session__busy(const struct session *s);
 uint64_t session__drain(struct session *s);
 
 /* Wait until a ring passes its watermark, the timeout expires or a signal
- * arrives (ppoll with @sigmask).  0, or -errno (-EINTR on signals). */
+ * arrives (ppoll with @sigmask).  0, or -errno (-EINTR on signals).  Prints
+ * nothing. */
 int session__wait(struct session *s, int timeout_ms, const void *sigmask);
 
 /* Disable the events, drain what is left, let sources finish, recheck clocks. */
 int session__stop(struct session *s);
 
-/* Print the summary to stderr (always a short one; more with -v). */
-void session__summary(struct session *s, uint64_t output_bytes);
-
-/* Add a custom event (before session__open).  NULL + errno (message printed
- * for unknown tracepoints). */
-struct pft_tp *session__add_event(struct session *s, const struct session_event *e);
-const char *session__event_label(const struct pft_tp *tp);
-struct pft_tp *session__event_by_id(struct session *s, uint64_t id);
+/* Add a raw event (before session__open): its records go to e->record whole.
+ * NULL + errno (message printed for unknown tracepoints). */
+struct pft_event *session__add_event(struct session *s, const struct session_event *e);
+const char *session__event_label(const struct pft_event *ev);
+struct pft_event *session__event_by_id(struct session *s, uint64_t id);
 /* Ask the ring's dummy event for sideband records (SESSION_SIDEBAND_*) and
  * route them, and PERF_RECORD_LOST, to @fn / @lost_fn. */
 void session__set_sideband(struct session *s, uint64_t bits, session_record_fn fn,
@@ -102,17 +104,46 @@ int session__ncpus(const struct session *s);
 int session__in_scope(struct session *s, uint32_t pid);
 struct session *session__of(struct pft_host *h);
 
-/* For tests: take @ring (e.g. pm_ring__new_from_buffer) as its cpu's ring,
- * with each tracepoint's perf id equal to its tracefs id.  The session frees
- * the ring.  0 or -errno. */
-struct pm_ring;
-int session__attach_test_ring(struct session *s, struct pm_ring *ring);
-
 /* For sources in core/: */
 struct pw_writer *session__writer(struct pft_host *h);
 struct proc_state *session__procs(struct pft_host *h);
 void session__scope_add(struct pft_host *h, uint32_t tid);
 int session__filtered(struct pft_host *h);
 uint64_t session__lost_total(const struct session *s);
+
+/* --- statistics, for the summary the record command prints ------------------------ */
+
+struct session_stats {
+	uint64_t elapsed_ns;		/* from enabling to disabling the events */
+	uint64_t records;		/* events handled */
+	uint64_t unknown_records;	/* samples of an id no event has */
+	uint64_t bad_records;		/* malformed samples */
+	uint64_t processes;		/* processes described in the trace */
+	size_t ring_bytes;		/* per cpu */
+	unsigned nfds;			/* perf events opened */
+	int filtered;			/* not system-wide: events read system-wide != kept */
+};
+void session__stats(const struct session *s, struct session_stats *out);
+
+struct session_event_stats {
+	char name[170];			/* "system:name", or the label of a raw event */
+	uint64_t read;			/* records read */
+	uint64_t kept;			/* records put into the trace */
+};
+/* Event @i (0..): 0, or -ENOENT past the last one. */
+int session__event_stats(const struct session *s, unsigned i, struct session_event_stats *out);
+
+struct session_cpu_stats {
+	uint64_t events;		/* events read */
+	uint64_t lost_records;		/* PERF_RECORD_LOST: no room in the ring */
+	uint64_t lost_samples;		/* LOST_SAMPLES: dropped before the ring */
+	uint64_t skipped_batches;	/* batches cut short by a malformed record */
+	uint64_t bytes_read;
+};
+/* @cpu's ring: 0, or -ENODEV when the cpu had no ring. */
+int session__cpu_stats(const struct session *s, int cpu, struct session_cpu_stats *out);
+
+/* Let every source add its lines to the summary (pft_source_ops.summary). */
+void session__sources_summary(struct session *s);
 
 #endif

@@ -12,7 +12,7 @@
 struct gen_tp {
 	struct pft_host *h;
 	const struct pft_host_ops *ops;
-	struct pft_tp *tp;
+	struct pft_event *tp;
 };
 
 struct gen_src {

@@ -60,7 +60,7 @@ static int on_softirq_exit(void *priv, const struct pft_record *r)
 static int irq_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
 {
 	struct irq_src *s = calloc(1, sizeof(*s));
-	struct pft_tp *tp;
+	struct pft_event *tp;
 
 	if (!s)
 		return -ENOMEM;

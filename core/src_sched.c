@@ -211,7 +211,7 @@ static int on_rename(void *priv, const struct pft_record *r)
 static int sched_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
 {
 	struct sched_src *s = calloc(1, sizeof(*s));
-	struct pft_tp *tp;
+	struct pft_event *tp;
 
 	if (!s)
 		return -ENOMEM;

@@ -46,7 +46,7 @@ static int on_exit_(void *priv, const struct pft_record *r)
 static int sys_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
 {
 	struct sys_src *s = calloc(1, sizeof(*s));
-	struct pft_tp *enter, *exit_;
+	struct pft_event *enter, *exit_;
 
 	if (!s)
 		return -ENOMEM;

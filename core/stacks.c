@@ -61,7 +61,7 @@ enum { KIND_CPU, KIND_OFFCPU, KIND__N };
 
 struct stream_state {
 	struct pw_stream *ps;
-	struct pft_tp *tp;
+	struct pft_event *tp;
 	uint64_t timebase_count;
 	uint64_t samples, lost;
 	int is_hw;
@@ -475,7 +475,7 @@ static void on_lost(void *priv, const struct perf_event_header *h, uint32_t cpu)
 {
 	struct stacks *st = priv;
 	uint64_t rec[2];	/* id, lost */
-	struct pft_tp *tp;
+	struct pft_event *tp;
 	int kind;
 
 	if (h->size < sizeof(*h) + sizeof(rec))

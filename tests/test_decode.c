@@ -10,6 +10,7 @@
 #include "config.h"
 #include "core/options.h"
 #include "core/session.h"
+#include "core/session_test.h"
 #include "core/tracefs.h"
 #include "core/util.h"
 #include "perfmmap/perfmmap.h"

@@ -31,7 +31,7 @@ extern "C" {
 #define PFT_ABI_VERSION 1
 
 struct pft_host;	/* the recording session, opaque to sources */
-struct pft_tp;		/* one tracepoint a source subscribed to */
+struct pft_event;	/* one event a source subscribed to (a tracepoint) */
 
 /* One record from a ring, already decoded up to the payload. */
 struct pft_record {
@@ -81,23 +81,24 @@ struct pft_host_ops {
 	uint32_t abi_version;
 	/* Subscribe @fn to system:name.  NULL if it does not exist (with
 	 * PFT_TP_OPTIONAL a warning is printed; without, the recording fails). */
-	struct pft_tp *(*tracepoint)(struct pft_host *h, const char *system, const char *name,
+	struct pft_event *(*tracepoint)(struct pft_host *h, const char *system, const char *name,
 				     unsigned flags, pft_tp_handler fn, void *priv);
 	/* Locate a field of a subscribed tracepoint: 0 or -ENOENT. */
-	int (*field)(struct pft_tp *tp, const char *name, struct pft_field *out);
+	int (*field)(struct pft_event *tp, const char *name, struct pft_field *out);
 	/* Is @tid (with its tgid @pid, or 0 if unknown) inside what is recorded? */
 	int (*in_scope)(struct pft_host *h, uint32_t pid, uint32_t tid);
 	/* A one-line warning on stderr, prefixed with the source name. */
 	void (*warn)(struct pft_host *h, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 	/* Emit an event of any tracepoint as a generic ftrace event, all fields. */
-	void (*emit_generic)(struct pft_host *h, struct pft_tp *tp, const struct pft_record *rec);
+	void (*emit_generic)(struct pft_host *h, struct pft_event *tp,
+			     const struct pft_record *rec);
 	/* Give a subscription back (e.g. its format lacks a field): not opened. */
-	void (*drop)(struct pft_tp *tp);
+	void (*drop)(struct pft_event *tp);
 	/* Locate @n fields at once; if one is missing, warn, drop the
 	 * subscription (rather than misdecode it) and return -ENOENT.  A NULL
 	 * @tp (a tracepoint that did not exist) gives -ENOENT quietly. */
-	int (*fields)(struct pft_tp *tp, const char *const *names, struct pft_field *out,
+	int (*fields)(struct pft_event *tp, const char *const *names, struct pft_field *out,
 		      unsigned n);
 };
 
