@@ -598,8 +598,10 @@ static void test_tracefs(void)
 		skip_or_fail("tracefs is not mounted");
 		return;
 	}
-	snprintf(args, sizeof(args), "%s/uprobe_events", tracefs);
-	if (access(args, W_OK) < 0) {
+	line = xasprintf("%s/uprobe_events", tracefs);
+	ret = access(line, W_OK);
+	free(line);
+	if (ret < 0) {
 		skip_or_fail("no uprobe_events in tracefs (CONFIG_UPROBE_EVENTS)");
 		return;
 	}
