@@ -142,7 +142,7 @@ static int record_prepare(struct record *r)
 {
 	if (target_check(&r->t, &r->o))
 		return -1;
-	if (!tracefs_dir())
+	if (!tfs_dir())
 		return -1;
 	if (output_open(&r->out, r->o.output))
 		return -1;

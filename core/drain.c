@@ -70,7 +70,7 @@ static inline int handle_record(struct session *s, const struct perf_event_heade
 		rec.raw = p + 36;
 		rec.raw_size = size;
 		ev->count++;
-		if (s->mode != SCOPE_ALL && !(ev->flags & (PFT_TP_ALL_TASKS | PFT_TP_OTHER_TASK)))
+		if (s->mode != SCOPE_ALL && !(ev->flags & (PFT_EV_ALL_TASKS | PFT_EV_OTHER_TASK)))
 			session__scope_add(&s->host, rec.tid);
 		ev->kept += ev->fn(ev->priv, &rec) != 0;
 		return 1;

@@ -69,20 +69,20 @@ struct pft_event *session__new_tracepoint(struct session *s, const char *system,
 		errno = E2BIG;
 		return NULL;
 	}
-	id = tracefs_event_id(system, name);
+	id = tfs_event_id(system, name);
 	if (id < 0) {
-		if (flags & PFT_TP_OPTIONAL)
+		if (flags & PFT_EV_OPTIONAL)
 			pft_warn("%s: tracepoint %s:%s is not available on this kernel; not recorded",
 				 s->cur_src ? s->cur_src->name : "?", system, name);
 		else if (id == -ENOENT)
 			pft_error("unknown tracepoint %s:%s (see %s/available_events)", system,
-				  name, tracefs_dir());
+				  name, tfs_dir());
 		else
 			pft_error("cannot read tracepoint %s:%s: %s", system, name, strerror(-id));
 		errno = -id;
 		return NULL;
 	}
-	text = tracefs_event_format(system, name, &len);
+	text = tfs_event_format(system, name, &len);
 	if (!text) {
 		pft_error("cannot read the format of %s:%s: %s", system, name, strerror(errno));
 		return NULL;
@@ -309,7 +309,7 @@ static int event_open_one(struct session *s, struct pft_event *ev, struct pm_rin
 			goto out_close;
 		}
 	}
-	if ((ev->flags & PFT_TP_NO_SELF) && pid == -1) {
+	if ((ev->flags & PFT_EV_NO_SELF) && pid == -1) {
 		char filter[64];
 
 		snprintf(filter, sizeof(filter), "common_pid != %d", (int)s->self);
@@ -345,7 +345,7 @@ static int event_open_cpu(struct session *s, struct pft_event *ev, struct pm_rin
 	unsigned k, ok = 0;
 	int ret = 0;
 
-	if (t->mode == SCOPE_ALL || (ev->flags & PFT_TP_ALL_TASKS)) {
+	if (t->mode == SCOPE_ALL || (ev->flags & PFT_EV_ALL_TASKS)) {
 		ret = event_open_one(s, ev, ring, cpu, -1, 0, 0, 0, &step);
 	} else if (t->mode == SCOPE_CGROUP) {
 		ret = event_open_one(s, ev, ring, cpu, t->cgroup_fd, PERF_FLAG_PID_CGROUP, 0, 0,

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "core/options.h"
+#include "core/spanspec.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -332,15 +333,18 @@ static int cb_pid(void *dst, const struct opt *o, const char *name, const char *
 	return 0;
 }
 
+/* -e: a tracepoint SYS:NAME, or PREFIX:... that a plugin resolves (uprobe:,
+ * usdt:, ...; checked when the plugin reads it). */
 static int check_event(void *dst, const struct opt *o, const char *name, const char *arg)
 {
-	const char *c = strchr(arg, ':');
+	size_t pl = strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
 
 	(void)dst;
 	(void)o;
-	if (!c || c == arg || !c[1] || strchr(c + 1, ':') || strchr(arg, '/')) {
-		pft_error("%s: expected SYSTEM:EVENT (e.g. sched:sched_stat_runtime), not '%s'",
-			  name, arg);
+	if (!pl || arg[pl] != ':' || !arg[pl + 1]) {
+		pft_error("%s: expected SYSTEM:EVENT (e.g. sched:sched_stat_runtime) or a probe "
+			  "(uprobe:PATH:SYMBOL, uretprobe:PATH:SYMBOL, usdt:PATH:PROVIDER:NAME), "
+			  "not '%s'", name, arg);
 		return -1;
 	}
 	return 0;
@@ -395,7 +399,24 @@ static const struct opt record_table[] = {
 		  "thread" },
 	{ "event", 'e', OPT_STR_LIST, R(events), R(nevents), PFT_MAX_EVENTS, .cb = check_event,
 	  .arg = "SYS:NAME",
-	  .help = "also record tracepoint SYS:NAME with all its fields (repeatable)" },
+	  .help = "also record tracepoint SYS:NAME with all its fields, or a user probe: "
+		  "uprobe:PATH:SYMBOL[+OFF], uretprobe:PATH:SYMBOL, usdt:PATH:[PROVIDER:]NAME, "
+		  "optionally followed by fetch args ('uprobe:/bin/app:handle fd=%di:s32'); "
+		  "PATH may be a library's short name such as libc (repeatable)" },
+	{ "plugin", 0, OPT_STR_LIST, R(plugins), R(nplugins), PFT_MAX_PLUGINS,
+	  .arg = "NAME[:K=V,...]",
+	  .help = "load plugin NAME (or a .so path) with options (repeatable; 'pftrace plugins' "
+		  "lists them)" },
+	{ "span", 0, OPT_STR_LIST, R(span_args), R(nspan_args), PFT_MAX_SPANS,
+	  .arg = "NAME=START,END",
+	  .help = "slices NAME from each START event to the next END event of the thread "
+		  "(any -e specs); NAME=START,END,key=ARG pairs them by argument ARG across "
+		  "threads; or a ready-made span: pthread_mutex, pthread_cond (repeatable)" },
+	{ "spans", 0, OPT_STR_LIST, R(span_files), R(nspan_files), PFT_MAX_SPAN_FILES,
+	  .arg = "FILE", .help = "read --span definitions from FILE, one per line" },
+	{ "trace-event-config", 0, OPT_STR_LIST, R(config_files), R(nconfig_files),
+	  PFT_MAX_SPAN_FILES, .arg = "FILE",
+	  .help = "read events, ranges and instants from a systing JSON config FILE" },
 	{ "no-sched", 0, OPT_FLAG, R(no_sched),
 	  .help = "do not record scheduling and task events" },
 	{ "no-irq", 0, OPT_FLAG, R(no_irq), .help = "do not record IRQ and softirq events" },
@@ -465,6 +486,46 @@ static int conflict(int a, const char *an, int b, const char *bn, const char *wh
 	return -1;
 }
 
+/* --span, --spans and --trace-event-config into one span set. */
+static int load_spans(struct record_opts *o)
+{
+	unsigned i;
+	size_t w;
+	int ret = 0;
+
+	if (!o->nspan_args && !o->nspan_files && !o->nconfig_files)
+		return 0;
+	o->spans = ss_set__new();
+	if (!o->spans) {
+		pft_error("out of memory");
+		return -1;
+	}
+	for (i = 0; !ret && i < o->nspan_args; i++)
+		ret = ss_set__add_span(o->spans, o->span_args[i]);
+	for (i = 0; !ret && i < o->nspan_files; i++)
+		ret = ss_set__read_spans(o->spans, o->span_files[i]);
+	for (i = 0; !ret && i < o->nconfig_files; i++)
+		ret = ss_set__read_systing(o->spans, o->config_files[i]);
+	for (w = 0; w < o->spans->nr_warnings; w++)
+		pft_warn("%s", o->spans->warnings[w]);
+	if (ret) {
+		if (ret == -ENOTSUP)
+			pft_error("--trace-event-config: %s", o->spans->error);
+		else
+			pft_error("%s", o->spans->error);
+		ss_set__free(o->spans);
+		o->spans = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void record_opts_fini(struct record_opts *o)
+{
+	ss_set__free(o->spans);
+	o->spans = NULL;
+}
+
 int record_opts_validate(struct record_opts *o)
 {
 	/* the first option that asks for stacks, for --no-stacks */
@@ -484,10 +545,14 @@ int record_opts_validate(struct record_opts *o)
 	    conflict(o->sleep_stacks, "--sleep-stacks", o->no_offcpu, "--no-offcpu",
 		     "--sleep-stacks adds S sleeps to the off-CPU stacks"))
 		return -1;
-	if (o->no_sched && o->no_irq && !o->syscalls && !o->nevents) {
-		pft_error("nothing to record: --no-sched and --no-irq without --syscalls or -e");
+	if (o->no_sched && o->no_irq && !o->syscalls && !o->nevents && !o->nplugins &&
+	    !o->nspan_args && !o->nspan_files && !o->nconfig_files) {
+		pft_error("nothing to record: --no-sched and --no-irq without --syscalls, -e, "
+			  "--span or --plugin");
 		return -1;
 	}
+	if (load_spans(o))
+		return -1;
 	if (!o->freq && !o->period)
 		o->freq = PFT_DEFAULT_FREQ;
 	if (o->cg_mode == CG_UNSET) {

@@ -37,6 +37,11 @@
 
 #define PFT_MAX_PIDS 64
 #define PFT_MAX_EVENTS 64
+#define PFT_MAX_PLUGINS 16
+#define PFT_MAX_SPANS 64
+#define PFT_MAX_SPAN_FILES 8
+
+struct ss_set;
 
 enum record_cg {
 	CG_UNSET,			/* only between parsing and record_opts_validate() */
@@ -53,8 +58,17 @@ struct record_opts {
 	const char *cgroup;		/* -c */
 	int syscalls;			/* --syscalls */
 	int no_sched, no_irq;		/* --no-sched, --no-irq */
-	const char *events[PFT_MAX_EVENTS];	/* -e SYS:NAME, checked for the form */
+	const char *events[PFT_MAX_EVENTS];	/* -e SYS:NAME or PREFIX:... (a plugin's) */
 	unsigned nevents;
+	const char *plugins[PFT_MAX_PLUGINS];	/* --plugin NAME[:k=v,...] or PATH */
+	unsigned nplugins;
+	const char *span_args[PFT_MAX_SPANS];	/* --span NAME=START,END[,key=ARG] */
+	unsigned nspan_args;
+	const char *span_files[PFT_MAX_SPAN_FILES];	/* --spans FILE */
+	unsigned nspan_files;
+	const char *config_files[PFT_MAX_SPAN_FILES];	/* --trace-event-config FILE */
+	unsigned nconfig_files;
+	struct ss_set *spans;		/* all of the above, parsed; NULL when none */
 	int nice;			/* --nice: the reader's nice value (root only) */
 	uint64_t buffer_size;		/* -b: per cpu, bytes */
 	/* stacks */
@@ -93,6 +107,8 @@ int dump_opts_parse(struct dump_opts *o, int argc, char **argv);
  * 0 or -1 after one error line.  record_opts_parse() calls it.
  */
 int record_opts_validate(struct record_opts *o);
+/* Free what parsing allocated (the span set). */
+void record_opts_fini(struct record_opts *o);
 
 /* The --help text. */
 void record_opts_usage(FILE *f);

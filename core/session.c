@@ -19,6 +19,7 @@
 #include "core/tp.h"
 #include "perfmmap/perfmmap.h"
 #include "proto/writer.h"
+#include "symbolize/symbolize.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -101,31 +102,65 @@ void session__free(struct session *s)
 	u64map_free(&s->scope);
 	tp_parser__free(s->parser);
 	proc_state__free(s->procs);
+	/* after fini(): the plugins' code goes away here */
+	plugins__free(&s->plugins);
+	sym_cache__free(s->syms);
 	free(s);
+}
+
+struct active_source *session__init_source(struct session *s, const struct pft_source_ops *ops,
+					   struct plugin *pl, int *err)
+{
+	const struct pft_source_ops *saved_src = s->cur_src;
+	struct active_source *saved = s->cur, *a;
+	int ret;
+
+	if (s->nsrcs == MAX_SOURCES) {
+		pft_error("too many event sources (at most %d)", MAX_SOURCES);
+		*err = -E2BIG;
+		return NULL;
+	}
+	a = &s->srcs[s->nsrcs++];
+	memset(a, 0, sizeof(*a));
+	a->ops = ops;
+	a->pl = pl;
+	s->cur_src = ops;
+	s->cur = a;
+	ret = ops->init(&s->host, &session_host_ops, &a->priv);
+	s->cur_src = saved_src;
+	s->cur = saved;
+	if (ret < 0) {
+		/* a failed init may have set up part of its state */
+		if (a->priv && ops->fini)
+			ops->fini(a->priv);
+		a->priv = NULL;
+		if (pl)
+			pft_error("plugin '%s' failed to initialise: %s", pl->p->name,
+				  strerror(-ret));
+		*err = ret;
+		return NULL;
+	}
+	a->inited = 1;
+	return a;
 }
 
 int session__add_sources(struct session *s)
 {
 	const struct pft_source_ops *list[MAX_SOURCES];
-	unsigned i, n = source_builtin_list(s->opts, list, MAX_SOURCES);
-	int ret;
+	unsigned i, n;
+	int ret = 0;
 
-	for (i = 0; i < n; i++) {
-		struct active_source *a = &s->srcs[s->nsrcs++];
-
-		a->ops = list[i];
-		s->cur_src = a->ops;
-		ret = a->ops->init(&s->host, &session_host_ops, &a->priv);
-		s->cur_src = NULL;
-		if (ret < 0) {
-			/* a failed init may have set up part of its state */
-			if (a->priv && a->ops->fini)
-				a->ops->fini(a->priv);
-			a->priv = NULL;
+	/* plugins first: the built-ins' events may be specs they resolve */
+	for (i = 0; i < s->opts->nplugins; i++)
+		if (!plugins__load(&s->plugins, s->opts->plugins[i]))
+			return -ENOENT;
+	for (i = 0; i < s->plugins.n; i++)
+		if (!session__init_source(s, s->plugins.v[i].p->source, &s->plugins.v[i], &ret))
 			return ret;
-		}
-		a->inited = 1;
-	}
+	n = source_builtin_list(s->opts, list, MAX_SOURCES);
+	for (i = 0; i < n; i++)
+		if (!session__init_source(s, list[i], NULL, &ret))
+			return ret;
 	if (!s->nevents) {
 		pft_error("none of the requested tracepoints exist on this kernel");
 		return -ENOENT;
@@ -142,6 +177,19 @@ void session__set_sideband(struct session *s, uint64_t bits, session_record_fn f
 	s->sideband_fn = fn;
 	s->lost_fn = lost_fn;
 	s->sideband_priv = priv;
+}
+
+int session__has_stack_hooks(const struct session *s)
+{
+	return s->nhooks != 0;
+}
+
+void session__run_stack_hooks(struct session *s, struct pft_stack *st)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nhooks; i++)
+		s->hooks[i].fn(s->hooks[i].priv, st);
 }
 
 uint64_t session__perf_to_boot(const struct session *s, uint64_t perf_ns)

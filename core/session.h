@@ -52,7 +52,7 @@ struct session_event {
 	struct perf_event_attr fallback;	/* tried when attr is not supported (type 0 = none) */
 	const char *fallback_label;
 	const char *filter;		/* tracepoint filter, or NULL */
-	unsigned flags;			/* PFT_TP_* */
+	unsigned flags;			/* PFT_EV_* */
 	session_record_fn record;
 	void *priv;
 };
@@ -99,6 +99,9 @@ struct pft_event *session__event_by_id(struct session *s, uint64_t id);
  * route them, and PERF_RECORD_LOST, to @fn / @lost_fn. */
 void session__set_sideband(struct session *s, uint64_t bits, session_record_fn fn,
 			   session_record_fn lost_fn, void *priv);
+/* The plugins' stack hooks (host op stack_hook), in the order they asked. */
+int session__has_stack_hooks(const struct session *s);
+void session__run_stack_hooks(struct session *s, struct pft_stack *st);
 uint64_t session__perf_to_boot(const struct session *s, uint64_t perf_ns);
 int session__ncpus(const struct session *s);
 int session__in_scope(struct session *s, uint32_t pid);

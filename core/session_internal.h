@@ -7,6 +7,7 @@
 #ifndef PFTRACE_CORE_SESSION_INTERNAL_H
 #define PFTRACE_CORE_SESSION_INTERNAL_H
 
+#include "core/plugin.h"
 #include "core/session.h"
 #include "core/util.h"
 
@@ -16,7 +17,8 @@
 #include <linux/perf_event.h>
 
 #define MAX_EVENTS 96
-#define MAX_SOURCES 16
+#define MAX_SOURCES 24
+#define MAX_STACK_HOOKS 8
 
 /* What every plain tracepoint sample carries, in this order. */
 #define SAMPLE_TYPE (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | \
@@ -41,8 +43,8 @@ struct pft_event {
 	enum event_kind kind;
 	char system[64], name[96];	/* the tracepoint; for a counter, system = label */
 	char label[64];			/* EV_RAW: "cpu-clock" */
-	unsigned flags;			/* PFT_TP_* */
-	pft_tp_handler fn;		/* EV_TRACEPOINT */
+	unsigned flags;			/* PFT_EV_* */
+	pft_handler fn;		/* EV_TRACEPOINT */
 	session_record_fn record_fn;	/* EV_RAW */
 	void *priv;
 	const struct pft_source_ops *src;
@@ -78,6 +80,12 @@ struct active_source {
 	const struct pft_source_ops *ops;
 	void *priv;
 	int inited;
+	struct plugin *pl;		/* the plugin it came from, NULL for built-ins */
+};
+
+struct stack_hook {
+	pft_stack_fn fn;
+	void *priv;
 };
 
 struct session {
@@ -86,7 +94,13 @@ struct session {
 	struct pw_writer *w;
 	struct proc_state *procs;
 	struct tp_parser *parser;
-	const struct pft_source_ops *cur_src;	/* during init() */
+	const struct pft_source_ops *cur_src;	/* whose call runs (init, resolve): for messages */
+	struct active_source *cur;		/* the same, for option() */
+	struct plugin_set plugins;
+	struct stack_hook hooks[MAX_STACK_HOOKS];
+	unsigned nhooks;
+	struct sym_cache *syms;		/* for the host's symbolize(), made on first use */
+	int kallsyms_tried;
 
 	struct pft_event events[MAX_EVENTS];
 	unsigned nevents;
@@ -124,12 +138,16 @@ struct session {
 
 /* core/host.c */
 extern const struct pft_host_ops session_host_ops;
+/* Initialise source @ops (of plugin @pl, or NULL) now.  The new active
+ * source, or NULL after an error (printed) with *err set. */
+struct active_source *session__init_source(struct session *s, const struct pft_source_ops *ops,
+					   struct plugin *pl, int *err);
 int host__in_scope(struct session *s, uint32_t pid, uint32_t tid);
 
 /* core/evlist.c: a new event slot of @kind (zeroed), or NULL + errno (E2BIG). */
 struct pft_event *session__new_event(struct session *s, enum event_kind kind, unsigned flags);
 /* A new event for tracepoint system:name with its format parsed, or NULL +
- * errno (message printed; a warning only with PFT_TP_OPTIONAL). */
+ * errno (message printed; a warning only with PFT_EV_OPTIONAL). */
 struct pft_event *session__new_tracepoint(struct session *s, const char *system,
 					  const char *name, unsigned flags);
 /* Close every perf event and unmap the rings (idempotent). */

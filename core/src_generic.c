@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* core/src_generic: any tracepoint named with -e SYS:NAME, every field kept. */
+/* core/src_generic: any event named with -e (a tracepoint SYS:NAME, or a probe
+ * spec a plugin resolves), every field kept. */
 #include "config.h"
 #include "core/options.h"
 #include "core/session.h"
@@ -38,19 +39,12 @@ static int gen_init(struct pft_host *h, const struct pft_host_ops *ops, void **p
 		return -ENOMEM;
 	*priv = s;
 	for (i = 0; i < o->nevents; i++) {
-		char sys[64], name[96];
-		const char *c = strchr(o->events[i], ':');
-		size_t sl = (size_t)(c - o->events[i]);
 		struct gen_tp *g = &s->tps[s->n];
 
-		if (sl >= sizeof(sys) || strlen(c + 1) >= sizeof(name))
-			return -EINVAL;
-		memcpy(sys, o->events[i], sl);
-		sys[sl] = 0;
-		strcpy(name, c + 1);
 		g->h = h;
 		g->ops = ops;
-		g->tp = ops->tracepoint(h, sys, name, 0, on_event, g);
+		/* a tracepoint, or a probe resolved by the plugin of its prefix */
+		g->tp = ops->event(h, o->events[i], 0, on_event, g);
 		if (!g->tp)
 			return -ENOENT;
 		s->n++;

@@ -68,13 +68,13 @@ static int irq_init(struct pft_host *h, const struct pft_host_ops *ops, void **p
 	s->h = h;
 	s->ops = ops;
 	s->w = session__writer(h);
-	tp = ops->tracepoint(h, "irq", "irq_handler_entry", PFT_TP_OPTIONAL, on_irq_entry, s);
+	tp = ops->tracepoint(h, "irq", "irq_handler_entry", PFT_EV_OPTIONAL, on_irq_entry, s);
 	ops->fields(tp, NAMES("irq", "name"), s->entry, 2);
-	tp = ops->tracepoint(h, "irq", "irq_handler_exit", PFT_TP_OPTIONAL, on_irq_exit, s);
+	tp = ops->tracepoint(h, "irq", "irq_handler_exit", PFT_EV_OPTIONAL, on_irq_exit, s);
 	ops->fields(tp, NAMES("irq", "ret"), s->exit_, 2);
-	tp = ops->tracepoint(h, "irq", "softirq_entry", PFT_TP_OPTIONAL, on_softirq_entry, s);
+	tp = ops->tracepoint(h, "irq", "softirq_entry", PFT_EV_OPTIONAL, on_softirq_entry, s);
 	ops->fields(tp, NAMES("vec"), &s->si_entry, 1);
-	tp = ops->tracepoint(h, "irq", "softirq_exit", PFT_TP_OPTIONAL, on_softirq_exit, s);
+	tp = ops->tracepoint(h, "irq", "softirq_exit", PFT_EV_OPTIONAL, on_softirq_exit, s);
 	ops->fields(tp, NAMES("vec"), &s->si_exit, 1);
 	return 0;
 }

@@ -205,7 +205,7 @@ static int on_rename(void *priv, const struct pft_record *r)
 	return 1;
 }
 
-#define SUB(sys, name, fl, fn) s->ops->tracepoint(h, sys, name, PFT_TP_OPTIONAL | (fl), fn, s)
+#define SUB(sys, name, fl, fn) s->ops->tracepoint(h, sys, name, PFT_EV_OPTIONAL | (fl), fn, s)
 #define NAMES(...) ((const char *const[]){ __VA_ARGS__ })
 
 static int sched_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
@@ -224,13 +224,13 @@ static int sched_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 
 	/* Each tracepoint: subscribe, then locate its fields; one whose format
 	 * lacks a field we rely on is dropped rather than misdecoded. */
-	tp = SUB("sched", "sched_switch", PFT_TP_ALL_TASKS, on_switch);
+	tp = SUB("sched", "sched_switch", PFT_EV_ALL_TASKS, on_switch);
 	ops->fields(tp, NAMES("prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm",
 			    "next_pid", "next_prio"), s->sw, SW_N);
-	tp = SUB("sched", "sched_waking", PFT_TP_ALL_TASKS, on_waking);
+	tp = SUB("sched", "sched_waking", PFT_EV_ALL_TASKS, on_waking);
 	if (!ops->fields(tp, NAMES("comm", "pid", "prio"), s->waking.f, WK_N))
 		s->waking.has_target = !ops->field(tp, "target_cpu", &s->waking.target_cpu);
-	tp = SUB("sched", "sched_wakeup_new", PFT_TP_ALL_TASKS, on_wakeup_new);
+	tp = SUB("sched", "sched_wakeup_new", PFT_EV_ALL_TASKS, on_wakeup_new);
 	if (!ops->fields(tp, NAMES("comm", "pid", "prio"), s->wakeup_new.f, WK_N))
 		s->wakeup_new.has_target =
 			!ops->field(tp, "target_cpu", &s->wakeup_new.target_cpu);
@@ -242,9 +242,9 @@ static int sched_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 	tp = SUB("sched", "sched_process_exit", 0, on_process_exit);
 	if (!ops->fields(tp, NAMES("comm", "pid", "prio"), s->exit, CP_N))
 		s->has_exit_tgid = !ops->field(tp, "tgid", &s->exit_tgid);
-	tp = SUB("sched", "sched_process_free", PFT_TP_ALL_TASKS, on_free);
+	tp = SUB("sched", "sched_process_free", PFT_EV_ALL_TASKS, on_free);
 	ops->fields(tp, NAMES("comm", "pid", "prio"), s->free_, CP_N);
-	tp = SUB("sched", "sched_migrate_task", PFT_TP_ALL_TASKS, on_migrate);
+	tp = SUB("sched", "sched_migrate_task", PFT_EV_ALL_TASKS, on_migrate);
 	ops->fields(tp, NAMES("comm", "pid", "prio", "orig_cpu", "dest_cpu"), s->migrate, MG_N);
 	tp = SUB("task", "task_newtask", 0, on_newtask);
 	if (!ops->fields(tp, NAMES("pid", "comm", "clone_flags"), s->newtask, NT_N))

@@ -54,8 +54,8 @@ static int sys_init(struct pft_host *h, const struct pft_host_ops *ops, void **p
 	s->h = h;
 	s->ops = ops;
 	s->w = session__writer(h);
-	enter = ops->tracepoint(h, "raw_syscalls", "sys_enter", PFT_TP_NO_SELF, on_enter, s);
-	exit_ = ops->tracepoint(h, "raw_syscalls", "sys_exit", PFT_TP_NO_SELF, on_exit_, s);
+	enter = ops->tracepoint(h, "raw_syscalls", "sys_enter", PFT_EV_NO_SELF, on_enter, s);
+	exit_ = ops->tracepoint(h, "raw_syscalls", "sys_exit", PFT_EV_NO_SELF, on_exit_, s);
 	if (!enter || !exit_)
 		return -ENOENT;
 	if (ops->field(enter, "id", &s->enter_id) || ops->field(enter, "args", &s->enter_args) ||

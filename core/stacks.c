@@ -52,6 +52,7 @@
 /* One frame of a sample, root first once assembled. */
 struct stack {
 	struct pw_frame f[MAX_FRAMES];
+	uint64_t ip[MAX_FRAMES];	/* absolute addresses, for stack hooks */
 	unsigned n;
 	uint32_t cpu_mode;
 	uint32_t unwind_error;
@@ -61,6 +62,7 @@ enum { KIND_CPU, KIND_OFFCPU, KIND__N };
 
 struct stream_state {
 	struct pw_stream *ps;
+	const char *name;		/* its timebase: "cpu-clock", "D-state", ... */
 	struct pft_event *tp;
 	uint64_t timebase_count;
 	uint64_t samples, lost;
@@ -93,6 +95,8 @@ struct stacks {
 	uint64_t bad_samples;
 
 	struct stack scratch;
+	struct stack hooked;		/* a sample after the plugins' stack hooks */
+	struct pft_frame pf[MAX_FRAMES];
 	uint64_t ips[MAX_USER];
 };
 
@@ -301,9 +305,9 @@ static void build_stack(struct stacks *st, const struct parsed *p, struct stack 
 	}
 
 	for (i = nu; i-- > 0 && sk->n < MAX_FRAMES;)
-		user_frame(st, m, &sk->f[sk->n++], uips[i], i == 0);
+		sk->ip[sk->n] = uips[i], user_frame(st, m, &sk->f[sk->n++], uips[i], i == 0);
 	for (i = nk; i-- > 0 && sk->n < MAX_FRAMES;)
-		kernel_frame(st, &sk->f[sk->n++], kips[i]);
+		sk->ip[sk->n] = kips[i], kernel_frame(st, &sk->f[sk->n++], kips[i]);
 }
 
 static struct pw_stream *stream_of(struct stacks *st, int kind)
@@ -327,8 +331,67 @@ static struct pw_stream *stream_of(struct stacks *st, int kind)
 		d.tracepoint = "sched:sched_switch";
 		d.period = 1;
 	}
+	ss->name = d.name;
 	ss->ps = pw_stream__new(st->w, &d);
 	return ss->ps;
+}
+
+/*
+ * Let the plugins' stack hooks rewrite @sk (e.g. interpreter frames into the
+ * functions they ran).  Frames the hooks keep carry their pw_frame along in
+ * pft_frame.host; new ones are made from what the hook set.  Returns the
+ * stack to write.
+ */
+static struct stack *run_hooks(struct stacks *st, struct stack *sk, const struct parsed *p,
+			       const char *stream)
+{
+	struct stack *out = &st->hooked;
+	struct pft_stack ps;
+	unsigned i;
+
+	for (i = 0; i < sk->n; i++) {
+		const struct pw_frame *f = &sk->f[i];
+
+		st->pf[i].ip = sk->ip[i];
+		st->pf[i].kind = f->kind;
+		st->pf[i].line = f->line;
+		st->pf[i].function = f->function;
+		st->pf[i].source_file = f->source_file;
+		st->pf[i].map_path = f->map_path;
+		st->pf[i].host = f;
+	}
+	ps.ts = session__perf_to_boot(st->s, p->time);
+	ps.pid = p->pid;
+	ps.tid = p->tid;
+	ps.cpu = p->cpu;
+	ps.stream = stream;
+	ps.frames = st->pf;
+	ps.nframes = sk->n;
+	ps.cap = MAX_FRAMES;
+	session__run_stack_hooks(st->s, &ps);
+	out->cpu_mode = sk->cpu_mode;
+	out->unwind_error = sk->unwind_error;
+	out->n = ps.nframes < MAX_FRAMES ? ps.nframes : MAX_FRAMES;
+	for (i = 0; i < out->n; i++) {
+		const struct pft_frame *pf = &st->pf[i];
+		struct pw_frame *f = &out->f[i];
+
+		if (pf->host) {
+			*f = *(const struct pw_frame *)pf->host;
+		} else {
+			memset(f, 0, sizeof(*f));
+			f->rel_pc = pf->ip;
+		}
+		/* what the hook set wins */
+		f->kind = pf->kind;
+		f->function = pf->function;
+		f->source_file = pf->source_file;
+		f->line = pf->line;
+		if (!pf->host)
+			f->map_path = pf->map_path;
+		out->ip[i] = pf->ip;
+	}
+	return out;
 }
 
 static void on_sample(struct stacks *st, int kind, const struct perf_event_header *h,
@@ -350,6 +413,8 @@ static void on_sample(struct stacks *st, int kind, const struct perf_event_heade
 	ps = stream_of(st, kind);
 	if (!ps)
 		return;
+	if (session__has_stack_hooks(st->s))
+		sk = run_hooks(st, sk, &p, ss->name);
 	ss->timebase_count += kind == KIND_CPU ? p.period : 1;
 	ss->samples++;
 	memset(&smp, 0, sizeof(smp));
@@ -585,7 +650,7 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 		}
 		/* TASK_UNINTERRUPTIBLE is 2 in prev_state; S (interruptible) is 1 */
 		e.filter = st->o->sleep_stacks ? "prev_state & 3" : "prev_state & 2";
-		e.flags = PFT_TP_OPTIONAL;
+		e.flags = PFT_EV_OPTIONAL;
 		e.record = on_offcpu_record;
 		e.priv = st;
 		st->st[KIND_OFFCPU].tp = session__add_event(st->s, &e);

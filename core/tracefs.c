@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tracefs_path[PATH_MAX];
+static char tfs_path[PATH_MAX];
 
-void tracefs_set_dir(const char *dir)
+void tfs_set_dir(const char *dir)
 {
-	snprintf(tracefs_path, sizeof(tracefs_path), "%s", dir);
+	snprintf(tfs_path, sizeof(tfs_path), "%s", dir);
 }
 
 static int find_mount(void)
@@ -36,7 +36,7 @@ static int find_mount(void)
 		return 0;
 	while ((m = getmntent(f)) != NULL) {
 		if (!strcmp(m->mnt_type, "tracefs")) {
-			snprintf(tracefs_path, sizeof(tracefs_path), "%s", m->mnt_dir);
+			snprintf(tfs_path, sizeof(tfs_path), "%s", m->mnt_dir);
 			found = 1;
 			break;
 		}
@@ -46,7 +46,7 @@ static int find_mount(void)
 
 			snprintf(p, sizeof(p), "%s/tracing/events", m->mnt_dir);
 			if (!stat(p, &st)) {
-				snprintf(tracefs_path, sizeof(tracefs_path), "%s/tracing",
+				snprintf(tfs_path, sizeof(tfs_path), "%s/tracing",
 					 m->mnt_dir);
 				found = 1;	/* keep looking for a real tracefs */
 			}
@@ -56,18 +56,18 @@ static int find_mount(void)
 	return found;
 }
 
-const char *tracefs_dir(void)
+const char *tfs_dir(void)
 {
 	const char *target = "/sys/kernel/tracing";
 
-	if (tracefs_path[0])
-		return tracefs_path;
+	if (tfs_path[0])
+		return tfs_path;
 	if (find_mount())
-		return tracefs_path;
+		return tfs_path;
 	if (mount("nodev", target, "tracefs", 0, NULL) == 0) {
 		pft_debug("mounted tracefs on %s", target);
-		snprintf(tracefs_path, sizeof(tracefs_path), "%s", target);
-		return tracefs_path;
+		snprintf(tfs_path, sizeof(tfs_path), "%s", target);
+		return tfs_path;
 	}
 	{
 		int err = errno;
@@ -85,15 +85,15 @@ const char *tracefs_dir(void)
 	return NULL;
 }
 
-int tracefs_event_id(const char *system, const char *name)
+int tfs_event_id(const char *system, const char *name)
 {
 	char path[PATH_MAX + 256], buf[32];
 	long id;
 	ssize_t n;
 
-	if (!tracefs_path[0])
+	if (!tfs_path[0])
 		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs_path, system, name);
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", tfs_path, system, name);
 	n = pft_read_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
@@ -103,10 +103,21 @@ int tracefs_event_id(const char *system, const char *name)
 	return (int)id;
 }
 
-char *tracefs_event_format(const char *system, const char *name, size_t *len)
+char *tfs_event_format(const char *system, const char *name, size_t *len)
 {
 	char path[PATH_MAX + 256];
 
-	snprintf(path, sizeof(path), "%s/events/%s/%s/format", tracefs_path, system, name);
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", tfs_path, system, name);
 	return pft_slurp(path, len);
+}
+
+int tfs_system_exists(const char *system)
+{
+	char path[PATH_MAX + 256];
+	struct stat st;
+
+	if (!tfs_path[0] || strchr(system, '/') || system[0] == '.')
+		return 0;
+	snprintf(path, sizeof(path), "%s/events/%s", tfs_path, system);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }

@@ -117,6 +117,15 @@ int sym_dso__section(struct sym_dso *d, const char *name, const void **image_out
 /* Translate a file offset of a mapping into an ELF virtual address (PT_LOAD). */
 uint64_t sym_dso__offset_to_vaddr(struct sym_dso *d, uint64_t offset);
 
+/*
+ * Any defined symbol @name of the ELF file @path (data too; "name" matches
+ * "name@@VERSION"), from .symtab else .dynsym: its file offset (through the
+ * PT_LOAD that holds it) and size.  Reads the file each call.  0, -ENOENT,
+ * -ENOEXEC (not ELF), -ERANGE (not in a loaded segment), -ENOTSUP (built
+ * without libelf), -errno.
+ */
+int sym_elf__lookup(const char *path, const char *name, uint64_t *file_offset, uint64_t *size);
+
 /* --- statistics ------------------------------------------------------------------ */
 
 struct sym_stats {

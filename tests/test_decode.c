@@ -180,7 +180,7 @@ static void run_layout(const char *srcdir, const struct layout *L, int full)
 	int fd, ret;
 
 	snprintf(dir, sizeof(dir), "%s/%s", srcdir, L->dir);
-	tracefs_set_dir(dir);
+	tfs_set_dir(dir);
 	memset(&o, 0, sizeof(o));
 	o.buffer_size = 1 << 20;
 	o.no_irq = !full;
