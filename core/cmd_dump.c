@@ -97,7 +97,7 @@ static char *fmt(const char *f, ...)
 	return s;
 }
 
-static void on_event(void *ctx, const struct pr_event *e)
+static void on_event(void *ctx, const struct prd_event *e)
 {
 	struct dump *d = ctx;
 	struct dline *l = push(d);
@@ -169,7 +169,7 @@ static char *quote(const char *s)
 	return out;
 }
 
-static void on_process(void *ctx, uint64_t ts, const struct pr_process *p)
+static void on_process(void *ctx, uint64_t ts, const struct prd_process *p)
 {
 	struct dump *d = ctx;
 	struct dline *l = push(d);
@@ -198,7 +198,7 @@ static void on_process(void *ctx, uint64_t ts, const struct pr_process *p)
 	}
 }
 
-static void on_thread(void *ctx, uint64_t ts, const struct pr_thread *t)
+static void on_thread(void *ctx, uint64_t ts, const struct prd_thread *t)
 {
 	struct dump *d = ctx;
 	struct dline *l = push(d);
@@ -255,7 +255,7 @@ static const char *unwind_error_str(uint32_t e)
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
 
-static void on_sample(void *ctx, const struct pr_sample *smp)
+static void on_sample(void *ctx, const struct prd_sample *smp)
 {
 	struct dump *d = ctx;
 	struct dline *l;
@@ -283,11 +283,11 @@ static void on_sample(void *ctx, const struct pr_sample *smp)
 	}
 	d->samples++;
 	if (d->o->folded) {
-		size_t need = pr_sample__fold(smp, NULL, 0) + 1;
+		size_t need = prd_sample__fold(smp, NULL, 0) + 1;
 
 		l->fold = malloc(need);
 		if (l->fold)
-			pr_sample__fold(smp, l->fold, need);
+			prd_sample__fold(smp, l->fold, need);
 		return;
 	}
 	f = open_memstream(&text, &len);
@@ -314,7 +314,7 @@ static void on_sample(void *ctx, const struct pr_sample *smp)
 	if (!d->o->no_stacks) {
 		/* leaf first, as perf script prints */
 		for (i = smp->nframes; i-- > 0;) {
-			const struct pr_frame *fr = &smp->frames[i];
+			const struct prd_frame *fr = &smp->frames[i];
 			const char *map = fr->kind == 2 ? "[kernel]" : fr->mapping[0]
 				? base_name(fr->mapping) : "";
 
@@ -456,7 +456,7 @@ static void flush_window(struct dump *d, int final)
 
 int cmd_dump(int argc, char **argv)
 {
-	static const struct pr_callbacks cb = {
+	static const struct prd_callbacks cb = {
 		.event = on_event,
 		.process = on_process,
 		.thread = on_thread,
@@ -465,7 +465,7 @@ int cmd_dump(int argc, char **argv)
 	};
 	struct dump_opts o;
 	struct dump d;
-	struct pr_stats st;
+	struct prd_stats st;
 	size_t i;
 	int ret, status = 0;
 
@@ -475,7 +475,7 @@ int cmd_dump(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.o = &o;
 	d.flush_at = DUMP_FLUSH_LINES;
-	ret = pr_read_file(o.input, &cb, &d, &st);
+	ret = prd_read_file(o.input, &cb, &d, &st);
 	if (ret == -EBADMSG) {
 		pft_error("%s is not a valid trace (or is truncated); %llu events before the damage",
 			  o.input, (unsigned long long)d.seq);

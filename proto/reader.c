@@ -26,8 +26,8 @@
 #include "proto/reader.h"
 #include "pftrace.pb-c.h"
 
-#define PR_MAX_CPUS 65536
-#define PR_COMM_MAX 64
+#define PRD_MAX_CPUS 65536
+#define PRD_COMM_MAX 64
 
 typedef Perfetto__Protos__TracePacket Packet;
 typedef Perfetto__Protos__FtraceEvent FtraceEvent;
@@ -45,7 +45,7 @@ struct sbuf {
 struct cpu_state {
 	bool known;
 	int32_t pid, prio;
-	char comm[PR_COMM_MAX];
+	char comm[PRD_COMM_MAX];
 };
 
 /* iid -> entry, for one InternedData field of one sequence (or seq id -> sequence) */
@@ -60,14 +60,14 @@ struct imap {
 };
 
 struct rd {
-	const struct pr_callbacks *cb;
+	const struct prd_callbacks *cb;
 	void *ctx;
-	struct pr_stats st;
+	struct prd_stats st;
 	struct sbuf sb;
 	struct cpu_state *cpus;
 	size_t ncpus;
 	struct imap seqs;		/* trusted_packet_sequence_id -> struct rseq */
-	struct pr_frame *frames;	/* the stack being delivered */
+	struct prd_frame *frames;	/* the stack being delivered */
 	size_t frames_cap;
 };
 
@@ -337,7 +337,7 @@ static struct cpu_state *cpu_state(struct rd *r, uint32_t cpu)
 	struct cpu_state *c;
 	size_t n;
 
-	if (cpu >= PR_MAX_CPUS)
+	if (cpu >= PRD_MAX_CPUS)
 		return NULL;
 	if (cpu >= r->ncpus) {
 		n = r->ncpus ? r->ncpus : 64;
@@ -367,13 +367,13 @@ static void cpu_switch_to(struct rd *r, uint32_t cpu, int32_t pid, int32_t prio,
 
 /* --- kernel events ------------------------------------------------------------------- */
 
-static void set_hint(struct pr_event *e, int i, int32_t tid, const char *comm)
+static void set_hint(struct prd_event *e, int i, int32_t tid, const char *comm)
 {
 	e->comm_tid[i] = tid;
 	e->comm[i] = comm;
 }
 
-static int deliver(struct rd *r, struct pr_event *e)
+static int deliver(struct rd *r, struct prd_event *e)
 {
 	if (r->sb.oom)
 		return -ENOMEM;
@@ -388,7 +388,7 @@ static int do_event(struct rd *r, uint32_t cpu, const FtraceEvent *ev)
 {
 	const ProtobufCFieldDescriptor *f;
 	const ProtobufCMessage *pl;
-	struct pr_event e;
+	struct prd_event e;
 
 	memset(&e, 0, sizeof(e));
 	e.ts = ev->timestamp;
@@ -482,7 +482,7 @@ static int do_compact_sched(struct rd *r, uint32_t cpu, const CompactSched *cs)
 {
 	size_t ns = cs->n_switch_timestamp, nw = cs->n_waking_timestamp, i = 0, j = 0;
 	uint64_t sts = 0, wts = 0;
-	struct pr_event e;
+	struct prd_event e;
 	int ret;
 
 	if (cs->n_switch_prev_state != ns || cs->n_switch_next_pid != ns ||
@@ -507,7 +507,7 @@ static int do_compact_sched(struct rd *r, uint32_t cpu, const CompactSched *cs)
 		sb_reset(&r->sb);
 		if (i < ns && (j >= nw || sts <= wts)) {
 			const char *next_comm = intern(cs, cs->switch_next_comm_index[i]);
-			char prev_comm[PR_COMM_MAX];
+			char prev_comm[PRD_COMM_MAX];
 
 			e.ts = sts;
 			e.name = "sched_switch";
@@ -582,7 +582,7 @@ static int do_process_tree(struct rd *r, uint64_t ts, const Perfetto__Protos__Pr
 
 	for (i = 0; i < t->n_processes && r->cb->process; i++) {
 		const Perfetto__Protos__ProcessTree__Process *p = t->processes[i];
-		struct pr_process pp = {
+		struct prd_process pp = {
 			.pid = p->pid,
 			.ppid = p->ppid,
 			.uid = p->uid,
@@ -602,7 +602,7 @@ static int do_process_tree(struct rd *r, uint64_t ts, const Perfetto__Protos__Pr
 	}
 	for (i = 0; i < t->n_threads && r->cb->thread; i++) {
 		const Perfetto__Protos__ProcessTree__Thread *th = t->threads[i];
-		struct pr_thread pt = {
+		struct prd_thread pt = {
 			.tid = th->tid,
 			.tgid = th->tgid,
 			.name = th->name ? th->name : "",
@@ -615,7 +615,7 @@ static int do_process_tree(struct rd *r, uint64_t ts, const Perfetto__Protos__Pr
 
 static int do_clock_snapshot(struct rd *r, const Perfetto__Protos__ClockSnapshot *cs)
 {
-	struct pr_clock *c;
+	struct prd_clock *c;
 	size_t i;
 
 	if (!r->cb->clock_snapshot)
@@ -634,7 +634,7 @@ static int do_clock_snapshot(struct rd *r, const Perfetto__Protos__ClockSnapshot
 
 static void do_system_info(struct rd *r, const Perfetto__Protos__SystemInfo *si)
 {
-	struct pr_sysinfo s = {
+	struct prd_sysinfo s = {
 		.page_size = si->page_size,
 		.num_cpus = si->num_cpus,
 	};
@@ -1035,7 +1035,7 @@ static int resolve_stack(struct rd *r, const struct rseq *q, uint64_t iid, unsig
 	if (!st || !st->n || (uint64_t)st->n > UINT32_MAX)
 		return 0;	/* trace_processor: invalid or empty callstack */
 	if (st->n > r->frames_cap) {
-		struct pr_frame *f = realloc(r->frames, st->n * sizeof(*f));
+		struct prd_frame *f = realloc(r->frames, st->n * sizeof(*f));
 
 		if (!f)
 			return -ENOMEM;
@@ -1044,7 +1044,7 @@ static int resolve_stack(struct rd *r, const struct rseq *q, uint64_t iid, unsig
 	}
 	for (i = 0; i < st->n; i++) {
 		const struct r_frame *fr = imap_get(&q->tab[RI_FRAME], st->ids[i]);
-		struct pr_frame *o = &r->frames[i];
+		struct prd_frame *o = &r->frames[i];
 
 		if (!fr)
 			return 0;
@@ -1075,7 +1075,7 @@ static int resolve_stack(struct rd *r, const struct rseq *q, uint64_t iid, unsig
 static int do_perf_sample(struct rd *r, const Packet *pk, const struct rseq *q)
 {
 	const Perfetto__Protos__PerfSample *ps = pk->perf_sample;
-	struct pr_sample s;
+	struct prd_sample s;
 	int ret;
 
 	memset(&s, 0, sizeof(s));
@@ -1105,7 +1105,7 @@ static int do_perf_sample(struct rd *r, const Packet *pk, const struct rseq *q)
 	return 0;
 }
 
-size_t pr_sample__fold(const struct pr_sample *s, char *buf, size_t size)
+size_t prd_sample__fold(const struct prd_sample *s, char *buf, size_t size)
 {
 	size_t len = 0, n, k;
 	unsigned i;
@@ -1198,10 +1198,10 @@ static size_t get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
 	return 0;
 }
 
-int pr_read_buffer(const void *buf, size_t len, const struct pr_callbacks *cb, void *ctx,
-		   struct pr_stats *stats)
+int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb, void *ctx,
+		   struct prd_stats *stats)
 {
-	static const struct pr_callbacks none;
+	static const struct prd_callbacks none;
 	const uint8_t *p = buf, *end = p + len;
 	struct rd r;
 	int ret = 0;
@@ -1275,8 +1275,8 @@ int pr_read_buffer(const void *buf, size_t len, const struct pr_callbacks *cb, v
 	return ret;
 }
 
-int pr_read_file(const char *path, const struct pr_callbacks *cb, void *ctx,
-		 struct pr_stats *stats)
+int prd_read_file(const char *path, const struct prd_callbacks *cb, void *ctx,
+		 struct prd_stats *stats)
 {
 	struct stat st;
 	void *map = MAP_FAILED;
@@ -1293,13 +1293,13 @@ int pr_read_file(const char *path, const struct pr_callbacks *cb, void *ctx,
 	}
 	if (S_ISREG(st.st_mode)) {
 		if (!st.st_size) {
-			ret = pr_read_buffer("", 0, cb, ctx, stats);
+			ret = prd_read_buffer("", 0, cb, ctx, stats);
 			goto out;
 		}
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map != MAP_FAILED) {
 			madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-			ret = pr_read_buffer(map, (size_t)st.st_size, cb, ctx, stats);
+			ret = prd_read_buffer(map, (size_t)st.st_size, cb, ctx, stats);
 			munmap(map, (size_t)st.st_size);
 			goto out;
 		}
@@ -1329,7 +1329,7 @@ int pr_read_file(const char *path, const struct pr_callbacks *cb, void *ctx,
 			break;
 		len += (size_t)n;
 	}
-	ret = pr_read_buffer(buf ? buf : "", len, cb, ctx, stats);
+	ret = prd_read_buffer(buf ? buf : "", len, cb, ctx, stats);
 out:
 	free(buf);
 	close(fd);
