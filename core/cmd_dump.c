@@ -2,7 +2,8 @@
 /*
  * core/cmd_dump: `pftrace dump TRACE` -- one line per event, in time order:
  *	TIME [CPU] COMM(TID) EVENT ARGS
- * Process-tree entries print with "[---]" as the cpu.  The COMM shown is the
+ * Process-tree entries and track events (slices, instants, counters; on the
+ * thread's, process's or no task) print with "[---]" as the cpu.  The COMM shown is the
  * thread's name at that moment (process tree, then task_newtask/task_rename
  * and sched_switch update it), so names change where the trace says so.
  */
@@ -331,6 +332,151 @@ static void on_sample(void *ctx, const struct prd_sample *smp)
 	l->text = text;
 }
 
+/* "76.544us": exact, in the largest unit that keeps it readable */
+static void put_dur(FILE *f, uint64_t ns)
+{
+	if (ns < 1000)
+		fprintf(f, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		fprintf(f, "%llu.%03lluus", (unsigned long long)(ns / 1000),
+			(unsigned long long)(ns % 1000));
+	else if (ns < 1000000000)
+		fprintf(f, "%llu.%06llums", (unsigned long long)(ns / 1000000),
+			(unsigned long long)(ns % 1000000));
+	else
+		fprintf(f, "%llu.%09llus", (unsigned long long)(ns / 1000000000),
+			(unsigned long long)(ns % 1000000000));
+}
+
+static void put_quoted(FILE *f, const char *s)
+{
+	char *q = quote(s);
+
+	fputs(q ? q : "?", f);
+	free(q);
+}
+
+/* track=thread | process | process:NAME | global:NAME | counter | 0xUUID (no descriptor) */
+static void put_track(FILE *f, const struct prd_track_event *e)
+{
+	static const char *const kinds[] = {
+		[PRD_TRACK_OTHER] = "global", [PRD_TRACK_THREAD] = "thread",
+		[PRD_TRACK_PROCESS] = "process", [PRD_TRACK_NAMED] = "process",
+		[PRD_TRACK_COUNTER] = "counter",
+	};
+	const struct prd_track *t = e->track;
+
+	if (!t || t->kind >= sizeof(kinds) / sizeof(kinds[0])) {
+		fprintf(f, " track=0x%llx", (unsigned long long)e->track_uuid);
+		return;
+	}
+	fprintf(f, " track=%s", kinds[t->kind]);
+	if (t->kind != PRD_TRACK_THREAD && t->kind != PRD_TRACK_PROCESS &&
+	    t->kind != PRD_TRACK_COUNTER && t->name[0]) {
+		fputc(':', f);
+		put_quoted(f, t->name);
+	}
+}
+
+static void put_args(FILE *f, const struct prd_arg *a, unsigned n)
+{
+	unsigned i;
+
+	if (n)
+		fputs(" args:", f);
+	for (i = 0; i < n; i++, a++) {
+		fputc(' ', f);
+		put_quoted(f, a->name);
+		fputc('=', f);
+		switch (a->kind) {
+		case 0:
+			fprintf(f, "%lld", (long long)a->i);
+			break;
+		case 1:
+			fprintf(f, "%llu", (unsigned long long)a->u);
+			break;
+		case 2:
+			fprintf(f, "%.15g", a->d);
+			break;
+		case 3:
+			put_quoted(f, a->s);
+			break;
+		case 4:
+			fputs(a->b ? "true" : "false", f);
+			break;
+		case 5:
+			fprintf(f, "0x%llx", (unsigned long long)a->u);
+			break;
+		default:
+			fputs("?", f);
+			break;
+		}
+	}
+}
+
+/*
+ * slice_begin name=N track=T [args: k=v ...]
+ * slice_end name=N dur=D track=T [args: ...]	(unmatched: "dur=? unmatched")
+ * instant name=N track=T [args: ...]
+ * counter name=TRACK value=V track=T
+ */
+static void on_track_event(void *ctx, const struct prd_track_event *e)
+{
+	struct dump *d = ctx;
+	const struct prd_track *t = e->track;
+	struct dline *l;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (d->o->folded)
+		return;
+	l = push(d);
+	if (!l)
+		return;
+	l->ts = e->ts;
+	l->cpu = -1;
+	l->tid = !t ? -1 : t->kind == PRD_TRACK_THREAD ? t->tid : t->pid > 0 ? t->pid : -1;
+	f = open_memstream(&text, &len);
+	if (!f) {
+		d->oom = 1;
+		return;
+	}
+	switch (e->type) {
+	case PRD_SLICE_BEGIN:
+		fputs("slice_begin name=", f);
+		break;
+	case PRD_SLICE_END:
+		fputs("slice_end name=", f);
+		break;
+	case PRD_INSTANT:
+		fputs("instant name=", f);
+		break;
+	case PRD_COUNTER:
+		fputs("counter name=", f);
+		break;
+	default:
+		fprintf(f, "track_event type=%u name=", e->type);
+		break;
+	}
+	put_quoted(f, e->type == PRD_COUNTER && t ? t->name : e->name);
+	if (!e->name_resolved)
+		fputs(" name=unresolved", f);
+	if (e->type == PRD_SLICE_END) {
+		fputs(" dur=", f);
+		if (e->matched)
+			put_dur(f, e->ts - e->begin_ts);
+		else
+			fputs("? unmatched", f);
+	}
+	if (e->type == PRD_COUNTER)
+		fprintf(f, " value=%.15g", e->value);
+	put_track(f, e);
+	put_args(f, e->args, e->nargs);
+	fclose(f);
+	l->text = text;
+}
+
 static int cmp_fold(const void *a, const void *b)
 {
 	return strcmp(((const struct fold_count *)a)->key, ((const struct fold_count *)b)->key);
@@ -462,6 +608,7 @@ int cmd_dump(int argc, char **argv)
 		.thread = on_thread,
 		.lost = on_lost,
 		.sample = on_sample,
+		.track_event = on_track_event,
 	};
 	struct dump_opts o;
 	struct dump d;

@@ -3,8 +3,9 @@
  * proto/reader: reads a trace.pb (as written by proto/writer) packet by
  * packet and hands out neutral descriptions of what it holds: kernel events
  * with their arguments already formatted as text, process/thread entries,
- * clock snapshots, system info, loss marks and stack samples (resolved
- * through each sequence's interned data as trace_processor resolves them).
+ * clock snapshots, system info, loss marks, stack samples and track events
+ * (resolved through each sequence's interned data as trace_processor resolves
+ * them).
  * `pftrace dump` and the tests are built on it.  No protobuf-c type leaves proto/.
  */
 #ifndef PFTRACE_PROTO_READER_H
@@ -89,6 +90,59 @@ struct prd_sample {
 	uint64_t callstack_iid;		/* 0: the sample has no stack */
 };
 
+/* A TrackDescriptor as read (trace-global, by uuid). */
+enum prd_track_kind {
+	PRD_TRACK_OTHER = 0,	/* a plain named track without a process */
+	PRD_TRACK_THREAD = 1,	/* ThreadDescriptor */
+	PRD_TRACK_PROCESS = 2,	/* ProcessDescriptor */
+	PRD_TRACK_NAMED = 3,	/* a named track under a process track */
+	PRD_TRACK_COUNTER = 4,	/* CounterDescriptor (pid from its process parent, or 0) */
+};
+
+struct prd_track {
+	uint64_t uuid, parent_uuid;
+	uint32_t kind;		/* enum prd_track_kind */
+	int32_t pid, tid;	/* thread: both; process, named, counter: pid (0 = global) */
+	const char *name;	/* "" when none */
+};
+
+/* A DebugAnnotation, resolved; kinds as proto/writer.h's enum pw_arg_kind. */
+struct prd_arg {
+	const char *name;	/* "" when its iid does not resolve */
+	uint32_t kind;		/* 0 int, 1 uint, 2 double, 3 str, 4 bool, 5 pointer; 6 other */
+	int64_t i;
+	uint64_t u;		/* uint, pointer */
+	double d;
+	const char *s;
+	int b;
+};
+
+/* TrackEvent.Type */
+enum { PRD_SLICE_BEGIN = 1, PRD_SLICE_END = 2, PRD_INSTANT = 3, PRD_COUNTER = 4 };
+
+/*
+ * A TrackEvent packet.  Names resolve through the sequence's interned data
+ * as trace_processor resolves them (valid incremental state, iid defined in
+ * the current generation).  The reader keeps each track's open slices, so an
+ * END says which BEGIN it closed.  Strings valid only during the callback.
+ */
+struct prd_track_event {
+	uint64_t ts;
+	uint32_t seq_id;
+	uint32_t type;			/* PRD_SLICE_BEGIN, ... */
+	uint64_t track_uuid;
+	const struct prd_track *track;	/* NULL: no descriptor (yet) for track_uuid */
+	const char *name;		/* END: its BEGIN's name; "" when none */
+	int name_resolved;		/* 0: name_iid set but not defined (name "") */
+	const struct prd_arg *args;
+	unsigned nargs;
+	double value;			/* counters */
+	/* END: 1 when it closed an open BEGIN on its track, which began at begin_ts */
+	int matched;
+	uint64_t begin_ts;
+	unsigned depth;			/* BEGIN/INSTANT: open slices below it; END: its BEGIN's */
+};
+
 struct prd_callbacks {
 	void (*event)(void *ctx, const struct prd_event *e);
 	void (*process)(void *ctx, uint64_t ts, const struct prd_process *p);
@@ -102,6 +156,9 @@ struct prd_callbacks {
 	void (*other)(void *ctx, uint32_t kind);
 	/* a PerfSample packet (sample or loss marker), in file order */
 	void (*sample)(void *ctx, const struct prd_sample *s);
+	/* a TrackEvent packet, in file order (TrackDescriptors come to no callback:
+	 * they are kept and handed out with the events; packet kind 60 to .other) */
+	void (*track_event)(void *ctx, const struct prd_track_event *e);
 };
 
 struct prd_stats {
