@@ -334,7 +334,8 @@ static void test_main(void)
 	tap_is_int(r.events, 15, "(a) 15 track events");
 	tap_is_int(r.bad_first, 0, "(a) first_packet_on_sequence on the first packet only");
 	tap_is_int(r.cleared, 1, "(a) one CLEARED");
-	tap_is_int(r.bad_flags, 0, "(a) descriptors without flags; CLEARED|NEEDS first, then NEEDS");
+	tap_is_int(r.bad_flags, 0,
+		   "(a) descriptors without flags; CLEARED|NEEDS first, then NEEDS");
 	tap_is_int(r.bad_iid_order, 0, "(a) iids 1, 2, ... per table");
 	tap_is_int(r.bad_ref, 0, "(a) every name iid defined in its packet or earlier");
 	tap_is_int(r.redefined, 0, "(a) no other interned data");
@@ -360,8 +361,8 @@ static void test_main(void)
 		tap_ok(v[0].nargs == 1 && !strcmp(v[0].args[0].name, "path") &&
 		       v[0].args[0].kind == 3 && !strcmp(v[0].args[0].s, "/x y"),
 		       "(b) its string argument");
-		tap_ok(v[1].type == PRD_SLICE_BEGIN && !strcmp(v[1].name, "inner") && v[1].depth == 1,
-		       "(b) nested BEGIN inner at depth 1");
+		tap_ok(v[1].type == PRD_SLICE_BEGIN && !strcmp(v[1].name, "inner") &&
+		       v[1].depth == 1, "(b) nested BEGIN inner at depth 1");
 		tap_ok(v[2].type == PRD_INSTANT && !strcmp(v[2].name, "mark") && v[2].depth == 2 &&
 		       v[2].nargs == 6, "(b) instant mark with 6 arguments");
 		tap_ok(!strcmp(v[2].args[0].name, "fd") && v[2].args[0].kind == 0 &&
@@ -425,7 +426,7 @@ static void test_generations(void)
 	t = pw_track_thread(w, 7, 7);
 	memset(name, 'a', 4999);
 	name[4999] = '\0';
-	/* 4100 distinct names cut at 4096 bytes: past 16 MiB */
+	/* 4200 distinct names cut at 4096 bytes: past 16 MiB */
 	for (i = 0; i < 4200; i++) {
 		snprintf(name, 12, "n%06d", i);
 		name[7] = 'a';
