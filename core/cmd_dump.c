@@ -2,7 +2,8 @@
 /*
  * core/cmd_dump: `pftrace dump TRACE` -- one line per event, in time order:
  *	TIME [CPU] COMM(TID) EVENT ARGS
- * Process-tree entries print with "[---]" as the cpu.  The COMM shown is the
+ * Process-tree entries and track events (slices, instants, counters; on the
+ * thread's, process's or no task) print with "[---]" as the cpu.  The COMM shown is the
  * thread's name at that moment (process tree, then task_newtask/task_rename
  * and sched_switch update it), so names change where the trace says so.
  */
@@ -97,7 +98,7 @@ static char *fmt(const char *f, ...)
 	return s;
 }
 
-static void on_event(void *ctx, const struct pr_event *e)
+static void on_event(void *ctx, const struct prd_event *e)
 {
 	struct dump *d = ctx;
 	struct dline *l = push(d);
@@ -169,7 +170,7 @@ static char *quote(const char *s)
 	return out;
 }
 
-static void on_process(void *ctx, uint64_t ts, const struct pr_process *p)
+static void on_process(void *ctx, uint64_t ts, const struct prd_process *p)
 {
 	struct dump *d = ctx;
 	struct dline *l = push(d);
@@ -198,7 +199,7 @@ static void on_process(void *ctx, uint64_t ts, const struct pr_process *p)
 	}
 }
 
-static void on_thread(void *ctx, uint64_t ts, const struct pr_thread *t)
+static void on_thread(void *ctx, uint64_t ts, const struct prd_thread *t)
 {
 	struct dump *d = ctx;
 	struct dline *l = push(d);
@@ -255,7 +256,7 @@ static const char *unwind_error_str(uint32_t e)
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
 
-static void on_sample(void *ctx, const struct pr_sample *smp)
+static void on_sample(void *ctx, const struct prd_sample *smp)
 {
 	struct dump *d = ctx;
 	struct dline *l;
@@ -283,11 +284,11 @@ static void on_sample(void *ctx, const struct pr_sample *smp)
 	}
 	d->samples++;
 	if (d->o->folded) {
-		size_t need = pr_sample__fold(smp, NULL, 0) + 1;
+		size_t need = prd_sample__fold(smp, NULL, 0) + 1;
 
 		l->fold = malloc(need);
 		if (l->fold)
-			pr_sample__fold(smp, l->fold, need);
+			prd_sample__fold(smp, l->fold, need);
 		return;
 	}
 	f = open_memstream(&text, &len);
@@ -314,7 +315,7 @@ static void on_sample(void *ctx, const struct pr_sample *smp)
 	if (!d->o->no_stacks) {
 		/* leaf first, as perf script prints */
 		for (i = smp->nframes; i-- > 0;) {
-			const struct pr_frame *fr = &smp->frames[i];
+			const struct prd_frame *fr = &smp->frames[i];
 			const char *map = fr->kind == 2 ? "[kernel]" : fr->mapping[0]
 				? base_name(fr->mapping) : "";
 
@@ -327,6 +328,151 @@ static void on_sample(void *ctx, const struct pr_sample *smp)
 				fprintf(f, " +0x%llx", (unsigned long long)fr->rel_pc);
 		}
 	}
+	fclose(f);
+	l->text = text;
+}
+
+/* "76.544us": exact, in the largest unit that keeps it readable */
+static void put_dur(FILE *f, uint64_t ns)
+{
+	if (ns < 1000)
+		fprintf(f, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		fprintf(f, "%llu.%03lluus", (unsigned long long)(ns / 1000),
+			(unsigned long long)(ns % 1000));
+	else if (ns < 1000000000)
+		fprintf(f, "%llu.%06llums", (unsigned long long)(ns / 1000000),
+			(unsigned long long)(ns % 1000000));
+	else
+		fprintf(f, "%llu.%09llus", (unsigned long long)(ns / 1000000000),
+			(unsigned long long)(ns % 1000000000));
+}
+
+static void put_quoted(FILE *f, const char *s)
+{
+	char *q = quote(s);
+
+	fputs(q ? q : "?", f);
+	free(q);
+}
+
+/* track=thread | process | process:NAME | global:NAME | counter | 0xUUID (no descriptor) */
+static void put_track(FILE *f, const struct prd_track_event *e)
+{
+	static const char *const kinds[] = {
+		[PRD_TRACK_OTHER] = "global", [PRD_TRACK_THREAD] = "thread",
+		[PRD_TRACK_PROCESS] = "process", [PRD_TRACK_NAMED] = "process",
+		[PRD_TRACK_COUNTER] = "counter",
+	};
+	const struct prd_track *t = e->track;
+
+	if (!t || t->kind >= sizeof(kinds) / sizeof(kinds[0])) {
+		fprintf(f, " track=0x%llx", (unsigned long long)e->track_uuid);
+		return;
+	}
+	fprintf(f, " track=%s", kinds[t->kind]);
+	if (t->kind != PRD_TRACK_THREAD && t->kind != PRD_TRACK_PROCESS &&
+	    t->kind != PRD_TRACK_COUNTER && t->name[0]) {
+		fputc(':', f);
+		put_quoted(f, t->name);
+	}
+}
+
+static void put_args(FILE *f, const struct prd_arg *a, unsigned n)
+{
+	unsigned i;
+
+	if (n)
+		fputs(" args:", f);
+	for (i = 0; i < n; i++, a++) {
+		fputc(' ', f);
+		put_quoted(f, a->name);
+		fputc('=', f);
+		switch (a->kind) {
+		case 0:
+			fprintf(f, "%lld", (long long)a->i);
+			break;
+		case 1:
+			fprintf(f, "%llu", (unsigned long long)a->u);
+			break;
+		case 2:
+			fprintf(f, "%.15g", a->d);
+			break;
+		case 3:
+			put_quoted(f, a->s);
+			break;
+		case 4:
+			fputs(a->b ? "true" : "false", f);
+			break;
+		case 5:
+			fprintf(f, "0x%llx", (unsigned long long)a->u);
+			break;
+		default:
+			fputs("?", f);
+			break;
+		}
+	}
+}
+
+/*
+ * slice_begin name=N track=T [args: k=v ...]
+ * slice_end name=N dur=D track=T [args: ...]	(unmatched: "dur=? unmatched")
+ * instant name=N track=T [args: ...]
+ * counter name=TRACK value=V track=T
+ */
+static void on_track_event(void *ctx, const struct prd_track_event *e)
+{
+	struct dump *d = ctx;
+	const struct prd_track *t = e->track;
+	struct dline *l;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (d->o->folded)
+		return;
+	l = push(d);
+	if (!l)
+		return;
+	l->ts = e->ts;
+	l->cpu = -1;
+	l->tid = !t ? -1 : t->kind == PRD_TRACK_THREAD ? t->tid : t->pid > 0 ? t->pid : -1;
+	f = open_memstream(&text, &len);
+	if (!f) {
+		d->oom = 1;
+		return;
+	}
+	switch (e->type) {
+	case PRD_SLICE_BEGIN:
+		fputs("slice_begin name=", f);
+		break;
+	case PRD_SLICE_END:
+		fputs("slice_end name=", f);
+		break;
+	case PRD_INSTANT:
+		fputs("instant name=", f);
+		break;
+	case PRD_COUNTER:
+		fputs("counter name=", f);
+		break;
+	default:
+		fprintf(f, "track_event type=%u name=", e->type);
+		break;
+	}
+	put_quoted(f, e->type == PRD_COUNTER && t ? t->name : e->name);
+	if (!e->name_resolved)
+		fputs(" name=unresolved", f);
+	if (e->type == PRD_SLICE_END) {
+		fputs(" dur=", f);
+		if (e->matched)
+			put_dur(f, e->ts - e->begin_ts);
+		else
+			fputs("? unmatched", f);
+	}
+	if (e->type == PRD_COUNTER)
+		fprintf(f, " value=%.15g", e->value);
+	put_track(f, e);
+	put_args(f, e->args, e->nargs);
 	fclose(f);
 	l->text = text;
 }
@@ -456,16 +602,17 @@ static void flush_window(struct dump *d, int final)
 
 int cmd_dump(int argc, char **argv)
 {
-	static const struct pr_callbacks cb = {
+	static const struct prd_callbacks cb = {
 		.event = on_event,
 		.process = on_process,
 		.thread = on_thread,
 		.lost = on_lost,
 		.sample = on_sample,
+		.track_event = on_track_event,
 	};
 	struct dump_opts o;
 	struct dump d;
-	struct pr_stats st;
+	struct prd_stats st;
 	size_t i;
 	int ret, status = 0;
 
@@ -475,7 +622,7 @@ int cmd_dump(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.o = &o;
 	d.flush_at = DUMP_FLUSH_LINES;
-	ret = pr_read_file(o.input, &cb, &d, &st);
+	ret = prd_read_file(o.input, &cb, &d, &st);
 	if (ret == -EBADMSG) {
 		pft_error("%s is not a valid trace (or is truncated); %llu events before the damage",
 			  o.input, (unsigned long long)d.seq);

@@ -24,12 +24,21 @@ int pw_writer__append(struct pw_writer *w, const void *pkt, size_t n);
 
 /*
  * Registers @s with @w: pw_writer__close() frees it with pw_stream__free().
- * Returns the stream's trusted_packet_sequence_id (PW_SEQ_KERNEL + 1, + 2,
- * ...) or -ENOMEM.
+ * Returns the stream's trusted_packet_sequence_id (the next free one:
+ * PW_SEQ_KERNEL + 1, + 2, ...) or -ENOMEM.
  */
 int pw_writer__add_stream(struct pw_writer *w, struct pw_stream *s);
 
 /* Called by pw_writer__close() only. */
 void pw_stream__free(struct pw_stream *s);
+
+/* The next free trusted_packet_sequence_id (for the track events). */
+uint32_t pw_writer__new_seq(struct pw_writer *w);
+
+/* The writer's track-event state (tracks.c), NULL until the first track call;
+ * pw_writer__close() frees it with pw_tracks__free(). */
+struct pw_tracks;
+struct pw_tracks **pw_writer__tracks(struct pw_writer *w);
+void pw_tracks__free(struct pw_tracks *t);
 
 #endif /* PFTRACE_PROTO_INTERNAL_H */

@@ -93,6 +93,25 @@ static inline uint8_t *pb_bool(uint8_t *p, uint32_t field, int v)
 	return p;
 }
 
+/* fixed64 / double fields: 8 bytes little-endian, whatever the host order */
+static inline uint8_t *pb_fixed64(uint8_t *p, uint32_t field, uint64_t v)
+{
+	int i;
+
+	p = pb_tag(p, field, PB_WT_I64);
+	for (i = 0; i < 8; i++)
+		*p++ = (uint8_t)(v >> (8 * i));
+	return p;
+}
+
+static inline uint8_t *pb_double(uint8_t *p, uint32_t field, double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, sizeof(v));
+	return pb_fixed64(p, field, v);
+}
+
 static inline uint8_t *pb_bytes(uint8_t *p, uint32_t field, const void *s, size_t n)
 {
 	p = pb_varint(pb_tag(p, field, PB_WT_LEN), n);

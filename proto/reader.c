@@ -26,8 +26,8 @@
 #include "proto/reader.h"
 #include "pftrace.pb-c.h"
 
-#define PR_MAX_CPUS 65536
-#define PR_COMM_MAX 64
+#define PRD_MAX_CPUS 65536
+#define PRD_COMM_MAX 64
 
 typedef Perfetto__Protos__TracePacket Packet;
 typedef Perfetto__Protos__FtraceEvent FtraceEvent;
@@ -45,7 +45,7 @@ struct sbuf {
 struct cpu_state {
 	bool known;
 	int32_t pid, prio;
-	char comm[PR_COMM_MAX];
+	char comm[PRD_COMM_MAX];
 };
 
 /* iid -> entry, for one InternedData field of one sequence (or seq id -> sequence) */
@@ -60,15 +60,18 @@ struct imap {
 };
 
 struct rd {
-	const struct pr_callbacks *cb;
+	const struct prd_callbacks *cb;
 	void *ctx;
-	struct pr_stats st;
+	struct prd_stats st;
 	struct sbuf sb;
 	struct cpu_state *cpus;
 	size_t ncpus;
 	struct imap seqs;		/* trusted_packet_sequence_id -> struct rseq */
-	struct pr_frame *frames;	/* the stack being delivered */
+	struct prd_frame *frames;	/* the stack being delivered */
 	size_t frames_cap;
+	struct imap tracks;		/* TrackDescriptor uuid -> struct r_track */
+	struct prd_arg *args;		/* the track event's arguments being delivered */
+	size_t args_cap;
 };
 
 /* --- text ---------------------------------------------------------------------- */
@@ -337,7 +340,7 @@ static struct cpu_state *cpu_state(struct rd *r, uint32_t cpu)
 	struct cpu_state *c;
 	size_t n;
 
-	if (cpu >= PR_MAX_CPUS)
+	if (cpu >= PRD_MAX_CPUS)
 		return NULL;
 	if (cpu >= r->ncpus) {
 		n = r->ncpus ? r->ncpus : 64;
@@ -367,13 +370,13 @@ static void cpu_switch_to(struct rd *r, uint32_t cpu, int32_t pid, int32_t prio,
 
 /* --- kernel events ------------------------------------------------------------------- */
 
-static void set_hint(struct pr_event *e, int i, int32_t tid, const char *comm)
+static void set_hint(struct prd_event *e, int i, int32_t tid, const char *comm)
 {
 	e->comm_tid[i] = tid;
 	e->comm[i] = comm;
 }
 
-static int deliver(struct rd *r, struct pr_event *e)
+static int deliver(struct rd *r, struct prd_event *e)
 {
 	if (r->sb.oom)
 		return -ENOMEM;
@@ -388,7 +391,7 @@ static int do_event(struct rd *r, uint32_t cpu, const FtraceEvent *ev)
 {
 	const ProtobufCFieldDescriptor *f;
 	const ProtobufCMessage *pl;
-	struct pr_event e;
+	struct prd_event e;
 
 	memset(&e, 0, sizeof(e));
 	e.ts = ev->timestamp;
@@ -482,7 +485,7 @@ static int do_compact_sched(struct rd *r, uint32_t cpu, const CompactSched *cs)
 {
 	size_t ns = cs->n_switch_timestamp, nw = cs->n_waking_timestamp, i = 0, j = 0;
 	uint64_t sts = 0, wts = 0;
-	struct pr_event e;
+	struct prd_event e;
 	int ret;
 
 	if (cs->n_switch_prev_state != ns || cs->n_switch_next_pid != ns ||
@@ -507,7 +510,7 @@ static int do_compact_sched(struct rd *r, uint32_t cpu, const CompactSched *cs)
 		sb_reset(&r->sb);
 		if (i < ns && (j >= nw || sts <= wts)) {
 			const char *next_comm = intern(cs, cs->switch_next_comm_index[i]);
-			char prev_comm[PR_COMM_MAX];
+			char prev_comm[PRD_COMM_MAX];
 
 			e.ts = sts;
 			e.name = "sched_switch";
@@ -582,7 +585,7 @@ static int do_process_tree(struct rd *r, uint64_t ts, const Perfetto__Protos__Pr
 
 	for (i = 0; i < t->n_processes && r->cb->process; i++) {
 		const Perfetto__Protos__ProcessTree__Process *p = t->processes[i];
-		struct pr_process pp = {
+		struct prd_process pp = {
 			.pid = p->pid,
 			.ppid = p->ppid,
 			.uid = p->uid,
@@ -602,7 +605,7 @@ static int do_process_tree(struct rd *r, uint64_t ts, const Perfetto__Protos__Pr
 	}
 	for (i = 0; i < t->n_threads && r->cb->thread; i++) {
 		const Perfetto__Protos__ProcessTree__Thread *th = t->threads[i];
-		struct pr_thread pt = {
+		struct prd_thread pt = {
 			.tid = th->tid,
 			.tgid = th->tgid,
 			.name = th->name ? th->name : "",
@@ -615,7 +618,7 @@ static int do_process_tree(struct rd *r, uint64_t ts, const Perfetto__Protos__Pr
 
 static int do_clock_snapshot(struct rd *r, const Perfetto__Protos__ClockSnapshot *cs)
 {
-	struct pr_clock *c;
+	struct prd_clock *c;
 	size_t i;
 
 	if (!r->cb->clock_snapshot)
@@ -634,7 +637,7 @@ static int do_clock_snapshot(struct rd *r, const Perfetto__Protos__ClockSnapshot
 
 static void do_system_info(struct rd *r, const Perfetto__Protos__SystemInfo *si)
 {
-	struct pr_sysinfo s = {
+	struct prd_sysinfo s = {
 		.page_size = si->page_size,
 		.num_cpus = si->num_cpus,
 	};
@@ -662,7 +665,10 @@ static void do_system_info(struct rd *r, const Perfetto__Protos__SystemInfo *si)
  * earlier or the same packet.
  */
 
-enum { RI_FUNC, RI_PATH, RI_BUILD_ID, RI_SOURCE, RI_MAPPING, RI_FRAME, RI_STACK, RI_NUM };
+enum {
+	RI_FUNC, RI_PATH, RI_BUILD_ID, RI_SOURCE, RI_MAPPING, RI_FRAME, RI_STACK,
+	RI_EVENT_NAME, RI_ARG_NAME, RI_NUM
+};
 
 struct r_mapping {
 	uint64_t build_id;
@@ -893,6 +899,22 @@ static int intern_data(struct rseq *q, const Perfetto__Protos__InternedData *id)
 		if (ret < 0)
 			return ret;
 	}
+	for (i = 0; i < id->n_event_names; i++) {
+		const Perfetto__Protos__EventName *e = id->event_names[i];
+
+		ret = put_val(q, RI_EVENT_NAME, e->has_iid ? e->iid : 0,
+			      strdup(e->name ? e->name : ""));
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; i < id->n_debug_annotation_names; i++) {
+		const Perfetto__Protos__DebugAnnotationName *e = id->debug_annotation_names[i];
+
+		ret = put_val(q, RI_ARG_NAME, e->has_iid ? e->iid : 0,
+			      strdup(e->name ? e->name : ""));
+		if (ret < 0)
+			return ret;
+	}
 	for (i = 0; i < id->n_callstacks; i++) {
 		const Perfetto__Protos__Callstack *c = id->callstacks[i];
 		struct r_stack *v = malloc(sizeof(*v) + c->n_frame_ids * sizeof(v->ids[0]));
@@ -963,7 +985,8 @@ static int do_sequence(struct rd *r, const Packet *pk, struct rseq **out)
 	if (!id)
 		return 0;
 	if (!cleared && !dropped && !pk->trace_packet_defaults && !pk->interned_data &&
-	    pk->data_case != PERFETTO__PROTOS__TRACE_PACKET__DATA_PERF_SAMPLE)
+	    pk->data_case != PERFETTO__PROTOS__TRACE_PACKET__DATA_PERF_SAMPLE &&
+	    pk->data_case != PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_EVENT)
 		return 0;
 	q = seq_get(r, id);
 	if (!q)
@@ -1035,7 +1058,7 @@ static int resolve_stack(struct rd *r, const struct rseq *q, uint64_t iid, unsig
 	if (!st || !st->n || (uint64_t)st->n > UINT32_MAX)
 		return 0;	/* trace_processor: invalid or empty callstack */
 	if (st->n > r->frames_cap) {
-		struct pr_frame *f = realloc(r->frames, st->n * sizeof(*f));
+		struct prd_frame *f = realloc(r->frames, st->n * sizeof(*f));
 
 		if (!f)
 			return -ENOMEM;
@@ -1044,7 +1067,7 @@ static int resolve_stack(struct rd *r, const struct rseq *q, uint64_t iid, unsig
 	}
 	for (i = 0; i < st->n; i++) {
 		const struct r_frame *fr = imap_get(&q->tab[RI_FRAME], st->ids[i]);
-		struct pr_frame *o = &r->frames[i];
+		struct prd_frame *o = &r->frames[i];
 
 		if (!fr)
 			return 0;
@@ -1075,7 +1098,7 @@ static int resolve_stack(struct rd *r, const struct rseq *q, uint64_t iid, unsig
 static int do_perf_sample(struct rd *r, const Packet *pk, const struct rseq *q)
 {
 	const Perfetto__Protos__PerfSample *ps = pk->perf_sample;
-	struct pr_sample s;
+	struct prd_sample s;
 	int ret;
 
 	memset(&s, 0, sizeof(s));
@@ -1105,7 +1128,7 @@ static int do_perf_sample(struct rd *r, const Packet *pk, const struct rseq *q)
 	return 0;
 }
 
-size_t pr_sample__fold(const struct pr_sample *s, char *buf, size_t size)
+size_t prd_sample__fold(const struct prd_sample *s, char *buf, size_t size)
 {
 	size_t len = 0, n, k;
 	unsigned i;
@@ -1128,6 +1151,253 @@ size_t pr_sample__fold(const struct pr_sample *s, char *buf, size_t size)
 	if (size)
 		buf[len < size ? len : size - 1] = '\0';
 	return len;
+}
+
+/* --- tracks and track events ------------------------------------------------------- */
+
+struct r_open {
+	uint64_t ts;
+	char *name;
+};
+
+struct r_track {
+	struct prd_track t;
+	char *name;
+	struct r_open *open;	/* the track's open slices, outermost first */
+	size_t nopen, capopen;
+};
+
+static void track_free(struct r_track *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nopen; i++)
+		free(t->open[i].name);
+	free(t->open);
+	free(t->name);
+	free(t);
+}
+
+static void tracks_free(struct rd *r)
+{
+	size_t i;
+
+	for (i = 0; r->tracks.count && i <= r->tracks.mask; i++) {
+		if (r->tracks.slots[i].key)
+			track_free(r->tracks.slots[i].val);
+	}
+	free(r->tracks.slots);
+}
+
+/* A descriptor seen again (allowed upstream) updates the track; its open slices stay. */
+static int do_track_descriptor(struct rd *r, const Perfetto__Protos__TrackDescriptor *d)
+{
+	struct r_track *t;
+	const char *name = "";
+	char *dup;
+	int ret;
+
+	if (!d->has_uuid || !d->uuid)
+		return 0;
+	if (d->static_or_dynamic_name_case ==
+	    PERFETTO__PROTOS__TRACK_DESCRIPTOR__STATIC_OR_DYNAMIC_NAME_NAME && d->name)
+		name = d->name;
+	else if (d->static_or_dynamic_name_case ==
+		 PERFETTO__PROTOS__TRACK_DESCRIPTOR__STATIC_OR_DYNAMIC_NAME_STATIC_NAME &&
+		 d->static_name)
+		name = d->static_name;
+	dup = strdup(name);
+	if (!dup)
+		return -ENOMEM;
+	t = imap_get(&r->tracks, d->uuid);
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t || (ret = imap_put(&r->tracks, d->uuid, t)) < 0) {
+			free(t);
+			free(dup);
+			return -ENOMEM;
+		}
+	}
+	free(t->name);
+	t->name = dup;
+	memset(&t->t, 0, sizeof(t->t));
+	t->t.uuid = d->uuid;
+	t->t.parent_uuid = d->has_parent_uuid ? d->parent_uuid : 0;
+	t->t.name = t->name;
+	if (d->thread) {
+		t->t.kind = PRD_TRACK_THREAD;
+		t->t.pid = d->thread->pid;
+		t->t.tid = (int32_t)d->thread->tid;
+	} else if (d->process) {
+		t->t.kind = PRD_TRACK_PROCESS;
+		t->t.pid = d->process->pid;
+	} else {
+		t->t.kind = d->counter ? PRD_TRACK_COUNTER : PRD_TRACK_OTHER;
+	}
+	return 0;
+}
+
+/* A named or counter track takes the pid of its process parent (known by now or not). */
+static const struct prd_track *track_view(struct rd *r, struct r_track *t)
+{
+	const struct r_track *pa;
+
+	if (t->t.kind == PRD_TRACK_THREAD || t->t.kind == PRD_TRACK_PROCESS || !t->t.parent_uuid)
+		return &t->t;
+	pa = imap_get(&r->tracks, t->t.parent_uuid);
+	if (pa && pa->t.kind == PRD_TRACK_PROCESS) {
+		t->t.pid = pa->t.pid;
+		if (t->t.kind == PRD_TRACK_OTHER)
+			t->t.kind = PRD_TRACK_NAMED;
+	}
+	return &t->t;
+}
+
+static const char *iid_str(const struct rseq *q, int kind, uint64_t iid)
+{
+	return q && q->valid ? imap_get(&q->tab[kind], iid) : NULL;
+}
+
+static int track_args(struct rd *r, const Perfetto__Protos__TrackEvent *te, const struct rseq *q)
+{
+	size_t i;
+
+	if (te->n_debug_annotations > r->args_cap) {
+		struct prd_arg *a = realloc(r->args, te->n_debug_annotations * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		r->args = a;
+		r->args_cap = te->n_debug_annotations;
+	}
+	for (i = 0; i < te->n_debug_annotations; i++) {
+		const Perfetto__Protos__DebugAnnotation *da = te->debug_annotations[i];
+		struct prd_arg *a = &r->args[i];
+		const char *n = NULL;
+
+		memset(a, 0, sizeof(*a));
+		if (da->name_field_case == PERFETTO__PROTOS__DEBUG_ANNOTATION__NAME_FIELD_NAME_IID)
+			n = iid_str(q, RI_ARG_NAME, da->name_iid);
+		else if (da->name_field_case == PERFETTO__PROTOS__DEBUG_ANNOTATION__NAME_FIELD_NAME)
+			n = da->name;
+		a->name = n ? n : "";
+		a->s = "";
+		switch (da->value_case) {
+		case PERFETTO__PROTOS__DEBUG_ANNOTATION__VALUE_INT_VALUE:
+			a->kind = 0;
+			a->i = da->int_value;
+			break;
+		case PERFETTO__PROTOS__DEBUG_ANNOTATION__VALUE_UINT_VALUE:
+			a->kind = 1;
+			a->u = da->uint_value;
+			break;
+		case PERFETTO__PROTOS__DEBUG_ANNOTATION__VALUE_DOUBLE_VALUE:
+			a->kind = 2;
+			a->d = da->double_value;
+			break;
+		case PERFETTO__PROTOS__DEBUG_ANNOTATION__VALUE_STRING_VALUE:
+			a->kind = 3;
+			a->s = da->string_value ? da->string_value : "";
+			break;
+		case PERFETTO__PROTOS__DEBUG_ANNOTATION__VALUE_BOOL_VALUE:
+			a->kind = 4;
+			a->b = da->bool_value != 0;
+			break;
+		case PERFETTO__PROTOS__DEBUG_ANNOTATION__VALUE_POINTER_VALUE:
+			a->kind = 5;
+			a->u = da->pointer_value;
+			break;
+		case PERFETTO__PROTOS__DEBUG_ANNOTATION__VALUE_LEGACY_JSON_VALUE:
+			a->kind = 3;
+			a->s = da->legacy_json_value ? da->legacy_json_value : "";
+			break;
+		default:
+			a->kind = 6;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int open_push(struct r_track *t, uint64_t ts, const char *name)
+{
+	char *dup = strdup(name);
+
+	if (!dup)
+		return -ENOMEM;
+	if (t->nopen == t->capopen) {
+		size_t n = t->capopen ? t->capopen * 2 : 8;
+		struct r_open *o = realloc(t->open, n * sizeof(*o));
+
+		if (!o) {
+			free(dup);
+			return -ENOMEM;
+		}
+		t->open = o;
+		t->capopen = n;
+	}
+	t->open[t->nopen].ts = ts;
+	t->open[t->nopen++].name = dup;
+	return 0;
+}
+
+static int do_track_event(struct rd *r, const Packet *pk, const struct rseq *q)
+{
+	const Perfetto__Protos__TrackEvent *te = pk->track_event;
+	struct prd_track_event e;
+	struct r_track *t;
+	char *closed = NULL;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = pk->has_timestamp ? pk->timestamp : 0;
+	e.seq_id = pk->has_trusted_packet_sequence_id ? pk->trusted_packet_sequence_id : 0;
+	e.type = te->has_type ? (uint32_t)te->type : 0;
+	e.track_uuid = te->has_track_uuid ? te->track_uuid : 0;
+	e.name = "";
+	e.name_resolved = 1;
+	if (te->name_field_case == PERFETTO__PROTOS__TRACK_EVENT__NAME_FIELD_NAME_IID) {
+		const char *n = iid_str(q, RI_EVENT_NAME, te->name_iid);
+
+		e.name = n ? n : "";
+		e.name_resolved = n != NULL;
+	} else if (te->name_field_case == PERFETTO__PROTOS__TRACK_EVENT__NAME_FIELD_NAME) {
+		e.name = te->name ? te->name : "";
+	}
+	if (te->counter_value_field_case ==
+	    PERFETTO__PROTOS__TRACK_EVENT__COUNTER_VALUE_FIELD_DOUBLE_COUNTER_VALUE)
+		e.value = te->double_counter_value;
+	else if (te->counter_value_field_case ==
+		 PERFETTO__PROTOS__TRACK_EVENT__COUNTER_VALUE_FIELD_COUNTER_VALUE)
+		e.value = (double)te->counter_value;
+	ret = track_args(r, te, q);
+	if (ret < 0)
+		return ret;
+	e.args = r->args;
+	e.nargs = (unsigned)te->n_debug_annotations;
+
+	t = e.track_uuid ? imap_get(&r->tracks, e.track_uuid) : NULL;
+	if (t) {
+		e.track = track_view(r, t);
+		e.depth = (unsigned)t->nopen;
+		if (e.type == PRD_SLICE_BEGIN) {
+			ret = open_push(t, e.ts, e.name);
+			if (ret < 0)
+				return ret;
+		} else if (e.type == PRD_SLICE_END && t->nopen) {
+			closed = t->open[--t->nopen].name;
+			e.matched = 1;
+			e.begin_ts = t->open[t->nopen].ts;
+			e.depth = (unsigned)t->nopen;
+			if (!e.name[0])
+				e.name = closed;
+		}
+	}
+	r->cb->track_event(r->ctx, &e);
+	free(closed);
+	return 0;
 }
 
 /* A packet whose payload this schema does not know: its first message-like unknown field. */
@@ -1168,6 +1438,17 @@ static int do_packet(struct rd *r, const Packet *pk)
 			return do_perf_sample(r, pk, q);
 		kind = (uint32_t)pk->data_case;
 		break;
+	case PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_DESCRIPTOR:
+		ret = do_track_descriptor(r, pk->track_descriptor);
+		if (ret < 0)
+			return ret;
+		kind = (uint32_t)pk->data_case;
+		break;
+	case PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_EVENT:
+		if (r->cb->track_event)
+			return do_track_event(r, pk, q);
+		kind = (uint32_t)pk->data_case;
+		break;
 	case PERFETTO__PROTOS__TRACE_PACKET__DATA__NOT_SET:
 		kind = unknown_kind(pk);
 		break;
@@ -1198,10 +1479,10 @@ static size_t get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
 	return 0;
 }
 
-int pr_read_buffer(const void *buf, size_t len, const struct pr_callbacks *cb, void *ctx,
-		   struct pr_stats *stats)
+int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb, void *ctx,
+		   struct prd_stats *stats)
 {
-	static const struct pr_callbacks none;
+	static const struct prd_callbacks none;
 	const uint8_t *p = buf, *end = p + len;
 	struct rd r;
 	int ret = 0;
@@ -1271,12 +1552,14 @@ int pr_read_buffer(const void *buf, size_t len, const struct pr_callbacks *cb, v
 	free(r.sb.s);
 	free(r.cpus);
 	free(r.frames);
+	free(r.args);
+	tracks_free(&r);
 	seqs_free(&r);
 	return ret;
 }
 
-int pr_read_file(const char *path, const struct pr_callbacks *cb, void *ctx,
-		 struct pr_stats *stats)
+int prd_read_file(const char *path, const struct prd_callbacks *cb, void *ctx,
+		 struct prd_stats *stats)
 {
 	struct stat st;
 	void *map = MAP_FAILED;
@@ -1293,13 +1576,13 @@ int pr_read_file(const char *path, const struct pr_callbacks *cb, void *ctx,
 	}
 	if (S_ISREG(st.st_mode)) {
 		if (!st.st_size) {
-			ret = pr_read_buffer("", 0, cb, ctx, stats);
+			ret = prd_read_buffer("", 0, cb, ctx, stats);
 			goto out;
 		}
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map != MAP_FAILED) {
 			madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-			ret = pr_read_buffer(map, (size_t)st.st_size, cb, ctx, stats);
+			ret = prd_read_buffer(map, (size_t)st.st_size, cb, ctx, stats);
 			munmap(map, (size_t)st.st_size);
 			goto out;
 		}
@@ -1329,7 +1612,7 @@ int pr_read_file(const char *path, const struct pr_callbacks *cb, void *ctx,
 			break;
 		len += (size_t)n;
 	}
-	ret = pr_read_buffer(buf ? buf : "", len, cb, ctx, stats);
+	ret = prd_read_buffer(buf ? buf : "", len, cb, ctx, stats);
 out:
 	free(buf);
 	close(fd);

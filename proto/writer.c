@@ -135,6 +135,8 @@ struct pw_writer {
 	/* sample streams (samples.c), freed on close; they take ids from PW_SEQ_KERNEL + 1 */
 	struct pw_stream **streams;
 	size_t nstreams;
+	uint32_t last_seq;	/* the highest sequence id handed out */
+	struct pw_tracks *tracks;	/* tracks.c, NULL until used */
 };
 
 /* --- output ---------------------------------------------------------------- */
@@ -268,7 +270,19 @@ int pw_writer__add_stream(struct pw_writer *w, struct pw_stream *s)
 		return -ENOMEM;
 	v[w->nstreams++] = s;
 	w->streams = v;
-	return PW_SEQ_KERNEL + (int)w->nstreams;
+	return (int)pw_writer__new_seq(w);
+}
+
+uint32_t pw_writer__new_seq(struct pw_writer *w)
+{
+	if (w->last_seq < PW_SEQ_KERNEL)
+		w->last_seq = PW_SEQ_KERNEL;
+	return ++w->last_seq;
+}
+
+struct pw_tracks **pw_writer__tracks(struct pw_writer *w)
+{
+	return &w->tracks;
 }
 
 /* --- protobuf-c packets ---------------------------------------------------- */
@@ -1082,6 +1096,7 @@ int pw_writer__close(struct pw_writer *w)
 		err = -errno;
 	for (i = 0; i < w->nstreams; i++)
 		pw_stream__free(w->streams[i]);
+	pw_tracks__free(w->tracks);
 	free(w->streams);
 	for (i = 0; i < w->max_cpus; i++)
 		free(w->bundles[i].buf);

@@ -14,7 +14,8 @@
  *
  * Timestamps are BOOTTIME nanoseconds.  All ftrace data, the system info and
  * process trees go on trusted_packet_sequence_id PW_SEQ_KERNEL; sample streams
- * (samples.h) take PW_SEQ_KERNEL + 1, + 2, ... in creation order.
+ * (samples.h) and the track events (below) take PW_SEQ_KERNEL + 1, + 2, ... in
+ * creation order.
  *
  * Errors are sticky: the first write error (e.g. -ENOSPC) is remembered, the
  * file is cut back to the last complete packet so it stays loadable, and
@@ -47,7 +48,8 @@ struct pw_writer;
  * @max_cpus bounds the cpu numbers later passed in.  NULL + errno on failure
  * (the fd then stays the caller's).  Not thread-safe: one thread per writer. */
 struct pw_writer *pw_writer__new(int fd, int max_cpus);
-/* Flushes everything, closes the fd, frees the writer's sample streams (samples.h);
+/* Flushes everything, closes the fd, frees the writer's sample streams (samples.h)
+ * and track state;
  * returns 0 or the sticky -errno.  Accepts NULL. */
 int pw_writer__close(struct pw_writer *w);
 
@@ -168,6 +170,81 @@ void pw_ftrace_generic(struct pw_writer *w, const struct pw_ev *e, const char *e
 
 /* The kernel dropped records on @cpu: the cpu's next bundle says lost_events. */
 void pw_ftrace_lost(struct pw_writer *w, uint32_t cpu);
+
+/* --- track events: slices, instants, counters (proto/tracks.c) -------------- */
+/*
+ * TrackEvents for user-space spans (uprobes, USDT, plugins).  They go on a
+ * trusted_packet_sequence_id of their own, taken at the first pw_track_* call
+ * (after the sample streams created before it), with event names and argument
+ * names interned per sequence (InternedData.event_names /
+ * debug_annotation_names, CLEARED|NEEDS on the first event packet of each
+ * generation, NEEDS on every other).  One TracePacket per event, through the
+ * writer's buffer: no system call, and no allocation once the intern tables
+ * and the packet buffer have grown to the names and arguments seen.
+ *
+ * Tracks are named by uuids derived from what identifies them, so asking
+ * again for the same track returns the same uuid; its TrackDescriptor is
+ * written once, on first request (uuids are trace-global).  A thread track is
+ * a ThreadDescriptor {pid, tid}: trace_processor merges it into the thread's
+ * track (the one the process tree and the kernel events name), so slices show
+ * next to the thread's scheduling.  Process tracks hang under a
+ * ProcessDescriptor {pid} track; global tracks under nothing.
+ *
+ * Ordering contract: on one track, events must come in non-decreasing
+ * timestamp order, and slices must nest: an END closes the most recent open
+ * BEGIN of its track.  Overlapping slices that do not nest (async spans
+ * paired by a key) need one track each: pass a distinct @lane per slice open
+ * at once (reuse the lowest free lane); tracks of one name under one process
+ * are shown merged by the UI.  Timestamps are BOOTTIME ns like everything else.
+ *
+ * Strings are cut at 4096 bytes; an event keeps at most PW_ARGS_MAX
+ * arguments.  The pw_track_* calls return 0 on failure (a writer error,
+ * ENOMEM: check pw_writer__error()); events on track 0 are dropped and
+ * counted in pw_track_stats.dropped.  Event calls return 0 or -errno.
+ */
+#define PW_ARGS_MAX 32
+
+uint64_t pw_track_thread(struct pw_writer *w, uint32_t pid, uint32_t tid);
+/* a named track of process @pid (async slices), lane 0, 1, ... for overlapping ones */
+uint64_t pw_track_process(struct pw_writer *w, uint32_t pid, const char *name, uint32_t lane);
+uint64_t pw_track_global(struct pw_writer *w, const char *name, uint32_t lane);
+/* a counter track of process @pid, or a global one when @pid is 0 */
+uint64_t pw_track_counter(struct pw_writer *w, uint32_t pid, const char *name);
+
+/* Typed event arguments (DebugAnnotations); PW_ARG_PTR prints as hex. */
+enum pw_arg_kind { PW_ARG_INT, PW_ARG_UINT, PW_ARG_DOUBLE, PW_ARG_STR, PW_ARG_BOOL, PW_ARG_PTR };
+struct pw_arg {
+	const char *name;
+	enum pw_arg_kind kind;
+	union {
+		int64_t i;
+		uint64_t u;	/* PW_ARG_UINT, PW_ARG_PTR */
+		double d;
+		const char *s;	/* NULL: "" */
+		int b;
+	} v;
+};
+
+int pw_slice_begin(struct pw_writer *w, uint64_t track, uint64_t ts, const char *name,
+		   const struct pw_arg *args, unsigned nargs);
+/* the END's arguments are merged with its BEGIN's by trace_processor */
+int pw_slice_end(struct pw_writer *w, uint64_t track, uint64_t ts, const struct pw_arg *args,
+		 unsigned nargs);
+int pw_instant(struct pw_writer *w, uint64_t track, uint64_t ts, const char *name,
+	       const struct pw_arg *args, unsigned nargs);
+/* @track from pw_track_counter() */
+int pw_counter(struct pw_writer *w, uint64_t track, uint64_t ts, double value);
+
+struct pw_track_stats {
+	uint32_t seq_id;		/* 0: no track call yet */
+	uint64_t events;		/* handed to the writer */
+	uint64_t dropped;		/* not written: track 0, writer error, ENOMEM */
+	uint64_t tracks;		/* descriptors written */
+	uint64_t interned_names;	/* event + argument names defined, all generations */
+	uint64_t generations;
+	uint64_t memory_bytes;
+};
+void pw_track_stats(const struct pw_writer *w, struct pw_track_stats *out);
 
 /* Close the cpu's open bundle (if it has events or a loss mark) into a packet. */
 int pw_writer__flush_cpu(struct pw_writer *w, uint32_t cpu);

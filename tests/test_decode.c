@@ -130,7 +130,7 @@ struct collected {
 	int lost;
 };
 
-static void on_event(void *ctx, const struct pr_event *e)
+static void on_event(void *ctx, const struct prd_event *e)
 {
 	struct collected *c = ctx;
 
@@ -175,7 +175,7 @@ static void run_layout(const char *srcdir, const struct layout *L, int full)
 	struct pw_writer *w;
 	struct session *s;
 	struct collected c;
-	struct pr_callbacks cb = { .event = on_event, .lost = on_lost };
+	struct prd_callbacks cb = { .event = on_event, .lost = on_lost };
 	unsigned char raw[128];
 	int fd, ret;
 
@@ -265,7 +265,7 @@ static void run_layout(const char *srcdir, const struct layout *L, int full)
 	tap_is_int(pw_writer__close(w), 0, "writer closed cleanly");
 
 	memset(&c, 0, sizeof(c));
-	ret = pr_read_file(path, &cb, &c, NULL);
+	ret = prd_read_file(path, &cb, &c, NULL);
 	tap_is_int(ret, 0, "trace reads back");
 	tap_ok(find(&c, "1000 1 100 sched_switch prev_comm=bash prev_pid=100 prev_prio=120 "
 		   "prev_state=0x1 next_comm=swapper/1 next_pid=0 next_prio=120"),

@@ -6,8 +6,8 @@
  *  (a) unpacked with the protobuf-c generated code, asserting exact field
  *      values (the hand encoder matches the schema; bundles re-pack to the
  *      same bytes, i.e. the encoding is canonical),
- *  (b) read with pr_read_file, asserting the formatted args and naming hints,
- * plus CompactSched expansion and unknown packets through pr_read_buffer, a
+ *  (b) read with prd_read_file, asserting the formatted args and naming hints,
+ * plus CompactSched expansion and unknown packets through prd_read_buffer, a
  * disk-full run (RLIMIT_FSIZE: write() fails with EFBIG), a truncated file,
  * and an encoding speed diagnostic.
  */
@@ -571,14 +571,14 @@ static void check_generated(const char *path, int nev_per_cpu)
 struct got {
 	char *lines[MAX_LINES];
 	int nlines;
-	struct pr_process procs[4];
+	struct prd_process procs[4];
 	char *proc_cmdline[4];
 	int nprocs;
-	struct pr_thread threads[4];
+	struct prd_thread threads[4];
 	char *thread_name[4];
 	int nthreads;
 	uint64_t tree_ts;
-	struct pr_clock clocks[4];
+	struct prd_clock clocks[4];
 	size_t nclocks;
 	char *sys[4];
 	uint32_t page_size, num_cpus;
@@ -591,7 +591,7 @@ struct got {
 	int64_t long_args_len;
 };
 
-static void got_event(void *ctx, const struct pr_event *e)
+static void got_event(void *ctx, const struct prd_event *e)
 {
 	struct got *g = ctx;
 
@@ -601,7 +601,7 @@ static void got_event(void *ctx, const struct pr_event *e)
 						   e->comm[1], e->args);
 }
 
-static void got_process(void *ctx, uint64_t ts, const struct pr_process *p)
+static void got_process(void *ctx, uint64_t ts, const struct prd_process *p)
 {
 	struct got *g = ctx;
 
@@ -612,7 +612,7 @@ static void got_process(void *ctx, uint64_t ts, const struct pr_process *p)
 	}
 }
 
-static void got_thread(void *ctx, uint64_t ts, const struct pr_thread *t)
+static void got_thread(void *ctx, uint64_t ts, const struct prd_thread *t)
 {
 	struct got *g = ctx;
 
@@ -622,7 +622,7 @@ static void got_thread(void *ctx, uint64_t ts, const struct pr_thread *t)
 	}
 }
 
-static void got_clocks(void *ctx, const struct pr_clock *c, size_t n)
+static void got_clocks(void *ctx, const struct prd_clock *c, size_t n)
 {
 	struct got *g = ctx;
 
@@ -630,7 +630,7 @@ static void got_clocks(void *ctx, const struct pr_clock *c, size_t n)
 	memcpy(g->clocks, c, (n < 4 ? n : 4) * sizeof(*c));
 }
 
-static void got_sysinfo(void *ctx, const struct pr_sysinfo *si)
+static void got_sysinfo(void *ctx, const struct prd_sysinfo *si)
 {
 	struct got *g = ctx;
 
@@ -661,7 +661,7 @@ static void got_other(void *ctx, uint32_t kind)
 		g->other[g->nother++] = kind;
 }
 
-static const struct pr_callbacks got_cb = {
+static const struct prd_callbacks got_cb = {
 	.event = got_event,
 	.process = got_process,
 	.thread = got_thread,
@@ -687,14 +687,14 @@ static void got_free(struct got *g)
 
 static void check_reader(const char *path, uint64_t file_bytes)
 {
-	struct pr_stats st;
+	struct prd_stats st;
 	struct got g;
 	int i, ret;
 
-	tap_diag("(b) reading %s with pr_read_file", path);
+	tap_diag("(b) reading %s with prd_read_file", path);
 	memset(&g, 0, sizeof(g));
-	ret = pr_read_file(path, &got_cb, &g, &st);
-	tap_is_int(ret, 0, "pr_read_file returns 0");
+	ret = prd_read_file(path, &got_cb, &g, &st);
+	tap_is_int(ret, 0, "prd_read_file returns 0");
 	tap_is_int(st.packets, 5, "stats: packets");
 	tap_is_int(st.events, nexpected, "stats: events");
 	tap_is_int(st.bytes, file_bytes, "stats: bytes = file size");
@@ -777,7 +777,7 @@ static void test_compact_and_other(void)
 	static const uint8_t unknown_pkt[] = { 0x0A, 0x04, 0x50, 0x01, 0x4A, 0x00 };
 	const char *want[5];
 	uint8_t buf[1024];
-	struct pr_stats st;
+	struct prd_stats st;
 	struct got g;
 	size_t len;
 	int i, ret;
@@ -833,10 +833,10 @@ static void test_compact_and_other(void)
 		  "prev_comm=swapper/2 prev_pid=0 prev_prio=120 prev_state=0x402 "
 		  "next_comm=kworker next_pid=7 next_prio=100";
 
-	tap_diag("CompactSched expansion and unknown packets (pr_read_buffer)");
+	tap_diag("CompactSched expansion and unknown packets (prd_read_buffer)");
 	memset(&g, 0, sizeof(g));
-	ret = pr_read_buffer(buf, len, &got_cb, &g, &st);
-	tap_is_int(ret, 0, "pr_read_buffer returns 0");
+	ret = prd_read_buffer(buf, len, &got_cb, &g, &st);
+	tap_is_int(ret, 0, "prd_read_buffer returns 0");
 	tap_is_int(st.packets, 3, "3 packets");
 	tap_is_int(g.nlines, 5, "3 switches + 2 wakings expanded");
 	for (i = 0; i < g.nlines && i < 5; i++)
@@ -848,7 +848,7 @@ static void test_compact_and_other(void)
 	/* inconsistent arrays are a corrupt trace */
 	cs.n_switch_next_pid = 2;
 	len = frame_packet(buf, &pk);
-	ret = pr_read_buffer(buf, len, NULL, NULL, NULL);
+	ret = prd_read_buffer(buf, len, NULL, NULL, NULL);
 	tap_is_int(ret, -EBADMSG, "CompactSched with mismatched arrays -> -EBADMSG");
 }
 
@@ -865,7 +865,7 @@ static void test_disk_full(void)
 	struct rlimit old;
 	struct pw_writer *w;
 	uint64_t bytes, events, dropped;
-	struct pr_stats st;
+	struct prd_stats st;
 	struct stat sb;
 	char *path = tmp_path("full.pb");
 	unsigned i;
@@ -905,7 +905,7 @@ static void test_disk_full(void)
 	tap_is_int(events + dropped, total, "events in the file + dropped = events submitted");
 	tap_ok(stat(path, &sb) == 0 && (uint64_t)sb.st_size == bytes && bytes <= 100000 &&
 	       bytes > 0, "file cut back to %" PRIu64 " bytes (a packet boundary)", bytes);
-	ret = pr_read_file(path, NULL, NULL, &st);
+	ret = prd_read_file(path, NULL, NULL, &st);
 	tap_is_int(ret, 0, "the cut file is a valid trace");
 	tap_is_int(st.events, events, "reader sees exactly the events the writer counted");
 	unlink(path);
@@ -915,7 +915,7 @@ static void test_disk_full(void)
 static void test_truncated(const char *good)
 {
 	char *path = tmp_path("trunc.pb");
-	struct pr_stats st;
+	struct prd_stats st;
 	size_t len;
 	uint8_t *buf = read_all(good, &len);
 	FILE *f;
@@ -931,12 +931,12 @@ static void test_truncated(const char *good)
 		return;
 	}
 	fclose(f);
-	ret = pr_read_file(path, NULL, NULL, &st);
+	ret = prd_read_file(path, NULL, NULL, &st);
 	tap_is_int(ret, -EBADMSG, "truncated final packet -> -EBADMSG");
 	tap_is_int(st.packets, 4, "the 4 complete packets before it were delivered");
-	ret = pr_read_buffer(buf, len, NULL, NULL, &st);
-	tap_ok(ret == 0 && st.bytes == len, "the full buffer reads fine (pr_read_buffer)");
-	ret = pr_read_buffer(buf, 0, NULL, NULL, &st);
+	ret = prd_read_buffer(buf, len, NULL, NULL, &st);
+	tap_ok(ret == 0 && st.bytes == len, "the full buffer reads fine (prd_read_buffer)");
+	ret = prd_read_buffer(buf, 0, NULL, NULL, &st);
 	tap_ok(ret == 0 && st.packets == 0, "an empty trace is valid");
 	unlink(path);
 	free(path);
@@ -966,7 +966,7 @@ static void test_bundle_split(void)
 	const unsigned n = 40000;
 	char *path = tmp_path("split.pb");
 	struct pw_writer *w;
-	struct pr_stats st;
+	struct prd_stats st;
 	unsigned i;
 	int fd, ret;
 
@@ -983,18 +983,18 @@ static void test_bundle_split(void)
 	tap_ok(pw_writer__bytes(w) / pw_writer__packets(w) <= PW_BUNDLE_MAX + 64,
 	       "no packet above PW_BUNDLE_MAX");
 	pw_writer__close(w);
-	ret = pr_read_file(path, NULL, NULL, &st);
+	ret = prd_read_file(path, NULL, NULL, &st);
 	tap_ok(ret == 0 && st.events == n, "all %u events read back", n);
 	unlink(path);
 	free(path);
 }
 
-static void count_tree(void *ctx, uint64_t ts, const struct pr_process *p)
+static void count_tree(void *ctx, uint64_t ts, const struct prd_process *p)
 {
 	((unsigned *)ctx)[0]++;
 }
 
-static void count_thread(void *ctx, uint64_t ts, const struct pr_thread *t)
+static void count_thread(void *ctx, uint64_t ts, const struct prd_thread *t)
 {
 	((unsigned *)ctx)[1]++;
 }
@@ -1003,13 +1003,13 @@ static void count_thread(void *ctx, uint64_t ts, const struct pr_thread *t)
 static void test_tree_split(void)
 {
 	const size_t np = 2500, nt = 3000;
-	struct pr_callbacks cb = { .process = count_tree, .thread = count_thread };
+	struct prd_callbacks cb = { .process = count_tree, .thread = count_thread };
 	char *path = tmp_path("tree.pb");
 	struct pw_process *procs = calloc(np, sizeof(*procs));
 	struct pw_thread *threads = calloc(nt, sizeof(*threads));
 	unsigned counts[2] = { 0, 0 };
 	struct pw_writer *w;
-	struct pr_stats st;
+	struct prd_stats st;
 	size_t i;
 	int fd, ret;
 
@@ -1027,7 +1027,7 @@ static void test_tree_split(void)
 	w = pw_writer__new(fd, 1);
 	ret = pw_process_tree(w, 1, procs, np, threads, nt);
 	tap_ok(ret == 0 && pw_writer__close(w) == 0, "process tree of %zu + %zu entries", np, nt);
-	ret = pr_read_file(path, &cb, counts, &st);
+	ret = prd_read_file(path, &cb, counts, &st);
 	tap_ok(ret == 0 && st.packets == 3, "split into 3 packets of <= 2000 entries (%" PRIu64 ")",
 	       st.packets);
 	tap_ok(counts[0] == np && counts[1] == nt, "all processes and threads read back");

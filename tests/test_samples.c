@@ -12,7 +12,7 @@
  *      reference defined at or before its use, the kernel mapping's shape, how
  *      many entries each packet interns, and that each packet re-packs to the
  *      same bytes (canonical; repeated fields unpacked as upstream);
- *  (b) pr_read_file returns the samples with their exact frames;
+ *  (b) prd_read_file returns the samples with their exact frames;
  * plus the reader's trace_processor rules on crafted packets, a disk-full
  * run, and (d) a speed diagnostic for a 30-frame stack already interned.
  * TEST_SAMPLES_KEEP=1 keeps the trace (for tools/pfcheck, by hand).
@@ -557,9 +557,9 @@ static void chk_free(struct chk *c)
 /* --- (b) the samples, read back --------------------------------------------------- */
 
 struct got_sample {
-	struct pr_sample s;
+	struct prd_sample s;
 	char *timebase;
-	struct pr_frame *frames;
+	struct prd_frame *frames;
 	char *fold;
 };
 
@@ -573,7 +573,7 @@ static char *dup0(const char *s)
 	return strdup(s ? s : "(null)");
 }
 
-static void got_sample(void *ctx, const struct pr_sample *s)
+static void got_sample(void *ctx, const struct prd_sample *s)
 {
 	struct got *g = ctx;
 	struct got_sample *o;
@@ -594,9 +594,9 @@ static void got_sample(void *ctx, const struct pr_sample *s)
 		o->frames[i].mapping = dup0(s->frames[i].mapping);
 		o->frames[i].source_file = dup0(s->frames[i].source_file);
 	}
-	need = pr_sample__fold(s, NULL, 0);
+	need = prd_sample__fold(s, NULL, 0);
 	o->fold = malloc(need + 1);
-	pr_sample__fold(s, o->fold, need + 1);
+	prd_sample__fold(s, o->fold, need + 1);
 }
 
 static void got_free(struct got *g)
@@ -627,7 +627,7 @@ static const char *want_mapping(const struct pw_frame *f)
 /* NULL when @g matches @w, else what differs. */
 static const char *sample_diff(const struct got_sample *g, const struct want *w)
 {
-	const struct pr_sample *s = &g->s;
+	const struct prd_sample *s = &g->s;
 	unsigned i;
 
 	if (s->ts != w->smp.ts || s->cpu != w->smp.cpu || s->seq_id != w->seq)
@@ -647,7 +647,7 @@ static const char *sample_diff(const struct got_sample *g, const struct want *w)
 		return "stack not resolved / frame count";
 	for (i = 0; i < s->nframes; i++) {
 		const struct pw_frame *wf = &w->smp.frames[i];
-		const struct pr_frame *gf = &g->frames[i];
+		const struct prd_frame *gf = &g->frames[i];
 
 		if (strcmp(gf->function, wf->function ? wf->function : ""))
 			return "frame function";
@@ -664,12 +664,12 @@ static const char *sample_diff(const struct got_sample *g, const struct want *w)
 static void check_read_back(const char *path)
 {
 	static struct got g;
-	struct pr_callbacks cb = { .sample = got_sample };
+	struct prd_callbacks cb = { .sample = got_sample };
 	int i, bad = 0, ret;
 
 	memset(&g, 0, sizeof(g));
-	ret = pr_read_file(path, &cb, &g, NULL);
-	tap_is_int(ret, 0, "(b) pr_read_file");
+	ret = prd_read_file(path, &cb, &g, NULL);
+	tap_is_int(ret, 0, "(b) prd_read_file");
 	tap_is_int(g.n, nwant, "(b) one sample callback per sample / loss marker written");
 	for (i = 0; i < g.n && i < nwant; i++) {
 		const char *d = sample_diff(&g.v[i], &wants[i]);
@@ -681,7 +681,7 @@ static void check_read_back(const char *path)
 		     "sources, timebases, losses (%d differ)", bad);
 	if (g.n > 0) {
 		tap_is_str(g.v[0].timebase, "cpu-clock", "(b) first stream's timebase");
-		tap_is_str(g.v[0].fold, FOLD_A, "(b) pr_sample__fold of stack A");
+		tap_is_str(g.v[0].fold, FOLD_A, "(b) prd_sample__fold of stack A");
 		tap_is_str(g.v[0].frames[0].mapping, LIBC, "(b) native mapping name is its path");
 		tap_is_str(g.v[0].frames[7].mapping, "/kernel", "(b) kernel mapping name /kernel");
 		tap_is_str(g.v[0].frames[2].mapping, "", "(b) interpreted frame without mapping");
@@ -1043,7 +1043,7 @@ static void test_reader_rules(void)
 	};
 	const int nrules = (int)(sizeof(rules) / sizeof(rules[0]));
 	static struct got g;
-	struct pr_callbacks cb = { .sample = got_sample };
+	struct prd_callbacks cb = { .sample = got_sample };
 	struct cbuf b = { NULL, 0, 0 };
 	InternedData *id;
 	Packet *pk;
@@ -1155,8 +1155,8 @@ static void test_reader_rules(void)
 	cb_packet(&b, mkpacket(0, 130, 0, 1));
 
 	memset(&g, 0, sizeof(g));
-	ret = pr_read_buffer(b.p, b.len, &cb, &g, NULL);
-	tap_is_int(ret, 0, "(rules) pr_read_buffer");
+	ret = prd_read_buffer(b.p, b.len, &cb, &g, NULL);
+	tap_is_int(ret, 0, "(rules) prd_read_buffer");
 	tap_is_int(g.n, nrules, "(rules) a callback per PerfSample packet");
 	for (i = 0; i < g.n && i < nrules; i++) {
 		const struct got_sample *o = &g.v[i];
@@ -1179,7 +1179,7 @@ static void test_reader_rules(void)
 				 o->s.stack_resolved, o->fold, maps, o->timebase);
 	}
 	if (g.n == nrules) {
-		const struct pr_sample *s = &g.v[10].s;
+		const struct prd_sample *s = &g.v[10].s;
 
 		tap_ok(s->lost == 7 && s->cpu == 3 && s->seq_id == 9 && !s->callstack_iid,
 		       "(rules) loss marker: lost 7 on cpu 3, seq 9");
@@ -1195,14 +1195,14 @@ static void test_reader_rules(void)
 
 	/* fold into a short buffer: truncated like snprintf, full length returned */
 	{
-		struct pr_frame fr[2] = { { .function = "alpha", .mapping = "", .source_file = "" },
+		struct prd_frame fr[2] = { { .function = "alpha", .mapping = "", .source_file = "" },
 					  { .function = "", .mapping = "", .source_file = "" } };
-		struct pr_sample s = { .frames = fr, .nframes = 2, .stack_resolved = 1 };
+		struct prd_sample s = { .frames = fr, .nframes = 2, .stack_resolved = 1 };
 		char small[8];
-		size_t n = pr_sample__fold(&s, small, sizeof(small));
+		size_t n = prd_sample__fold(&s, small, sizeof(small));
 
 		tap_ok(n == strlen("alpha;[unknown]") && !strcmp(small, "alpha;["),
-		       "pr_sample__fold truncates and returns the full length (%zu, \"%s\")", n,
+		       "prd_sample__fold truncates and returns the full length (%zu, \"%s\")", n,
 		       small);
 	}
 	free(b.p);
@@ -1221,7 +1221,7 @@ static void test_pointer_reuse(void)
 		{ "alphabet", "/lib/a.so" }, { "alpha", "/lib/b.so" }, { "alphabetic", "/lib/b.so" },
 		{ "alphabet", "/lib/a.so" },
 	};
-	struct pr_callbacks cb = { .sample = got_sample };
+	struct prd_callbacks cb = { .sample = got_sample };
 	struct pw_stream_stats st;
 	struct pw_stream *s;
 	struct pw_writer *w;
@@ -1247,7 +1247,7 @@ static void test_pointer_reuse(void)
 	       "pointer reuse: 3 frames, 2 mappings interned (%" PRIu64 ", %" PRIu64 ")",
 	       st.interned_frames, st.interned_mappings);
 	memset(&g, 0, sizeof(g));
-	pr_read_file(tp, &cb, &g, NULL);
+	prd_read_file(tp, &cb, &g, NULL);
 	for (i = 0; i < g.n && i < 4; i++)
 		ok += g.v[i].s.nframes == 1 && !strcmp(g.v[i].frames[0].function, want[i][0]) &&
 		      !strcmp(g.v[i].frames[0].mapping, want[i][1]);

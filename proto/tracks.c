@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: MIT
+/*
+ * proto/tracks: TrackDescriptors and TrackEvents (slices, instants, counters)
+ * on a sequence of their own (see writer.h, "track events").
+ *
+ * Tracks.  A track's uuid is a hash of what names it (kind, pid, tid, name,
+ * lane), so the caller needs no table of its own and the same request gives
+ * the same uuid; a set of the uuids whose descriptor went out keeps each
+ * descriptor to one packet.  Descriptors carry no sequence flags: they use no
+ * interned data, and trace_processor reads them whatever the sequence state.
+ *
+ * Interning.  Two tables, event names and argument names, map a name to its
+ * iid (open addressing over a hash, names kept in an arena).  A new name is
+ * encoded at once into the pending entries of its InternedData field, and the
+ * event packet that first uses it carries them.  Past max_bytes of names the
+ * next event starts a new generation: tables emptied (capacity kept),
+ * CLEARED|NEEDS again, iids from 1.  Descriptors are trace-global and stay.
+ *
+ * Packets are built in a scratch buffer that only grows (for a larger event
+ * than seen before) and appended through pw_writer__append().
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/internal.h"
+#include "proto/pbenc.h"
+#include "proto/writer.h"
+
+#define PT_STR_MAX 4096
+#define PT_MAX_INTERN ((size_t)16 << 20)
+#define PT_HEADROOM 16
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+enum {
+	SEQ_INCREMENTAL_STATE_CLEARED = 1,
+	SEQ_NEEDS_INCREMENTAL_STATE = 2,
+};
+
+/* field numbers (perfetto_trace.proto) */
+enum {
+	TP_TIMESTAMP = 8,
+	TP_SEQ_ID = 10,
+	TP_TRACK_EVENT = 11,
+	TP_INTERNED_DATA = 12,
+	TP_SEQUENCE_FLAGS = 13,
+	TP_TRACK_DESCRIPTOR = 60,
+	TP_FIRST_PACKET_ON_SEQUENCE = 87,
+	TD_UUID = 1,
+	TD_NAME = 2,
+	TD_PROCESS = 3,
+	TD_THREAD = 4,
+	TD_PARENT_UUID = 5,
+	TD_COUNTER = 8,
+	PD_PID = 1,
+	THD_PID = 1,
+	THD_TID = 2,
+	TE_DEBUG_ANNOTATIONS = 4,
+	TE_TYPE = 9,
+	TE_NAME_IID = 10,
+	TE_TRACK_UUID = 11,
+	TE_DOUBLE_COUNTER_VALUE = 44,
+	DA_NAME_IID = 1,
+	DA_BOOL = 2,
+	DA_UINT = 3,
+	DA_INT = 4,
+	DA_DOUBLE = 5,
+	DA_STRING = 6,
+	DA_POINTER = 7,
+	ID_EVENT_NAMES = 2,
+	ID_DEBUG_ANNOTATION_NAMES = 3,
+	EN_IID = 1,
+	EN_NAME = 2,
+};
+
+enum { TYPE_SLICE_BEGIN = 1, TYPE_SLICE_END = 2, TYPE_INSTANT = 3, TYPE_COUNTER = 4 };
+
+/* the tables, in InternedData field order */
+enum { N_EVENT, N_ARG, N_NUM };
+static const uint32_t tab_field[N_NUM] = { ID_EVENT_NAMES, ID_DEBUG_ANNOTATION_NAMES };
+
+/* track kinds, hashed into the uuid */
+enum { K_THREAD = 1, K_PROCESS, K_NAMED, K_GLOBAL, K_COUNTER };
+
+struct pt_slot {
+	uint32_t hash;
+	uint32_t iid;		/* 0: free */
+	uint32_t off, len;
+};
+
+struct pt_table {
+	struct pt_slot *slots;
+	uint32_t mask, count;
+	char *arena;
+	size_t used, cap;
+};
+
+struct pt_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+struct pw_tracks {
+	struct pw_writer *w;
+	uint32_t seq;
+	bool started;		/* a packet went out on the sequence */
+	bool clear;		/* the next event packet starts a generation */
+	size_t live, max_bytes;
+	struct pt_table tab[N_NUM];
+	struct pt_buf pend[N_NUM];
+	struct pt_buf pkt;
+	uint64_t *uuids;	/* descriptors written; 0: free slot */
+	size_t umask, ucount;
+	struct pw_track_stats st;
+};
+
+/* --- helpers ----------------------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint64_t str_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static size_t str_len(const char *s)
+{
+	return s ? strnlen(s, PT_STR_MAX) : 0;
+}
+
+static int buf_reserve(struct pw_tracks *t, struct pt_buf *b, size_t n)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (likely(b->cap - b->len >= n))
+		return 0;
+	cap = b->cap ? b->cap : 512;
+	while (cap - b->len < n)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return -ENOMEM;
+	t->st.memory_bytes += cap - b->cap;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* --- state ------------------------------------------------------------------------- */
+
+static struct pw_tracks *tracks_get(struct pw_writer *w)
+{
+	struct pw_tracks **slot, *t;
+
+	if (!w)
+		return NULL;
+	slot = pw_writer__tracks(w);
+	if (likely(*slot))
+		return *slot;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->w = w;
+	t->seq = pw_writer__new_seq(w);
+	t->clear = true;
+	t->max_bytes = PT_MAX_INTERN;
+	t->st.seq_id = t->seq;
+	t->st.memory_bytes = sizeof(*t);
+	*slot = t;
+	return t;
+}
+
+void pw_tracks__free(struct pw_tracks *t)
+{
+	int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < N_NUM; i++) {
+		free(t->tab[i].slots);
+		free(t->tab[i].arena);
+		free(t->pend[i].p);
+	}
+	free(t->pkt.p);
+	free(t->uuids);
+	free(t);
+}
+
+void pw_track_stats(const struct pw_writer *w, struct pw_track_stats *out)
+{
+	const struct pw_tracks *t;
+
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (!w)
+		return;
+	t = *pw_writer__tracks((struct pw_writer *)w);
+	if (t)
+		*out = t->st;
+}
+
+static void new_generation(struct pw_tracks *t)
+{
+	int i;
+
+	for (i = 0; i < N_NUM; i++) {
+		struct pt_table *tb = &t->tab[i];
+
+		if (tb->slots)
+			memset(tb->slots, 0, ((size_t)tb->mask + 1) * sizeof(*tb->slots));
+		tb->count = 0;
+		tb->used = 0;
+		t->pend[i].len = 0;
+	}
+	t->live = 0;
+	t->clear = true;
+}
+
+/* --- the uuid set ------------------------------------------------------------------ */
+
+static bool uuid_known(const struct pw_tracks *t, uint64_t uuid)
+{
+	size_t i;
+
+	if (!t->ucount)
+		return false;
+	for (i = mix64(uuid) & t->umask; t->uuids[i]; i = (i + 1) & t->umask) {
+		if (t->uuids[i] == uuid)
+			return true;
+	}
+	return false;
+}
+
+/* Room for one more uuid. */
+static int uuid_reserve(struct pw_tracks *t)
+{
+	size_t n, i, j;
+	uint64_t *v;
+
+	if (t->uuids && (t->ucount + 1) * 2 <= t->umask + 1)
+		return 0;
+	n = t->uuids ? (t->umask + 1) * 2 : 64;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; t->uuids && i <= t->umask; i++) {
+		if (!t->uuids[i])
+			continue;
+		for (j = mix64(t->uuids[i]) & (n - 1); v[j]; j = (j + 1) & (n - 1))
+			;
+		v[j] = t->uuids[i];
+	}
+	t->st.memory_bytes += (n - (t->uuids ? t->umask + 1 : 0)) * sizeof(*v);
+	free(t->uuids);
+	t->uuids = v;
+	t->umask = n - 1;
+	return 0;
+}
+
+static void uuid_add(struct pw_tracks *t, uint64_t uuid)
+{
+	size_t i;
+
+	for (i = mix64(uuid) & t->umask; t->uuids[i]; i = (i + 1) & t->umask)
+		;
+	t->uuids[i] = uuid;
+	t->ucount++;
+}
+
+/* --- packets ----------------------------------------------------------------------- */
+
+/* Frames the packet body at [PT_HEADROOM, end) of t->pkt and appends it. */
+static int packet_out(struct pw_tracks *t, uint8_t *end)
+{
+	uint8_t *body = t->pkt.p + PT_HEADROOM, *start;
+	size_t plen = (size_t)(end - body), hdr = 1 + pb_varint_size(plen);
+	int ret;
+
+	start = body - hdr;
+	pb_varint(pb_tag(start, 1, PB_WT_LEN), plen);
+	ret = pw_writer__append(t->w, start, hdr + plen);
+	if (ret < 0)
+		return ret;
+	t->started = true;
+	return 0;
+}
+
+struct td {
+	uint64_t uuid, parent;
+	const char *name;
+	size_t name_len;
+	int kind;
+	uint32_t pid, tid;
+};
+
+static int descriptor_out(struct pw_tracks *t, const struct td *d)
+{
+	uint8_t *p, *lp, *lq;
+	int ret;
+
+	if (uuid_known(t, d->uuid))
+		return 0;
+	ret = pw_writer__error(t->w);
+	if (ret)
+		return ret;
+	t->pkt.len = 0;
+	if (uuid_reserve(t) < 0 ||
+	    buf_reserve(t, &t->pkt, PT_HEADROOM + 12 * PB_FIELD_MAX + d->name_len) < 0)
+		return -ENOMEM;
+	p = t->pkt.p + PT_HEADROOM;
+	p = pb_u64(p, TP_SEQ_ID, t->seq);
+	lp = pb_msg_begin(p, TP_TRACK_DESCRIPTOR);
+	p = pb_u64(pb_msg_body(lp), TD_UUID, d->uuid);
+	if (d->name)
+		p = pb_bytes(p, TD_NAME, d->name, d->name_len);
+	if (d->kind == K_PROCESS) {
+		lq = pb_msg_begin(p, TD_PROCESS);
+		p = pb_msg_end(lq, pb_i64(pb_msg_body(lq), PD_PID, (int32_t)d->pid));
+	} else if (d->kind == K_THREAD) {
+		lq = pb_msg_begin(p, TD_THREAD);
+		p = pb_i64(pb_msg_body(lq), THD_PID, (int32_t)d->pid);
+		p = pb_msg_end(lq, pb_i64(p, THD_TID, (int32_t)d->tid));
+	}
+	if (d->parent)
+		p = pb_u64(p, TD_PARENT_UUID, d->parent);
+	if (d->kind == K_COUNTER) {
+		lq = pb_msg_begin(p, TD_COUNTER);
+		p = pb_msg_end(lq, pb_msg_body(lq));
+	}
+	p = pb_msg_end(lp, p);
+	if (!t->started)
+		p = pb_bool(p, TP_FIRST_PACKET_ON_SEQUENCE, 1);
+	ret = packet_out(t, p);
+	if (ret < 0)
+		return ret;
+	uuid_add(t, d->uuid);
+	t->st.tracks++;
+	return 0;
+}
+
+static uint64_t make_uuid(int kind, uint32_t pid, uint32_t tid, const char *name, size_t nl,
+			  uint32_t lane)
+{
+	uint64_t h = mix64(((uint64_t)kind << 56) ^ ((uint64_t)pid << 24) ^ 0x5046545241434bull);
+
+	h = mix64(h ^ tid ^ ((uint64_t)lane << 32));
+	if (name)
+		h = mix64(h ^ str_hash(name, nl));
+	return h ? h : 1;
+}
+
+/* The ProcessDescriptor track of @pid, written if new; 0 on failure. */
+static uint64_t process_track(struct pw_tracks *t, uint32_t pid)
+{
+	struct td d = { .kind = K_PROCESS, .pid = pid };
+
+	d.uuid = make_uuid(K_PROCESS, pid, 0, NULL, 0, 0);
+	return descriptor_out(t, &d) < 0 ? 0 : d.uuid;
+}
+
+uint64_t pw_track_thread(struct pw_writer *w, uint32_t pid, uint32_t tid)
+{
+	struct pw_tracks *t = tracks_get(w);
+	struct td d = { .kind = K_THREAD, .pid = pid, .tid = tid };
+
+	if (!t)
+		return 0;
+	d.uuid = make_uuid(K_THREAD, pid, tid, NULL, 0, 0);
+	return descriptor_out(t, &d) < 0 ? 0 : d.uuid;
+}
+
+static uint64_t named_track(struct pw_writer *w, int kind, uint32_t pid, const char *name,
+			    uint32_t lane)
+{
+	struct pw_tracks *t = tracks_get(w);
+	struct td d = { .kind = kind, .pid = pid, .name = name ? name : "" };
+
+	if (!t)
+		return 0;
+	d.name_len = str_len(d.name);
+	d.uuid = make_uuid(kind, pid, 0, d.name, d.name_len, lane);
+	/* the common case first: a known track costs a hash and a lookup */
+	if (uuid_known(t, d.uuid))
+		return d.uuid;
+	if (pid && !(d.parent = process_track(t, pid)))
+		return 0;
+	return descriptor_out(t, &d) < 0 ? 0 : d.uuid;
+}
+
+uint64_t pw_track_process(struct pw_writer *w, uint32_t pid, const char *name, uint32_t lane)
+{
+	return named_track(w, K_NAMED, pid, name, lane);
+}
+
+uint64_t pw_track_global(struct pw_writer *w, const char *name, uint32_t lane)
+{
+	return named_track(w, K_GLOBAL, 0, name, lane);
+}
+
+uint64_t pw_track_counter(struct pw_writer *w, uint32_t pid, const char *name)
+{
+	return named_track(w, K_COUNTER, pid, name, 0);
+}
+
+/* --- interning --------------------------------------------------------------------- */
+
+static int tab_grow(struct pw_tracks *t, struct pt_table *tb)
+{
+	uint32_t n = tb->slots ? (tb->mask + 1) * 2 : 64, i, j;
+	struct pt_slot *v = calloc(n, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; tb->slots && i <= tb->mask; i++) {
+		if (!tb->slots[i].iid)
+			continue;
+		for (j = tb->slots[i].hash & (n - 1); v[j].iid; j = (j + 1) & (n - 1))
+			;
+		v[j] = tb->slots[i];
+	}
+	t->st.memory_bytes += (uint64_t)(n - (tb->slots ? tb->mask + 1 : 0)) * sizeof(*v);
+	free(tb->slots);
+	tb->slots = v;
+	tb->mask = n - 1;
+	return 0;
+}
+
+/* The iid of @name (@len bytes) in table @k, defined as a pending entry if new. */
+static int intern(struct pw_tracks *t, int k, const char *name, size_t len, uint64_t *iid)
+{
+	struct pt_table *tb = &t->tab[k];
+	struct pt_buf *b = &t->pend[k];
+	uint32_t h = (uint32_t)str_hash(name, len), i;
+	uint8_t *p, *lp;
+
+	if (tb->count) {
+		for (i = h & tb->mask; tb->slots[i].iid; i = (i + 1) & tb->mask) {
+			const struct pt_slot *sl = &tb->slots[i];
+
+			if (sl->hash == h && sl->len == len &&
+			    (!len || !memcmp(tb->arena + sl->off, name, len))) {
+				*iid = sl->iid;
+				return 0;
+			}
+		}
+	}
+	if (!tb->slots || (tb->count + 1) * 2 > tb->mask + 1) {
+		if (tab_grow(t, tb) < 0)
+			return -ENOMEM;
+	}
+	if (tb->cap - tb->used < len) {
+		size_t cap = tb->cap ? tb->cap : 4096;
+		char *a;
+
+		while (cap - tb->used < len)
+			cap *= 2;
+		a = realloc(tb->arena, cap);
+		if (!a)
+			return -ENOMEM;
+		t->st.memory_bytes += cap - tb->cap;
+		tb->arena = a;
+		tb->cap = cap;
+	}
+	if (buf_reserve(t, b, 2 * (PB_TAG_MAX + PB_LEN_MAX) + PB_FIELD_MAX + len) < 0)
+		return -ENOMEM;
+	for (i = h & tb->mask; tb->slots[i].iid; i = (i + 1) & tb->mask)
+		;
+	if (len)
+		memcpy(tb->arena + tb->used, name, len);
+	tb->slots[i].hash = h;
+	tb->slots[i].iid = ++tb->count;
+	tb->slots[i].off = (uint32_t)tb->used;
+	tb->slots[i].len = (uint32_t)len;
+	tb->used += len;
+	t->live += len + 2 * sizeof(struct pt_slot);
+	*iid = tb->count;
+
+	p = b->p + b->len;
+	lp = pb_msg_begin(p, tab_field[k]);
+	p = pb_u64(pb_msg_body(lp), EN_IID, *iid);
+	p = pb_bytes(p, EN_NAME, name, len);
+	p = pb_msg_end(lp, p);
+	b->len = (size_t)(p - b->p);
+	t->st.interned_names++;
+	return 0;
+}
+
+/* --- events ------------------------------------------------------------------------ */
+
+/* Upper bound of one argument's encoding. */
+static size_t arg_bound(const struct pw_arg *a)
+{
+	size_t n = 2 * (PB_TAG_MAX + PB_LEN_MAX) + 2 * PB_FIELD_MAX;
+
+	if (a->kind == PW_ARG_STR)
+		n += str_len(a->v.s);
+	return n;
+}
+
+static uint8_t *put_arg(uint8_t *p, const struct pw_arg *a, uint64_t name_iid)
+{
+	uint8_t *lp = pb_msg_begin(p, TE_DEBUG_ANNOTATIONS);
+
+	p = pb_u64(pb_msg_body(lp), DA_NAME_IID, name_iid);
+	switch (a->kind) {
+	case PW_ARG_BOOL:
+		p = pb_bool(p, DA_BOOL, a->v.b);
+		break;
+	case PW_ARG_UINT:
+		p = pb_u64(p, DA_UINT, a->v.u);
+		break;
+	case PW_ARG_INT:
+		p = pb_i64(p, DA_INT, a->v.i);
+		break;
+	case PW_ARG_DOUBLE:
+		p = pb_double(p, DA_DOUBLE, a->v.d);
+		break;
+	case PW_ARG_STR:
+		p = pb_bytes(p, DA_STRING, a->v.s ? a->v.s : "", str_len(a->v.s));
+		break;
+	case PW_ARG_PTR:
+	default:
+		p = pb_u64(p, DA_POINTER, a->v.u);
+		break;
+	}
+	return pb_msg_end(lp, p);
+}
+
+/*
+ * One TrackEvent packet.  Fields go in field number order (as protobuf-c
+ * packs them; the tests compare bytes): timestamp, sequence id, track_event
+ * {debug_annotations, type, name_iid, track_uuid, double_counter_value},
+ * interned_data, sequence_flags, first_packet_on_sequence.
+ */
+static int track_event(struct pw_writer *w, int type, uint64_t track, uint64_t ts,
+		       const char *name, const struct pw_arg *args, unsigned nargs, double value)
+{
+	struct pw_tracks *t = tracks_get(w);
+	uint64_t name_iid = 0, arg_iid[PW_ARGS_MAX];
+	size_t bound, idata = 0, nl = 0;
+	uint8_t *p, *lp;
+	unsigned i;
+	int k, ret;
+
+	if (!t)
+		return w ? -ENOMEM : -EINVAL;
+	ret = pw_writer__error(w);
+	if (ret)
+		goto drop;
+	ret = -EINVAL;
+	if (!track || (nargs && !args))
+		goto drop;
+	if (nargs > PW_ARGS_MAX)
+		nargs = PW_ARGS_MAX;
+	if (unlikely(t->live > t->max_bytes))
+		new_generation(t);
+
+	ret = -ENOMEM;
+	if (name) {
+		nl = str_len(name);
+		if (intern(t, N_EVENT, name, nl, &name_iid) < 0)
+			goto drop;
+	}
+	bound = PT_HEADROOM + 8 * PB_FIELD_MAX + 2 * (PB_TAG_MAX + PB_LEN_MAX) + 8;
+	for (i = 0; i < nargs; i++) {
+		const char *an = args[i].name ? args[i].name : "";
+
+		if (intern(t, N_ARG, an, str_len(an), &arg_iid[i]) < 0)
+			goto drop;
+		bound += arg_bound(&args[i]);
+	}
+	for (k = 0; k < N_NUM; k++)
+		idata += t->pend[k].len;
+	t->pkt.len = 0;
+	if (buf_reserve(t, &t->pkt, bound + idata) < 0)
+		goto drop;
+
+	p = t->pkt.p + PT_HEADROOM;
+	p = pb_u64(p, TP_TIMESTAMP, ts);
+	p = pb_u64(p, TP_SEQ_ID, t->seq);
+	lp = pb_msg_begin(p, TP_TRACK_EVENT);
+	p = pb_msg_body(lp);
+	for (i = 0; i < nargs; i++)
+		p = put_arg(p, &args[i], arg_iid[i]);
+	p = pb_u64(p, TE_TYPE, (uint64_t)type);
+	if (name_iid)
+		p = pb_u64(p, TE_NAME_IID, name_iid);
+	p = pb_u64(p, TE_TRACK_UUID, track);
+	if (type == TYPE_COUNTER)
+		p = pb_double(p, TE_DOUBLE_COUNTER_VALUE, value);
+	p = pb_msg_end(lp, p);
+	if (idata) {
+		p = pb_varint(pb_tag(p, TP_INTERNED_DATA, PB_WT_LEN), idata);
+		for (k = 0; k < N_NUM; k++) {
+			memcpy(p, t->pend[k].p, t->pend[k].len);
+			p += t->pend[k].len;
+		}
+	}
+	p = pb_u64(p, TP_SEQUENCE_FLAGS,
+		   t->clear ? SEQ_INCREMENTAL_STATE_CLEARED | SEQ_NEEDS_INCREMENTAL_STATE
+			    : SEQ_NEEDS_INCREMENTAL_STATE);
+	if (!t->started)
+		p = pb_bool(p, TP_FIRST_PACKET_ON_SEQUENCE, 1);
+	ret = packet_out(t, p);
+	if (ret < 0) {
+		/* the writer's errors are sticky: nothing reaches the file any more */
+		new_generation(t);
+		goto drop;
+	}
+	for (k = 0; k < N_NUM; k++)
+		t->pend[k].len = 0;
+	if (t->clear)
+		t->st.generations++;
+	t->clear = false;
+	t->st.events++;
+	return 0;
+drop:
+	/* new entries stay pending: the next packet defines them */
+	t->st.dropped++;
+	return ret;
+}
+
+int pw_slice_begin(struct pw_writer *w, uint64_t track, uint64_t ts, const char *name,
+		   const struct pw_arg *args, unsigned nargs)
+{
+	return track_event(w, TYPE_SLICE_BEGIN, track, ts, name ? name : "", args, nargs, 0);
+}
+
+int pw_slice_end(struct pw_writer *w, uint64_t track, uint64_t ts, const struct pw_arg *args,
+		 unsigned nargs)
+{
+	return track_event(w, TYPE_SLICE_END, track, ts, NULL, args, nargs, 0);
+}
+
+int pw_instant(struct pw_writer *w, uint64_t track, uint64_t ts, const char *name,
+	       const struct pw_arg *args, unsigned nargs)
+{
+	return track_event(w, TYPE_INSTANT, track, ts, name ? name : "", args, nargs, 0);
+}
+
+int pw_counter(struct pw_writer *w, uint64_t track, uint64_t ts, double value)
+{
+	return track_event(w, TYPE_COUNTER, track, ts, NULL, NULL, 0, value);
+}
