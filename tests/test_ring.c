@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "perfmmap/perfmmap.h"
+#include "perfmmap/testing.h"
 #include "tap.h"
 
 #if defined(HAVE_DECL_PERF_RECORD_LOST_SAMPLES) && !HAVE_DECL_PERF_RECORD_LOST_SAMPLES

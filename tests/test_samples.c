@@ -36,6 +36,7 @@
 
 #include "proto/reader.h"
 #include "proto/samples.h"
+#include "proto/testing.h"
 #include "proto/writer.h"
 #include "pftrace.pb-c.h"
 #include "tests/tap.h"
