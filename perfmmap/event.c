@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "perfmmap.h"
+#include "testing.h"
 
 #ifndef PERF_FLAG_FD_CLOEXEC
 #define PERF_FLAG_FD_CLOEXEC (1UL << 3)	/* Linux 3.14 */

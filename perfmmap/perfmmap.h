@@ -44,10 +44,6 @@ int pm_event_disable(int fd);
 /* Number of online-possible CPUs as perf numbers them (0..n-1), or -errno. */
 int pm_cpu_count(void);
 
-/* Highest CPU + 1 in a kernel CPU list such as "0-3,8-11\n" (the format of
- * /sys/devices/system/cpu/possible), or -EINVAL.  pm_cpu_count()'s parser. */
-int pm_cpu_list_count(const char *list);
-
 /* Per-CPU loss counters, kept by the reader.  LOST counts records the ring
  * had no room for; LOST_SAMPLES counts samples dropped before reaching the
  * ring (e.g. by the PMU). */
@@ -67,12 +63,6 @@ struct pm_ring;
  */
 struct pm_ring *pm_ring__new(int fd, int cpu, size_t data_pages);
 void pm_ring__free(struct pm_ring *ring);		/* accepts NULL; closes nothing */
-
-/* For tests: wrap an existing buffer laid out like a perf mmap (one control
- * page of @page_size bytes followed by @data_size bytes, a power of two).
- * pm_ring__free() does not unmap or free @base. */
-struct pm_ring *pm_ring__new_from_buffer(void *base, size_t page_size, size_t data_size,
-					 int cpu);
 
 /* Redirect the output of @fd (same CPU) into this ring.  0 or -errno. */
 int pm_ring__add_fd(struct pm_ring *ring, int fd);

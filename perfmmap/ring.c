@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "perfmmap.h"
+#include "testing.h"
 
 /* An enum constant, not a macro, so #ifndef can't see it: configure checks. */
 #if defined(HAVE_DECL_PERF_RECORD_LOST_SAMPLES) && !HAVE_DECL_PERF_RECORD_LOST_SAMPLES

@@ -40,6 +40,7 @@
 #include "proto/internal.h"
 #include "proto/pbenc.h"
 #include "proto/samples.h"
+#include "proto/testing.h"
 #include "proto/writer.h"
 
 #define PS_DEFAULT_MAX_INTERN ((size_t)64 << 20)

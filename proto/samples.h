@@ -129,9 +129,6 @@ struct pw_stream_stats {
  */
 void pw_stream__stats(const struct pw_stream *s, struct pw_stream_stats *out);
 
-/* added: the stream's trusted_packet_sequence_id (what prd_sample.seq_id reports). */
-uint32_t pw_stream__seq_id(const struct pw_stream *s);
-
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@
 #include "core/tracefs.h"
 #include "core/util.h"
 #include "perfmmap/perfmmap.h"
+#include "perfmmap/testing.h"
 #include "proto/reader.h"
 #include "proto/writer.h"
 #include "tap.h"

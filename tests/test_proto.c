@@ -878,7 +878,7 @@ static void test_disk_full(void)
 		return;
 	if ((err = tap_limit_file_size(100000, &old)) < 0) {
 		pw_writer__close(w);
-		tap_ok(1, "# SKIP setrlimit(RLIMIT_FSIZE) failed: %s", strerror(-err));
+		tap_skip("setrlimit(RLIMIT_FSIZE) failed: %s", strerror(-err));
 		free(path);
 		return;
 	}
@@ -1082,8 +1082,8 @@ int main(void)
 
 	snprintf(tmpdir, sizeof(tmpdir), "%s/test_proto.XXXXXX", td && *td ? td : "/tmp");
 	if (!mkdtemp(tmpdir)) {
-		printf("1..0 # SKIP mkdtemp: %s\n", strerror(errno));
-		return 0;
+		tap_skip("mkdtemp: %s", strerror(errno));
+		return tap_done();
 	}
 	memset(long_filename, 'f', sizeof(long_filename) - 1);
 	long_filename[0] = '/';

@@ -36,6 +36,7 @@
 
 #include "proto/reader.h"
 #include "proto/samples.h"
+#include "proto/testing.h"
 #include "proto/writer.h"
 #include "pftrace.pb-c.h"
 #include "tests/tap.h"
@@ -1281,7 +1282,7 @@ static void test_disk_full(void)
 		return;
 	if ((err = tap_limit_file_size(100000, &old)) < 0) {
 		pw_writer__close(w);
-		tap_ok(1, "# SKIP setrlimit(RLIMIT_FSIZE) failed: %s", strerror(-err));
+		tap_skip("setrlimit(RLIMIT_FSIZE) failed: %s", strerror(-err));
 		free(path);
 		return;
 	}
@@ -1388,8 +1389,8 @@ int main(void)
 
 	snprintf(tmpdir, sizeof(tmpdir), "%s/test_samples.XXXXXX", td && *td ? td : "/tmp");
 	if (!mkdtemp(tmpdir)) {
-		printf("1..0 # SKIP mkdtemp: %s\n", strerror(errno));
-		return 0;
+		tap_skip("mkdtemp: %s", strerror(errno));
+		return tap_done();
 	}
 	test_main();
 	test_reader_rules();

@@ -48,11 +48,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void skip(const char *why)
-{
-	tap_ok(1, "# SKIP %s", why);
-}
-
 static const char *write_file(const char *name, const char *text)
 {
 	static char path[PATH_MAX + 64];
@@ -246,10 +241,10 @@ static void test_kallsyms(void)
 		tap_ok(st.kernel_symbols > 1000, "kernel: /proc/kallsyms loads");
 		break;
 	case -EPERM:
-		skip("/proc/kallsyms addresses hidden (kptr_restrict)");
+		tap_skip("/proc/kallsyms addresses hidden (kptr_restrict)");
 		break;
 	default:
-		skip("/proc/kallsyms unreadable");
+		tap_skip("/proc/kallsyms unreadable");
 	}
 	sym_cache__free(c);
 }
@@ -356,7 +351,7 @@ static void test_vdso(struct sym_cache *c)
 	int i;
 
 	if (!eh || !m) {
-		skip("no vdso (valgrind?)");
+		tap_skip("no vdso (valgrind?)");
 		return;
 	}
 	mp = sym_maps__find(m, (uintptr_t)eh);
@@ -474,7 +469,7 @@ static void test_library(struct sym_cache *c)
 
 	h = dlopen(path, RTLD_NOW);
 	if (!h || elf_read(path, &ef)) {
-		skip("tests/symfix/libsymfix.so not built (make check builds it)");
+		tap_skip("tests/symfix/libsymfix.so not built (make check builds it)");
 		return;
 	}
 	real = realpath(path, NULL);
@@ -638,7 +633,7 @@ static void test_executable(struct sym_cache *c, const char *file, const char *r
 
 	snprintf(path, sizeof(path), "%s", fixture(file));
 	if (elf_read(fixture(ref), &ef) || child_start(path, &ch)) {
-		skip("tests/symfix fixtures not built (make check builds them)");
+		tap_skip("tests/symfix fixtures not built (make check builds them)");
 		return;
 	}
 	m = sym_cache__maps(c, ch.pid, 1);
@@ -702,7 +697,7 @@ static void test_debug_section(struct sym_cache *c, const char *file)
 
 	snprintf(path, sizeof(path), "%s", fixture(file));
 	if (elf_read(fixture("symfix.debug"), &ef) || child_start(path, &ch)) {
-		skip("tests/symfix fixtures not built");
+		tap_skip("tests/symfix fixtures not built");
 		return;
 	}
 	m = sym_cache__maps(c, ch.pid, 1);
@@ -738,7 +733,7 @@ static void test_jit(void)
 
 	code = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (code == MAP_FAILED) {
-		skip("no anonymous executable mapping allowed");
+		tap_skip("no anonymous executable mapping allowed");
 		sym_cache__free(c);
 		return;
 	}
@@ -749,7 +744,7 @@ static void test_jit(void)
 		 (unsigned long long)base);
 	f = fopen(path, "w");
 	if (!f || fputs(text, f) < 0 || fclose(f)) {
-		skip("cannot write /tmp/perf-PID.map");
+		tap_skip("cannot write /tmp/perf-PID.map");
 		munmap(code, len);
 		sym_cache__free(c);
 		return;
@@ -833,7 +828,7 @@ int main(void)
 	test_debug_section(c, "symfix-zdebug");
 	test_stats(c, &before);
 #else
-	skip("built without libelf: no user-space names");
+	tap_diag("built without libelf: the ELF symbol checks are compiled out, not run");
 	(void)test_vdso;
 	(void)test_library;
 	(void)test_executable;
