@@ -10,7 +10,7 @@
 
 struct pw_stream;
 
-/* The stream's trusted_packet_sequence_id (what pr_sample.seq_id reports);
+/* The stream's trusted_packet_sequence_id (what prd_sample.seq_id reports);
  * 0 for NULL. */
 uint32_t pw_stream__seq_id(const struct pw_stream *s);
 
