@@ -33,26 +33,26 @@
 #endif
 
 const struct ss_readymade ss_readymades[] = {
-	{ "pthread_mutex", "time blocked in pthread_mutex_lock, per thread (libc entry to return)",
-	  "uprobe:libc:pthread_mutex_lock", "uretprobe:libc:pthread_mutex_lock",
-	  "uprobe:libpthread:pthread_mutex_lock", "uretprobe:libpthread:pthread_mutex_lock" },
-	{ "pthread_cond", "time waiting in pthread_cond_wait, per thread (entry to return)",
-	  "uprobe:libc:pthread_cond_wait", "uretprobe:libc:pthread_cond_wait",
-	  "uprobe:libpthread:pthread_cond_wait", "uretprobe:libpthread:pthread_cond_wait" },
-	{ "pthread_rwlock_rd", "time blocked in pthread_rwlock_rdlock, per thread",
-	  "uprobe:libc:pthread_rwlock_rdlock", "uretprobe:libc:pthread_rwlock_rdlock",
-	  "uprobe:libpthread:pthread_rwlock_rdlock", "uretprobe:libpthread:pthread_rwlock_rdlock" },
-	{ "pthread_rwlock_wr", "time blocked in pthread_rwlock_wrlock, per thread",
-	  "uprobe:libc:pthread_rwlock_wrlock", "uretprobe:libc:pthread_rwlock_wrlock",
-	  "uprobe:libpthread:pthread_rwlock_wrlock", "uretprobe:libpthread:pthread_rwlock_wrlock" },
+	{"pthread_mutex", "time blocked in pthread_mutex_lock, per thread (libc entry to return)",
+	 "uprobe:libc:pthread_mutex_lock", "uretprobe:libc:pthread_mutex_lock",
+	 "uprobe:libpthread:pthread_mutex_lock", "uretprobe:libpthread:pthread_mutex_lock"},
+	{"pthread_cond", "time waiting in pthread_cond_wait, per thread (entry to return)",
+	 "uprobe:libc:pthread_cond_wait", "uretprobe:libc:pthread_cond_wait",
+	 "uprobe:libpthread:pthread_cond_wait", "uretprobe:libpthread:pthread_cond_wait"},
+	{"pthread_rwlock_rd", "time blocked in pthread_rwlock_rdlock, per thread",
+	 "uprobe:libc:pthread_rwlock_rdlock", "uretprobe:libc:pthread_rwlock_rdlock",
+	 "uprobe:libpthread:pthread_rwlock_rdlock", "uretprobe:libpthread:pthread_rwlock_rdlock"},
+	{"pthread_rwlock_wr", "time blocked in pthread_rwlock_wrlock, per thread",
+	 "uprobe:libc:pthread_rwlock_wrlock", "uretprobe:libc:pthread_rwlock_wrlock",
+	 "uprobe:libpthread:pthread_rwlock_wrlock", "uretprobe:libpthread:pthread_rwlock_wrlock"},
 #ifdef SS_ARG0
-	{ "malloc", "time in malloc with the requested size, per thread (frequent: costly)",
-	  "uprobe:libc:malloc size=" SS_ARG0 ":u64", "uretprobe:libc:malloc", NULL, NULL },
+	{"malloc", "time in malloc with the requested size, per thread (frequent: costly)",
+	 "uprobe:libc:malloc size=" SS_ARG0 ":u64", "uretprobe:libc:malloc", NULL, NULL},
 #else
-	{ "malloc", "time in malloc, per thread (frequent: costly)",
-	  "uprobe:libc:malloc", "uretprobe:libc:malloc", NULL, NULL },
+	{"malloc", "time in malloc, per thread (frequent: costly)", "uprobe:libc:malloc",
+	 "uretprobe:libc:malloc", NULL, NULL},
 #endif
-	{ NULL, NULL, NULL, NULL, NULL, NULL },
+	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 /* --- messages and arrays ---------------------------------------------------- */
@@ -108,8 +108,8 @@ struct ss_mark {
 
 static struct ss_mark ss_set__mark(const struct ss_set *set)
 {
-	return (struct ss_mark){ set->nr_events, set->nr_spans, set->nr_instants,
-				 set->nr_thresholds, set->nr_stop_events };
+	return (struct ss_mark){set->nr_events, set->nr_spans, set->nr_instants, set->nr_thresholds,
+				set->nr_stop_events};
 }
 
 /* Drop what was added after @m (a failed parse adds nothing). */
@@ -134,7 +134,7 @@ void ss_set__free(struct ss_set *set)
 {
 	if (!set)
 		return;
-	ss_set__rollback(set, (struct ss_mark){ 0 });
+	ss_set__rollback(set, (struct ss_mark){0});
 	for (size_t i = 0; i < set->nr_warnings; i++)
 		free(set->warnings[i]);
 	free(set->warnings);
@@ -205,28 +205,26 @@ int ss_spec__kind(const char *spec, bool systing, enum ss_event_kind *kind)
 		enum ss_event_kind kind;
 		size_t parts;
 	} kinds[] = {
-		{ "uprobe", SS_EV_UPROBE, 3 },	 { "uretprobe", SS_EV_URETPROBE, 3 },
-		{ "usdt", SS_EV_USDT, 4 },	 { "kprobe", SS_EV_KPROBE, 2 },
-		{ "kretprobe", SS_EV_KRETPROBE, 2 }, { "tracepoint", SS_EV_TRACEPOINT, 3 },
+		{"uprobe", SS_EV_UPROBE, 3},	   {"uretprobe", SS_EV_URETPROBE, 3},
+		{"usdt", SS_EV_USDT, 4},	   {"kprobe", SS_EV_KPROBE, 2},
+		{"kretprobe", SS_EV_KRETPROBE, 2}, {"tracepoint", SS_EV_TRACEPOINT, 3},
 	};
-	size_t len = strcspn(spec, ":"), parts;
-	bool empty;
+	size_t len = strcspn(spec, ":"), parts, want = 2;
+	bool empty, reserved = false;
 
-	if (strpbrk(spec, " \t\n\r\v\f"))
-		return -EINVAL;
-	parts = ss__count_parts(spec, &empty);
-	if (empty)
-		return -EINVAL;
+	*kind = SS_EV_TRACEPOINT;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (strlen(kinds[i].prefix) != len || strncmp(spec, kinds[i].prefix, len) != 0)
 			continue;
-		if (kinds[i].kind == SS_EV_TRACEPOINT && !systing)
-			return -EINVAL;
 		*kind = kinds[i].kind;
-		return parts == kinds[i].parts ? 0 : -EINVAL;
+		want = kinds[i].parts;
+		/* "tracepoint:" is systing's; -e would read it as a tracepoint system */
+		reserved = kinds[i].kind == SS_EV_TRACEPOINT && !systing;
 	}
-	*kind = SS_EV_TRACEPOINT;
-	return parts == 2 ? 0 : -EINVAL;
+	parts = ss__count_parts(spec, &empty);
+	if (reserved || empty || parts != want || strpbrk(spec, " \t\n\r\v\f"))
+		return -EINVAL;
+	return 0;
 }
 
 static const char *ss__spec_usage(enum ss_event_kind kind)
@@ -286,8 +284,8 @@ static long ss_set__push_event(struct ss_set *set, const char *name, const char 
 	return (long)set->nr_events++;
 }
 
-static int ss_set__push_span(struct ss_set *set, const char *name, const char *track,
-			     size_t start, size_t end, const char *key, enum ss_span_kind kind)
+static int ss_set__push_span(struct ss_set *set, const char *name, const char *track, size_t start,
+			     size_t end, const char *key, enum ss_span_kind kind)
 {
 	struct ss_span *sp;
 
@@ -366,7 +364,7 @@ static bool ss__usdt_argname(const char *arg)
 static bool ss__carries(enum ss_event_kind kind, const char *fetchargs, const char *key)
 {
 	if (kind == SS_EV_TRACEPOINT)
-		return true;	/* a field of the format: checked when the format is read */
+		return true; /* a field of the format: checked when the format is read */
 	if (kind == SS_EV_USDT && ss__usdt_argname(key))
 		return true;
 	return ss__fetchargs_name(fetchargs, key);
@@ -377,8 +375,8 @@ static bool ss__carries(enum ss_event_kind kind, const char *fetchargs, const ch
  * event index, adding the event unless one with the same spec and fetch args
  * exists.  @where prefixes error messages.
  */
-static long ss_set__span_event(struct ss_set *set, const char *where, const char *what,
-			       char *text, const char *key)
+static long ss_set__span_event(struct ss_set *set, const char *where, const char *what, char *text,
+			       const char *key)
 {
 	enum ss_event_kind kind;
 	char *spec = ss__trim(text), *fa, *name;
@@ -490,8 +488,8 @@ static int ss_set__readymade(struct ss_set *set, const char *where, const char *
 
 	if (!r)
 		return ss__errf(set, -EINVAL,
-				"%s: no ready-made span '%s' (see --help; or NAME=START,END)", where,
-				name);
+				"%s: no ready-made span '%s' (see --help; or NAME=START,END)",
+				where, name);
 	first = set->nr_events;
 	if (asprintf(&text, "%s,%s", r->start, r->end) < 0)
 		return -ENOMEM;
@@ -683,8 +681,8 @@ struct ss_json {
 	struct ss_set *set;
 	const char *file;
 	/* systing's per-config bookkeeping, as event indexes into set->events */
-	size_t first, first_span;	/* the config's first event and span */
-	size_t *starts, *ends, *insts;	/* used as range start / range end / instant */
+	size_t first, first_span;      /* the config's first event and span */
+	size_t *starts, *ends, *insts; /* used as range start / range end / instant */
 	size_t nr_starts, nr_ends, nr_insts;
 };
 
@@ -712,15 +710,16 @@ static int ss_json__object(struct ss_json *js, json_object *o, const char *path,
 {
 	if (!json_object_is_type(o, json_type_object))
 		return ss_json__err(js, path, "expected an object, found %s", ss_json__type(o));
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		const char *const *k;
 
 		(void)val;
 		for (k = known; *k && strcmp(*k, key) != 0; k++)
 			;
 		if (!*k)
-			return ss_json__err(js, path, "unknown field \"%s\" (systing rejects it too)",
-					    key);
+			return ss_json__err(js, path,
+					    "unknown field \"%s\" (systing rejects it too)", key);
 	}
 	return 0;
 }
@@ -863,7 +862,7 @@ static int ss_json__fetcharg(struct ss_json *js, const char *path, struct ss_eve
 		snprintf(loc, sizeof(loc), "arg%u", a->index);
 	} else {
 #ifdef SS_ARG0
-		static const char *const ss_argregs[] = { SS_ARGREGS };
+		static const char *const ss_argregs[] = {SS_ARGREGS};
 		size_t nregs = sizeof(ss_argregs) / sizeof(ss_argregs[0]);
 
 		if (a->index < nregs)
@@ -893,7 +892,7 @@ static int ss_json__fetcharg(struct ss_json *js, const char *path, struct ss_eve
 static int ss_json__args(struct ss_json *js, json_object *args, const char *epath,
 			 struct ss_event *ev)
 {
-	static const char *const known[] = { "arg_index", "arg_type", "arg_name", NULL };
+	static const char *const known[] = {"arg_index", "arg_type", "arg_name", NULL};
 	size_t n = json_object_array_length(args);
 	char path[160], *fa = strdup("");
 	int err = 0;
@@ -902,8 +901,8 @@ static int ss_json__args(struct ss_json *js, json_object *args, const char *epat
 		return -ENOMEM;
 	if (n > 4) {
 		free(fa);
-		return ss_json__err(js, epath, "at most 4 args per event (systing's limit), got %zu",
-				    n);
+		return ss_json__err(js, epath,
+				    "at most 4 args per event (systing's limit), got %zu", n);
 	}
 	for (size_t i = 0; i < n && !err; i++) {
 		json_object *o = json_object_array_get_idx(args, i);
@@ -929,8 +928,8 @@ static int ss_json__args(struct ss_json *js, json_object *args, const char *epat
 		} else if (strcmp(type, "retval") == 0) {
 			a->type = SS_ARG_RETVAL;
 		} else {
-			err = ss_json__err(js, path, "arg_type \"%s\" is not long, string or retval",
-					   type);
+			err = ss_json__err(js, path,
+					   "arg_type \"%s\" is not long, string or retval", type);
 			break;
 		}
 		if (a->type == SS_ARG_RETVAL && index != 0) {
@@ -963,8 +962,8 @@ static int ss_json__args(struct ss_json *js, json_object *args, const char *epat
 
 static int ss_json__one_event(struct ss_json *js, json_object *o, const char *path)
 {
-	static const char *const known[] = { "name", "event", "scope", "percpu",
-					     "args", "stack", NULL };
+	static const char *const known[] = {"name", "event", "scope", "percpu",
+					    "args", "stack", NULL};
 	const char *name, *spec, *scope;
 	enum ss_event_kind kind;
 	struct ss_event *ev;
@@ -1053,7 +1052,7 @@ static long ss_json__ref(struct ss_json *js, json_object *o, const char *path, c
 
 static int ss_json__thresholds(struct ss_json *js, json_object *arr)
 {
-	static const char *const known[] = { "start", "end", "duration_us", NULL };
+	static const char *const known[] = {"start", "end", "duration_us", NULL};
 	struct ss_set *set = js->set;
 	size_t first = set->nr_thresholds;
 	char path[64];
@@ -1098,7 +1097,7 @@ static int ss_json__thresholds(struct ss_json *js, json_object *arr)
 
 static int ss_json__stop_instants(struct ss_json *js, json_object *arr)
 {
-	static const char *const known[] = { "event", NULL };
+	static const char *const known[] = {"event", NULL};
 	struct ss_set *set = js->set;
 	size_t first = set->nr_stop_events;
 	char path[64];
@@ -1125,7 +1124,7 @@ static int ss_json__stop_instants(struct ss_json *js, json_object *arr)
 
 static int ss_json__stop_triggers(struct ss_json *js, json_object *o)
 {
-	static const char *const known[] = { "thresholds", "instants", NULL };
+	static const char *const known[] = {"thresholds", "instants", NULL};
 	json_object *thresholds, *instants;
 	int err;
 
@@ -1144,14 +1143,15 @@ static int ss_json__stop_triggers(struct ss_json *js, json_object *o)
 	}
 	if (instants)
 		return ss_json__stop_instants(js, instants);
-	return ss_json__err(js, "stop_triggers", "Invalid trigger format (neither thresholds "
-				"nor instants)");
+	return ss_json__err(js, "stop_triggers",
+			    "Invalid trigger format (neither thresholds "
+			    "nor instants)");
 }
 
 static int ss_json__ranges(struct ss_json *js, json_object *arr, const char *tpath,
 			   const char *track)
 {
-	static const char *const known[] = { "name", "start", "end", NULL };
+	static const char *const known[] = {"name", "start", "end", NULL};
 	static const enum ss_span_kind kinds[] = {
 		[SS_SCOPE_THREAD] = SS_SPAN_THREAD,
 		[SS_SCOPE_PROCESS] = SS_SPAN_PROCESS,
@@ -1203,7 +1203,7 @@ static int ss_json__ranges(struct ss_json *js, json_object *arr, const char *tpa
 static int ss_json__instants(struct ss_json *js, json_object *arr, const char *tpath,
 			     const char *track)
 {
-	static const char *const known[] = { "event", NULL };
+	static const char *const known[] = {"event", NULL};
 	struct ss_set *set = js->set;
 	char path[192];
 
@@ -1242,7 +1242,7 @@ static int ss_json__instants(struct ss_json *js, json_object *arr, const char *t
 
 static int ss_json__tracks(struct ss_json *js, json_object *tracks)
 {
-	static const char *const known[] = { "track_name", "ranges", "instants", NULL };
+	static const char *const known[] = {"track_name", "ranges", "instants", NULL};
 	char path[48];
 
 	for (size_t i = 0; i < json_object_array_length(tracks); i++) {
@@ -1257,7 +1257,8 @@ static int ss_json__tracks(struct ss_json *js, json_object *tracks)
 		    (err = ss_json__array(js, o, path, "instants", false, &instants)))
 			return err;
 		if (!ranges && !instants &&
-		    (err = ss__warnf(js->set, "%s: %s: track \"%s\" has neither ranges nor instants",
+		    (err = ss__warnf(js->set,
+				     "%s: %s: track \"%s\" has neither ranges nor instants",
 				     js->file, path, track)))
 			return err;
 		if ((ranges && (err = ss_json__ranges(js, ranges, path, track))) ||
@@ -1284,7 +1285,7 @@ static void ss__linecol(const char *text, size_t off, unsigned *line, unsigned *
 
 static int ss_json__root(struct ss_json *js, json_object *root)
 {
-	static const char *const known[] = { "events", "tracks", "stop_triggers", NULL };
+	static const char *const known[] = {"events", "tracks", "stop_triggers", NULL};
 	json_object *events, *tracks, *stop = NULL;
 	int err;
 
@@ -1303,8 +1304,8 @@ static int ss_json__root(struct ss_json *js, json_object *root)
 
 int ss_set__parse_systing(struct ss_set *set, const char *name, const char *json)
 {
-	struct ss_json js = { .set = set, .file = name, .first = set->nr_events,
-			     .first_span = set->nr_spans };
+	struct ss_json js = {
+		.set = set, .file = name, .first = set->nr_events, .first_span = set->nr_spans};
 	struct ss_mark m = ss_set__mark(set);
 	size_t warnings = set->nr_warnings;
 	size_t len = strlen(json), end;

@@ -35,12 +35,12 @@
 #include <stdio.h>
 
 enum ss_event_kind {
-	SS_EV_TRACEPOINT,	/* spec "SYS:NAME" */
-	SS_EV_UPROBE,		/* "uprobe:PATH:SYMBOL[+OFFSET]" (or a bare offset, systing) */
-	SS_EV_URETPROBE,	/* "uretprobe:PATH:SYMBOL" */
-	SS_EV_USDT,		/* "usdt:PATH:PROVIDER:NAME" */
-	SS_EV_KPROBE,		/* "kprobe:SYMBOL[+OFFSET]" (systing configs only) */
-	SS_EV_KRETPROBE,	/* "kretprobe:SYMBOL" (systing configs only) */
+	SS_EV_TRACEPOINT, /* spec "SYS:NAME" */
+	SS_EV_UPROBE,	  /* "uprobe:PATH:SYMBOL[+OFFSET]" (or a bare offset, systing) */
+	SS_EV_URETPROBE,  /* "uretprobe:PATH:SYMBOL" */
+	SS_EV_USDT,	  /* "usdt:PATH:PROVIDER:NAME" */
+	SS_EV_KPROBE,	  /* "kprobe:SYMBOL[+OFFSET]" (systing configs only) */
+	SS_EV_KRETPROBE,  /* "kretprobe:SYMBOL" (systing configs only) */
 };
 
 /* Where an event's hits are attributed and how a range's start and end pair
@@ -52,23 +52,23 @@ enum ss_scope {
 };
 
 enum ss_arg_type {
-	SS_ARG_LONG,	/* 64-bit integer */
-	SS_ARG_STRING,	/* NUL-terminated string the argument points to */
-	SS_ARG_RETVAL,	/* return value (return probes only) */
+	SS_ARG_LONG,   /* 64-bit integer */
+	SS_ARG_STRING, /* NUL-terminated string the argument points to */
+	SS_ARG_RETVAL, /* return value (return probes only) */
 };
 
 /* One argument a systing config asks for. */
 struct ss_arg {
-	char *name;		/* as the config names it (a debug annotation's name) */
-	char *field;		/* its name in the fetch args: name made a C identifier, unique */
+	char *name;  /* as the config names it (a debug annotation's name) */
+	char *field; /* its name in the fetch args: name made a C identifier, unique */
 	enum ss_arg_type type;
-	unsigned index;		/* systing's arg_index: for a tracepoint, the Nth field after
-				 * the common_* fields (and a syscall's __syscall_nr) */
+	unsigned index; /* systing's arg_index: for a tracepoint, the Nth field after
+			 * the common_* fields (and a syscall's __syscall_nr) */
 };
 
 struct ss_event {
-	char *name;		/* unique in the set; systing's name, or the spec for --span */
-	char *spec;		/* as -e takes it, without fetch args */
+	char *name; /* unique in the set; systing's name, or the spec for --span */
+	char *spec; /* as -e takes it, without fetch args */
 	/*
 	 * tracefs fetch args to create the probe with, "" for none.  For uprobes
 	 * and kprobes they are final (`size=%si:s64 path=+0(%di):ustring
@@ -79,29 +79,29 @@ struct ss_event {
 	 * fields are recorded; args[].index selects the annotated ones).
 	 */
 	char *fetchargs;
-	char *alt_spec;		/* NULL, or a spec to try when spec's library lacks the symbol
-				 * (ready-made pthread spans: libpthread on glibc < 2.34) */
+	char *alt_spec; /* NULL, or a spec to try when spec's library lacks the symbol
+			 * (ready-made pthread spans: libpthread on glibc < 2.34) */
 	enum ss_event_kind kind;
 	enum ss_scope scope;
-	bool stack;		/* take a stack at each hit */
-	struct ss_arg *args;	/* systing args, in config order (none for --span) */
+	bool stack;	     /* take a stack at each hit */
+	struct ss_arg *args; /* systing args, in config order (none for --span) */
 	size_t nr_args;
 };
 
 enum ss_span_kind {
-	SS_SPAN_THREAD,		/* START opens a slice on the thread's track, the next END on
-				 * that thread closes it; nested when START repeats */
-	SS_SPAN_PROCESS,	/* paired within the process (systing scope "process") */
-	SS_SPAN_CPU,		/* paired per CPU (systing scope "cpu") */
-	SS_SPAN_KEYED,		/* paired by the value of argument `key`, across threads:
-				 * async slices on a track of the process */
+	SS_SPAN_THREAD,	 /* START opens a slice on the thread's track, the next END on
+			  * that thread closes it; nested when START repeats */
+	SS_SPAN_PROCESS, /* paired within the process (systing scope "process") */
+	SS_SPAN_CPU,	 /* paired per CPU (systing scope "cpu") */
+	SS_SPAN_KEYED,	 /* paired by the value of argument `key`, across threads:
+			  * async slices on a track of the process */
 };
 
 struct ss_span {
 	char *name;
-	char *track;		/* systing's track_name; NULL: the thread's own track */
-	size_t start, end;	/* indexes into ss_set.events */
-	char *key;		/* SS_SPAN_KEYED: the argument (fetch arg or field) both carry */
+	char *track;	   /* systing's track_name; NULL: the thread's own track */
+	size_t start, end; /* indexes into ss_set.events */
+	char *key;	   /* SS_SPAN_KEYED: the argument (fetch arg or field) both carry */
 	enum ss_span_kind kind;
 };
 
@@ -128,7 +128,7 @@ struct ss_set {
 	 * continuous mode yet, so the caller warns when these are non-empty. */
 	struct ss_threshold *thresholds;
 	size_t nr_thresholds;
-	size_t *stop_events;		/* stop_triggers.instants: event indexes */
+	size_t *stop_events; /* stop_triggers.instants: event indexes */
 	size_t nr_stop_events;
 	/* Warnings from the last parse (the caller prints them, one per line). */
 	char **warnings;
@@ -140,9 +140,9 @@ struct ss_set {
 /* A ready-made span usable as `--span NAME`. */
 struct ss_readymade {
 	const char *name;
-	const char *desc;	/* one line, for --help */
-	const char *start, *end;	/* specs as --span takes them (fetch args allowed) */
-	const char *alt_start, *alt_end;	/* fallbacks (other library), or NULL */
+	const char *desc;		 /* one line, for --help */
+	const char *start, *end;	 /* specs as --span takes them (fetch args allowed) */
+	const char *alt_start, *alt_end; /* fallbacks (other library), or NULL */
 };
 
 /* Constructors: NULL + errno.  ss_set__free() accepts NULL. */

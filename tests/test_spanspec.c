@@ -40,8 +40,8 @@ static void test_span_forms(void)
 	tap_is_str(s->events[0].name, "uprobe:/bin/app:begin", "event named after its spec");
 	tap_is_str(s->events[0].fetchargs, "", "no fetch args");
 
-	tap_is_int(ss_set__add_span(s, " sys = raw_syscalls:sys_enter , raw_syscalls:sys_exit "),
-		   0, "tracepoint span, blanks around the parts");
+	tap_is_int(ss_set__add_span(s, " sys = raw_syscalls:sys_enter , raw_syscalls:sys_exit "), 0,
+		   "tracepoint span, blanks around the parts");
 	tap_is_str(s->spans[1].name, "sys", "name trimmed");
 	e = &s->events[s->spans[1].start];
 	tap_is_str(e->spec, "raw_syscalls:sys_enter", "tracepoint spec trimmed");
@@ -61,7 +61,8 @@ static void test_span_forms(void)
 	tap_is_str(s->spans[3].key, "id", "key name");
 	tap_is_str(s->events[s->spans[3].end].fetchargs, "id=%si:u64", "end fetch args");
 
-	tap_is_int(ss_set__add_span(s, "q=usdt:/bin/app:prov:start,usdt:/bin/app:prov:done, key = arg1"),
+	tap_is_int(ss_set__add_span(
+			   s, "q=usdt:/bin/app:prov:start,usdt:/bin/app:prov:done, key = arg1"),
 		   0, "keyed USDT span on a note argument");
 	tap_is_int(s->events[s->spans[4].start].kind, SS_EV_USDT, "usdt kind");
 	tap_is_str(s->spans[4].key, "arg1", "usdt key");
@@ -77,8 +78,9 @@ static void test_span_forms(void)
 		   "same specs again");
 	tap_is_int(s->nr_events, nev, "events shared, not duplicated");
 	tap_is_int(s->spans[7].start, s->spans[0].start, "same start event");
-	tap_is_int(ss_set__add_span(s, "x=uprobe:/bin/app:begin n=%di:s32,uretprobe:/bin/app:begin"),
-		   0, "same spec, other fetch args");
+	tap_is_int(
+		ss_set__add_span(s, "x=uprobe:/bin/app:begin n=%di:s32,uretprobe:/bin/app:begin"),
+		0, "same spec, other fetch args");
 	tap_is_int(s->nr_events, nev + 1, "a new event");
 	tap_is_str(s->events[nev].name, "uprobe:/bin/app:begin#2", "named with #2");
 	tap_is_int(s->nr_warnings, 0, "no warnings");
@@ -293,8 +295,8 @@ static void test_systing_requests(void)
 		   "retval on a uretprobe");
 #endif
 	tap_is_int(ev_named(s, "request_end")->args[0].type, SS_ARG_RETVAL, "retval type");
-	tap_is_str(ev_named(s, "job_queued")->spec, "uprobe:/usr/local/bin/frontend:enqueue_job+0x10",
-		   "symbol+offset kept");
+	tap_is_str(ev_named(s, "job_queued")->spec,
+		   "uprobe:/usr/local/bin/frontend:enqueue_job+0x10", "symbol+offset kept");
 	tap_is_int(ev_named(s, "job_queued")->scope, SS_SCOPE_PROCESS, "scope process");
 	e = ev_named(s, "cache_miss");
 	tap_is_str(e->fetchargs, "key=+0(arg0):ustring shard=arg1", "usdt string and long args");
@@ -403,50 +405,62 @@ static void test_systing_errors(void)
 		 "{\"arg_type\":\"retval\",\"arg_name\":\"r\",\"arg_index\":1}]}]}",
 		 "arg_index must be 0 or omitted for retval", "retval with an index");
 	bad_json("{\"events\": [{\"name\":\"a\",\"event\":\"uprobe:/b:f\",\"args\":["
-		 "{\"arg_type\":\"long\",\"arg_name\":\"a\"},{\"arg_type\":\"long\",\"arg_name\":\"b\"},"
-		 "{\"arg_type\":\"long\",\"arg_name\":\"c\"},{\"arg_type\":\"long\",\"arg_name\":\"d\"},"
+		 "{\"arg_type\":\"long\",\"arg_name\":\"a\"},{\"arg_type\":\"long\",\"arg_name\":"
+		 "\"b\"},"
+		 "{\"arg_type\":\"long\",\"arg_name\":\"c\"},{\"arg_type\":\"long\",\"arg_name\":"
+		 "\"d\"},"
 		 "{\"arg_type\":\"long\",\"arg_name\":\"e\"}]}]}",
 		 "at most 4 args", "5 args");
 	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "], \"tracks\": [{\"ranges\":[]}]}",
 		 "tracks[0]: missing field \"track_name\"", "track without a name");
 	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "], \"tracks\": [{\"track_name\":\"t\","
-		 "\"ranges\":[{\"name\":\"r\",\"start\":\"a\",\"end\":\"zz\"}]}]}",
+							 "\"ranges\":[{\"name\":\"r\",\"start\":"
+							 "\"a\",\"end\":\"zz\"}]}]}",
 		 "tracks[0].ranges[0]: Stop event zz does not exist", "range end unknown");
-	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "], \"tracks\": [{\"track_name\":\"t\","
-		 "\"ranges\":[{\"start\":\"a\",\"end\":\"a\"}]}]}",
+	bad_json("{\"events\": [" EV(
+			 "a", "uprobe:/b:f") "], \"tracks\": [{\"track_name\":\"t\","
+					     "\"ranges\":[{\"start\":\"a\",\"end\":\"a\"}]}]}",
 		 "missing field \"name\"", "range without a name");
-	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "," EV("b", "uprobe:/b:g") "," EV("c", "uprobe:/b:h")
-		 "], \"tracks\": [{\"track_name\":\"t\",\"ranges\":["
-		 "{\"name\":\"r\",\"start\":\"a\",\"end\":\"b\"},"
-		 "{\"name\":\"s\",\"start\":\"a\",\"end\":\"c\"}]}]}",
+	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "," EV("b", "uprobe:/b:g") "," EV(
+			 "c", "uprobe:/b:h") "], \"tracks\": [{\"track_name\":\"t\",\"ranges\":["
+					     "{\"name\":\"r\",\"start\":\"a\",\"end\":\"b\"},"
+					     "{\"name\":\"s\",\"start\":\"a\",\"end\":\"c\"}]}]}",
 		 "ranges[1]: Start event a already exists", "one start, two ranges");
-	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "," EV("b", "uprobe:/b:g") "," EV("c", "uprobe:/b:h")
-		 "], \"tracks\": [{\"track_name\":\"t\",\"ranges\":["
-		 "{\"name\":\"r\",\"start\":\"a\",\"end\":\"b\"},"
-		 "{\"name\":\"r\",\"start\":\"b\",\"end\":\"c\"}]}]}",
+	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "," EV("b", "uprobe:/b:g") "," EV(
+			 "c", "uprobe:/b:h") "], \"tracks\": [{\"track_name\":\"t\",\"ranges\":["
+					     "{\"name\":\"r\",\"start\":\"a\",\"end\":\"b\"},"
+					     "{\"name\":\"r\",\"start\":\"b\",\"end\":\"c\"}]}]}",
 		 "Range r already exists", "duplicate range name");
-	bad_json("{\"events\": [{\"name\":\"a\",\"event\":\"uprobe:/b:f\",\"scope\":\"process\"},"
-		 EV("b", "uprobe:/b:g") "], \"tracks\": [{\"track_name\":\"t\",\"ranges\":["
-		 "{\"name\":\"r\",\"start\":\"a\",\"end\":\"b\"}]}]}",
+	bad_json("{\"events\": "
+		 "[{\"name\":\"a\",\"event\":\"uprobe:/b:f\",\"scope\":\"process\"}," EV(
+			 "b", "uprobe:/b:g") "], \"tracks\": [{\"track_name\":\"t\",\"ranges\":["
+					     "{\"name\":\"r\",\"start\":\"a\",\"end\":\"b\"}]}]}",
 		 "different scopes", "scope mismatch");
-	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "," EV("b", "uprobe:/b:g")
-		 "], \"tracks\": [{\"track_name\":\"t\",\"ranges\":["
-		 "{\"name\":\"r\",\"start\":\"a\",\"end\":\"b\"}],\"instants\":[{\"event\":\"a\"}]}]}",
+	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "," EV(
+			 "b", "uprobe:/b:g") "], \"tracks\": [{\"track_name\":\"t\",\"ranges\":["
+					     "{\"name\":\"r\",\"start\":\"a\",\"end\":\"b\"}],"
+					     "\"instants\":[{\"event\":\"a\"}]}]}",
 		 "instants[0]: Start event a already exists", "instant on a range start");
-	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "], \"tracks\": ["
-		 "{\"track_name\":\"t\",\"instants\":[{\"event\":\"a\"}]},"
-		 "{\"track_name\":\"u\",\"instants\":[{\"event\":\"a\"}]}]}",
-		 "tracks[1].instants[0]: Instant event a already exists", "one instant, two tracks");
-	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "], \"tracks\": ["
-		 "{\"track_name\":\"t\",\"instants\":[{\"name\":\"a\"}]}]}",
+	bad_json("{\"events\": [" EV(
+			 "a",
+			 "uprobe:/b:f") "], \"tracks\": ["
+					"{\"track_name\":\"t\",\"instants\":[{\"event\":\"a\"}]},"
+					"{\"track_name\":\"u\",\"instants\":[{\"event\":\"a\"}]}]}",
+		 "tracks[1].instants[0]: Instant event a already exists",
+		 "one instant, two tracks");
+	bad_json("{\"events\": [" EV(
+			 "a",
+			 "uprobe:/b:f") "], \"tracks\": ["
+					"{\"track_name\":\"t\",\"instants\":[{\"name\":\"a\"}]}]}",
 		 "unknown field \"name\"", "instant with name instead of event");
 	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "], \"stop_triggers\": {}}",
 		 "Invalid trigger format", "empty stop_triggers");
 	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "], \"stop_triggers\": {\"thresholds\":["
-		 "{\"start\":\"a\",\"end\":\"a\"}]}}",
-		 "stop_triggers.thresholds[0]: missing field \"duration_us\"", "threshold w/o duration");
+							 "{\"start\":\"a\",\"end\":\"a\"}]}}",
+		 "stop_triggers.thresholds[0]: missing field \"duration_us\"",
+		 "threshold w/o duration");
 	bad_json("{\"events\": [" EV("a", "uprobe:/b:f") "], \"stop_triggers\": {\"instants\":["
-		 "{\"event\":\"b\"}]}}",
+							 "{\"event\":\"b\"}]}}",
 		 "Instant event b does not exist", "stop trigger on an unknown event");
 }
 
@@ -454,21 +468,23 @@ static void test_systing_misc(void)
 {
 	struct ss_set *s = ss_set__new();
 
-	tap_is_int(ss_set__parse_systing(s, "m.json",
-					 "{\"events\": [{\"name\":\"a\",\"event\":\"kretprobe:vfs_read\","
-					 "\"args\":[{\"arg_type\":\"retval\",\"arg_name\":\"n\"}]},"
-					 "{\"name\":\"b\",\"event\":\"kprobe:vfs_read\",\"args\":["
-					 "{\"arg_index\":0,\"arg_type\":\"string\",\"arg_name\":\"common_x\"},"
-					 "{\"arg_index\":1,\"arg_type\":\"long\",\"arg_name\":\"2nd\"},"
-					 "{\"arg_index\":2,\"arg_type\":\"long\",\"arg_name\":\"2nd\"}]}],"
-					 "\"tracks\": [{\"track_name\":\"empty\"}],"
-					 "\"stop_triggers\": {\"thresholds\":[{\"start\":\"b\",\"end\":\"a\","
-					 "\"duration_us\":0}],\"instants\":[{\"event\":\"a\"}]}}"),
+	tap_is_int(ss_set__parse_systing(
+			   s, "m.json",
+			   "{\"events\": [{\"name\":\"a\",\"event\":\"kretprobe:vfs_read\","
+			   "\"args\":[{\"arg_type\":\"retval\",\"arg_name\":\"n\"}]},"
+			   "{\"name\":\"b\",\"event\":\"kprobe:vfs_read\",\"args\":["
+			   "{\"arg_index\":0,\"arg_type\":\"string\",\"arg_name\":\"common_x\"},"
+			   "{\"arg_index\":1,\"arg_type\":\"long\",\"arg_name\":\"2nd\"},"
+			   "{\"arg_index\":2,\"arg_type\":\"long\",\"arg_name\":\"2nd\"}]}],"
+			   "\"tracks\": [{\"track_name\":\"empty\"}],"
+			   "\"stop_triggers\": {\"thresholds\":[{\"start\":\"b\",\"end\":\"a\","
+			   "\"duration_us\":0}],\"instants\":[{\"event\":\"a\"}]}}"),
 		   0, "kprobes, odd arg names, empty track, both trigger kinds");
 	tap_is_int(s->events[0].kind, SS_EV_KRETPROBE, "kretprobe kept as such");
 	tap_is_str(s->events[0].spec, "kretprobe:vfs_read", "kprobe spec");
 #if defined(__x86_64__)
-	tap_is_str(s->events[1].fetchargs, "a_common_x=+0(%di):string a_2nd=%si:s64 a_2nd_2=%dx:s64",
+	tap_is_str(s->events[1].fetchargs,
+		   "a_common_x=+0(%di):string a_2nd=%si:s64 a_2nd_2=%dx:s64",
 		   "kernel string, reserved and duplicate names renamed");
 #endif
 	tap_is_int(s->nr_thresholds, 1, "thresholds read");
