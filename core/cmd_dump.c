@@ -11,6 +11,7 @@
 #include "core/cmds.h"
 #include "core/options.h"
 #include "core/syscall_names.h"
+#include "core/u64map.h"
 #include "core/util.h"
 #include "proto/reader.h"
 

@@ -404,26 +404,30 @@ static void emit_instant(struct session *s, const struct pft_event *ev, const st
 			 const struct pw_field *f, unsigned n)
 {
 	struct pw_arg args[32];
-	unsigned i;
+	unsigned i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		args[i].name = f[i].name;
+		/* uprobes' own bookkeeping (__probe_ip, __probe_ret_ip) says nothing */
+		if (!strncmp(f[i].name, "__probe_", 8))
+			continue;
+		args[k].name = f[i].name;
 		switch (f[i].kind) {
 		case PW_FIELD_STR:
-			args[i].kind = PW_ARG_STR;
-			args[i].v.s = f[i].s;
+			args[k].kind = PW_ARG_STR;
+			args[k].v.s = f[i].s;
 			break;
 		case PW_FIELD_INT:
-			args[i].kind = PW_ARG_INT;
-			args[i].v.i = f[i].i;
+			args[k].kind = PW_ARG_INT;
+			args[k].v.i = f[i].i;
 			break;
 		default:
-			args[i].kind = PW_ARG_UINT;
-			args[i].v.u = f[i].u;
+			args[k].kind = PW_ARG_UINT;
+			args[k].v.u = f[i].u;
 			break;
 		}
+		k++;
 	}
-	pw_instant(s->w, pw_track_thread(s->w, r->pid, r->tid), r->ts, ev->name, args, n);
+	pw_instant(s->w, pw_track_thread(s->w, r->pid, r->tid), r->ts, ev->name, args, k);
 }
 
 static void host_emit_generic(struct pft_host *h, struct pft_event *ev, const struct pft_record *r)

@@ -2,6 +2,7 @@
 /* pftrace: the command-line entry point; dispatches to the subcommands. */
 #include "config.h"
 #include "core/cmds.h"
+#include "core/plugin.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record,
 	  "record scheduling, IRQs, syscalls and stacks into a Perfetto trace" },
 	{ "dump", cmd_dump, "print a recorded trace as text, one event per line" },
+	{ "plugins", cmd_plugins, "list the plugins (--plugin NAME) with their options" },
 	{ NULL, NULL, NULL },
 };
 
@@ -42,6 +44,7 @@ static void usage(FILE *f)
 		"commands:\n");
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-8s %s\n", c->name, c->what);
+	plugins__list_commands(f);
 	fprintf(f,
 		"\n"
 		"  pftrace <command> --help   options of a command (or: pftrace help <command>)\n"
@@ -52,7 +55,10 @@ static void version(void)
 {
 	printf("pftrace %s\n", PACKAGE_VERSION);
 	/* one word per capability; tests read this to decide what to run */
-	printf("features: tracepoints syscalls cgroup stacks kallsyms");
+	printf("features: tracepoints syscalls cgroup stacks kallsyms plugins spans");
+#ifdef HAVE_JSON_C
+	printf(" systing-config");
+#endif
 #ifdef HAVE_LIBELF
 	printf(" elf-symbols debuglink build-id");
 #endif
@@ -60,14 +66,20 @@ static void version(void)
 	printf(" dwarf-unwind");
 #endif
 	printf("\n");
-	printf("libraries: libtraceevent protobuf-c%s%s\n",
+	printf("plugin ABI: %d\n", PFT_ABI_VERSION);
+	printf("libraries: libtraceevent protobuf-c%s%s%s\n",
 #ifdef HAVE_LIBELF
 	       " libelf",
 #else
 	       "",
 #endif
 #ifdef HAVE_LIBUNWIND
-	       " libunwind"
+	       " libunwind",
+#else
+	       "",
+#endif
+#ifdef HAVE_JSON_C
+	       " json-c"
 #else
 	       ""
 #endif
@@ -103,6 +115,13 @@ int main(int argc, char **argv)
 		}
 		usage(stdout);
 		return 0;
+	}
+	{
+		/* a subcommand a plugin adds (pftrace probes BINARY) */
+		int status;
+
+		if (argv[1][0] != '-' && plugins__run_command(argv[1], argc - 1, argv + 1, &status))
+			return status;
 	}
 	fprintf(stderr, "pftrace: error: unknown command '%s' (see pftrace --help)\n", argv[1]);
 	return 2;

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "core/plugin.h"
+#include "core/cmds.h"
 #include "core/util.h"
 
 #include <dirent.h>
@@ -486,4 +487,31 @@ static int list_commands(void *ctx, const char *name, const char *path)
 void plugins__list_commands(FILE *out)
 {
 	foreach_file(list_commands, out);
+}
+
+int cmd_plugins(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			pft_verbose++;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: pftrace plugins [-v]\n\n"
+			       "List the plugins found ($PFTRACE_PLUGIN_PATH, next to the pftrace "
+			       "binary,\n%s) with their description, the events they add and "
+			       "their options\n(--plugin NAME:key=value,...).  -v also shows "
+			       "where each was found.\n", PFT_PLUGIN_DIR);
+			return 0;
+		} else {
+			fprintf(stderr, "pftrace: error: plugins: unknown argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!plugins__list(stdout)) {
+		printf("no plugins found (looked in $PFTRACE_PLUGIN_PATH, next to the pftrace "
+		       "binary and in %s)\n", PFT_PLUGIN_DIR);
+		return 1;
+	}
+	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "core/plugin.h"
 #include "core/session.h"
+#include "core/u64map.h"
 #include "core/util.h"
 
 #include <poll.h>

@@ -70,7 +70,7 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 int sym_elf__lookup(const char *path, const char *name, uint64_t *file_offset, uint64_t *size)
 {
 	Elf_Scn *scn = NULL;
-	GElf_Sym sym;
+	GElf_Sym sym = { 0 };
 	Elf *elf;
 	int fd, ret = -ENOENT;
 

@@ -11,6 +11,7 @@
  *	sudo pftrace record --plugin ./example.so:counter=no -d 5
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +73,7 @@ static void example_summary(void *priv)
 {
 	struct example *x = priv;
 
-	x->ops->warn(x->h, "%llu execs marked", (unsigned long long)x->execs);
+	fprintf(stderr, "  example: %llu execs marked\n", (unsigned long long)x->execs);
 }
 
 static void example_fini(void *priv)
