@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/cmd_dump: `pftrace dump TRACE` -- one line per event, in time order:
  *	TIME [CPU] COMM(TID) EVENT ARGS

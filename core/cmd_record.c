@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/cmd_record: `pftrace record`.  Validates everything that can be
  * validated before creating the output, then opens the events, writes the

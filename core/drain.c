@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/drain: reading the rings.  Each drain merges the per-CPU rings in
  * time order (a k-way heap merge), dispatches each record to its event's
@@ -12,6 +12,7 @@
  * BOOTTIME, so session.c's measured offset is added to every record.
  */
 #include "config.h"
+#include "compiler.h"
 #include "core/session_internal.h"
 #include "core/proc.h"
 #include "perfmmap/perfmmap.h"
@@ -22,7 +23,6 @@
 #include <signal.h>
 #include <string.h>
 
-#define PFT_RECORD_LOST_SAMPLES 13	/* an enum in linux/perf_event.h: no #ifdef */
 
 /* Dispatch one record; 1 when it was an event. */
 static inline int handle_record(struct session *s, const struct perf_event_header *h,

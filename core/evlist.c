@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/evlist: the session's perf events.  Creates the event objects
  * (tracepoints for the host, raw events for session__add_event), builds

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/host: the implementation of `struct pft_host_ops`, what every source
  * (built-in or plugin) calls: subscribe to a tracepoint, locate its fields,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* pftrace: the command-line entry point; dispatches to the subcommands. */
 #include "config.h"
 #include "core/cmds.h"

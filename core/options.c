@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/options: typed option tables.  Each entry says what kind of value it
  * takes and where the value goes; getopt_long's tables, the parsing and range

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* core/output: see output.h. */
 #include "config.h"
 #include "core/output.h"

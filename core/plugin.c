@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/plugin: the plugin loader.  See plugin.h for the search order.
  */

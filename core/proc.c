@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/proc: /proc snapshots and incremental process/thread descriptions.
  */

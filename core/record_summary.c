@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/record_summary: the end-of-recording report of `pftrace record` on
  * stderr, read from the session's statistics: a short one always (unless

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/session: one recording's lifetime -- creating and freeing it, the
  * sources' init, start (clock snapshot, system info, enabling the events,

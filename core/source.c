@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/source: which built-in sources a recording uses.  The built-ins are
  * ordinary struct pft_source_ops tables, the same interface plugins export.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/spans: slices from pairs of events (--span, --spans, systing's
  * --trace-event-config).  A built-in source like the others: it subscribes to

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* core/spanspec: see spanspec.h. */
 #include "config.h"
 #include "core/spanspec.h"

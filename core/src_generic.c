@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* core/src_generic: any event named with -e (a tracepoint SYS:NAME, or a probe
  * spec a plugin resolves), every field kept. */
 #include "config.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* core/src_irq: hard IRQ handlers and softirqs, shown as slices per CPU. */
 #include "config.h"
 #include "core/session.h"

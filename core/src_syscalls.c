@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/src_syscalls: raw_syscalls:sys_enter/sys_exit.  The tracer's own
  * thread is filtered out in the kernel (its reads and writes would otherwise

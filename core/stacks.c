@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/stacks: sampled CPU stacks and off-CPU stacks.
  *
@@ -24,6 +24,7 @@
  * milestone) can rewrite it.
  */
 #include "config.h"
+#include "compiler.h"
 #include "core/options.h"
 #include "core/session.h"
 #include "core/source.h"
@@ -42,12 +43,6 @@
 #define MAX_FRAMES 256
 #define MAX_USER 128
 
-#ifndef PERF_RECORD_MISC_COMM_EXEC
-#define PERF_RECORD_MISC_COMM_EXEC (1 << 13)
-#endif
-#ifndef PERF_RECORD_MISC_MMAP_BUILD_ID	/* Linux 5.12 headers */
-#define PERF_RECORD_MISC_MMAP_BUILD_ID (1 << 14)
-#endif
 
 /* One frame of a sample, root first once assembled. */
 struct stack {

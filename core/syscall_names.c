@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/syscall_names: the table is generated at build time from the C
  * library's <sys/syscall.h> (see Makefile.am), so it matches the machine

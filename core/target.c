@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* core/target: see target.h. */
 #include "config.h"
 #include "core/options.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/tp: tracepoint format parsing through libtraceevent.  Everything slow
  * (parsing, name lookups) happens once per tracepoint; the results are plain

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * core/tracefs: where tracefs lives.  Looks in /proc/mounts for a tracefs
  * mount (or debugfs/tracing on old systems); when there is none, mounts

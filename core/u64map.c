@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* core/u64map: see u64map.h. */
 #include "config.h"
 #include "core/u64map.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* core/util: messages, small parsers, clocks and file helpers. */
 #include "config.h"
 #include "core/util.h"

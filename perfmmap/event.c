@@ -5,9 +5,7 @@
  *
  * Everything returns 0 (or an fd / a count) or -errno; nothing prints.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <fcntl.h>

@@ -23,9 +23,7 @@
  * A record that wraps past the end of the data area is copied into a per-ring
  * buffer allocated once at creation.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdbool.h>
@@ -38,13 +36,8 @@
 
 #include "perfmmap.h"
 #include "testing.h"
+#include "compiler.h"
 
-/* An enum constant, not a macro, so #ifndef can't see it: configure checks. */
-#if defined(HAVE_DECL_PERF_RECORD_LOST_SAMPLES) && !HAVE_DECL_PERF_RECORD_LOST_SAMPLES
-#define PERF_RECORD_LOST_SAMPLES 13	/* Linux 4.2 */
-#endif
-
-#define unlikely(x)	__builtin_expect(!!(x), 0)
 
 /* header.size is a u16, so no record is larger than this. */
 #define PM_RECORD_MAX	65536
@@ -304,7 +297,7 @@ const struct perf_event_header *pm_ring__read_event(struct pm_ring *ring)
 
 	ring->start += size;
 	ring->bytes_read += size;
-	if (unlikely(ev->type == PERF_RECORD_LOST || ev->type == PERF_RECORD_LOST_SAMPLES))
+	if (unlikely(ev->type == PERF_RECORD_LOST || ev->type == PFT_RECORD_LOST_SAMPLES))
 		count_loss(ring, ev);
 	return ev;
 

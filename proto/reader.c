@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * proto/reader: walks a trace packet by packet (see reader.h).
  *

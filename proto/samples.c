@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * proto/samples: sample streams as PerfSample packets (see samples.h).
  *
@@ -31,6 +31,7 @@
  * CLEARED|NEEDS with the defaults again, iids from 1.
  */
 #include "config.h"
+#include "compiler.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -53,8 +54,6 @@
 /* upper bound of one encoded Frame / Mapping entry, framing included */
 #define PS_ENTRY_MAX (2 * (PB_TAG_MAX + PB_LEN_MAX) + 8 * PB_FIELD_MAX)
 
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
 enum {
 	SEQ_INCREMENTAL_STATE_CLEARED = 1,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * proto/tracks: TrackDescriptors and TrackEvents (slices, instants, counters)
  * on a sequence of their own (see writer.h, "track events").
@@ -20,6 +20,7 @@
  * than seen before) and appended through pw_writer__append().
  */
 #include "config.h"
+#include "compiler.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -34,8 +35,6 @@
 #define PT_MAX_INTERN ((size_t)16 << 20)
 #define PT_HEADROOM 16
 
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
 enum {
 	SEQ_INCREMENTAL_STATE_CLEARED = 1,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * proto/writer: the streaming Perfetto trace writer (see writer.h).
  *
@@ -19,6 +19,7 @@
  * dropped.
  */
 #include "config.h"
+#include "compiler.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -94,11 +95,6 @@ enum {
 /* upper bound of a string field of @n bytes */
 #define PW_STR_FIELD(n) (PB_TAG_MAX + PB_LEN_MAX + (n))
 
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
 struct pw_mark {
 	uint32_t end;		/* offset in the output buffer just past the packet */

@@ -1,13 +1,11 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * symbolize/demangle.c: C++ (and legacy Rust) names, demangled by the C++
  * runtime's own __cxa_demangle, looked up at run time so that pftrace does not
  * link libstdc++.  Names are demangled once, when a dso's symbols load.
  * Without libstdc++ on the machine names stay mangled.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <dlfcn.h>
 #include <stdlib.h>

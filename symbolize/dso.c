@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * symbolize/dso.c: the ELF files mapped by traced processes.
  *
@@ -23,9 +23,7 @@
  * for processes of the same ABI), so its functions have names and CFI.
  * Without libelf only the (dev, inode) bookkeeping remains.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <elf.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * symbolize/elfsym: one symbol of an ELF file by name -- any defined symbol,
  * data as well as code (the function tables of dso.c keep code only).  For

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * symbolize/kallsyms.c: the kernel's text symbols from /proc/kallsyms.
  *
@@ -10,9 +10,7 @@
  * address (kallsyms is mostly sorted already; modules are not) and one symbol
  * is kept per address.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * symbolize/maps.c: the cache, the address spaces of processes and their JIT
  * maps, and sym_resolve().
@@ -20,9 +20,7 @@
  * sym_resolve() after warm-up: two or three binary searches, no allocation,
  * no system call (a miss in a JIT mapping reads the coarse clock).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdbool.h>

@@ -40,9 +40,7 @@
  * (no ELF images, so no CFI) or on another architecture, sym_unwind() returns
  * -EOPNOTSUPP.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdint.h>

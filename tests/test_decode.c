@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Canned perf records and canned tracefs format files through the whole
  * decode path: libtraceevent parses the formats (tests/data/tracefs*), the

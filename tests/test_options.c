@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * test_options: `pftrace record` and `pftrace dump` argument vectors in,
  * option values out: the defaults, each value kind (sizes, durations, ranged

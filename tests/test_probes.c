@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_probes: the probe machinery of plugins/probes (specs, library names,
  * symbol offsets, USDT notes and arguments, tracefs groups).

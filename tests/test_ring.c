@@ -5,9 +5,7 @@
  * loss counting, data_tail publication and corrupt data.  As root it also
  * reads context-switch samples of this thread from a real kernel ring.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +20,7 @@
 #include "perfmmap/testing.h"
 #include "tap.h"
 
-#if defined(HAVE_DECL_PERF_RECORD_LOST_SAMPLES) && !HAVE_DECL_PERF_RECORD_LOST_SAMPLES
-#define PERF_RECORD_LOST_SAMPLES 13
-#endif
+#include "compiler.h"
 
 #define PAGE 4096
 
@@ -281,7 +277,7 @@ static void test_loss(void)
 	fake_init(&f, 256, 240);	/* off 240, so the second LOST wraps */
 	fake_put(&f, PERF_RECORD_SAMPLE, 16, 1, 0, 0);			/* 240..256 */
 	fake_put(&f, PERF_RECORD_LOST, 24, 2, 77, 5);			/* id 77, lost 5 */
-	fake_put(&f, PERF_RECORD_LOST_SAMPLES, 16, 3, 3, 0);		/* lost 3 */
+	fake_put(&f, PFT_RECORD_LOST_SAMPLES, 16, 3, 3, 0);		/* lost 3 */
 	fake_put(&f, PERF_RECORD_LOST, 40, 4, 78, 2);			/* + sample_id */
 	fake_put(&f, PERF_RECORD_SAMPLE, 24, 5, 0, 0);
 	fake_publish(&f);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test_samples: sample streams (proto/samples) and the reader's samples.
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* core/spanspec: --span, --spans FILE, ready-made spans and systing's JSON
  * configs (tests/data/systing_*.json).  Built twice: with json-c (when
  * configured) and with SPANSPEC_NO_JSON_C. */

@@ -10,9 +10,7 @@
  *    sections, symbol sources, demangling;
  *  - the vdso, JIT maps (/tmp/perf-PID.map), statistics, speed.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <dlfcn.h>
 #include <elf.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test_track: track events (proto/tracks.c) written, decoded with
  * protobuf-c to check the descriptors and the interning rules, and read back

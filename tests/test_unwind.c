@@ -17,9 +17,7 @@
  *    with only executable mappings known, as PERF_RECORD_MMAP2 reports them;
  *  - the cost of one unwind of a ~10-frame stack (reported, not asserted).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <elf.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * plugins/example: a complete pftrace plugin, small enough to copy.
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * plugins/probes/elf.c: what a uprobe needs from an ELF file -- function
  * symbols as file offsets, the function list, and the .note.stapsdt notes.
@@ -7,9 +7,7 @@
  * segment that contains it (p_vaddr -> p_offset), which must be executable.
  * Files are read with libelf, opened read-only, closed before returning.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * plugins/probes/list.c: `pftrace probes BINARY [PATTERN]` -- what a binary
  * offers to probe, as specs that can be pasted after -e:
@@ -6,9 +6,7 @@
  *   usdt:/path/app:provider:name  [2 locations, semaphore]  args: -4@%eax 8@-16(%rbp)
  *   uprobe:/path/app:handle_request
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <fnmatch.h>

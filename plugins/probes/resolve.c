@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * plugins/probes/resolve.c: from what the user wrote after "uprobe:" to a file.
  *
@@ -9,9 +9,7 @@
  * since glibc 2.0 and `ldconfig -p` may be absent), then the usual library
  * directories, then $PATH for executables.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <dirent.h>

@@ -1,12 +1,10 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * plugins/probes/spec.c: parsing probe specs ("uprobe:PATH:SYM+OFF args",
  * "usdt:PATH:PROVIDER:NAME").  Only the text: paths and symbols are checked
  * against files later (resolve.c, elf.c).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <errno.h>

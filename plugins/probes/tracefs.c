@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * plugins/probes/tracefs.c: our uprobe events in tracefs.
  *
@@ -9,9 +9,7 @@
  * uprobe_events is only ever opened with O_APPEND: opening it with O_TRUNC
  * would delete every uprobe on the system, everyone's.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * plugins/probes/usdt.c: USDT argument specs -> tracefs fetch args.
  *
@@ -10,9 +10,7 @@
  * so %eax, %ax and %al are all "%ax" with a 32, 16 or 8-bit type.  Indexed and
  * %rip-relative addressing and the high-byte registers have no tracefs form.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <stdarg.h>
