@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "core/options.h"
+#include "core/spanspec.h"
 #include "core/util.h"
 #include "tests/tap.h"
 
@@ -31,15 +32,21 @@ static int mkargv(const char *cmd, va_list ap)
 	return n;
 }
 
+/* the span set of the last parse, freed by the next one and at the end */
+static struct ss_set *last_spans;
+
 static int rec(struct record_opts *o, ...)
 {
 	va_list ap;
-	int n;
+	int n, ret;
 
 	va_start(ap, o);
 	n = mkargv("record", ap);
 	va_end(ap);
-	return record_opts_parse(o, n, args);
+	ss_set__free(last_spans);
+	ret = record_opts_parse(o, n, args);
+	last_spans = ret ? NULL : o->spans;
+	return ret;
 }
 
 static int dump(struct dump_opts *o, ...)
@@ -123,6 +130,17 @@ static void test_values(void)
 		   0, "-e repeated");
 	tap_is_int(o.nevents, 2, "two events");
 	tap_is_str(o.events[1], "irq:irq_handler_entry", "the second event");
+	tap_is_int(rec(&o, "-e", "uprobe:/bin/app:handle fd=%di:s32", "-e", "usdt:libc:p:n", NULL),
+		   0, "-e with probe specs (a plugin resolves them)");
+	tap_is_str(o.events[0], "uprobe:/bin/app:handle fd=%di:s32", "the probe spec, fetch args kept");
+	tap_is_int(rec(&o, "--plugin", "example:counter=no", "--plugin", "./x.so", NULL), 0,
+		   "--plugin repeated");
+	tap_is_int(o.nplugins, 2, "two plugins");
+	tap_is_str(o.plugins[0], "example:counter=no", "the plugin and its options");
+	tap_is_int(rec(&o, "--span", "w=uprobe:/bin/a:f,uretprobe:/bin/a:f", NULL), 0, "--span");
+	tap_ok(o.spans && o.spans->nr_spans == 1 && o.spans->nr_events == 2,
+	       "--span parsed into one span over two events");
+	tap_is_int(rec(&o, "--span", "w=uprobe:/bin/a:f", NULL), -1, "--span without an END");
 
 	tap_is_int(rec(&o, "-c", "/sys/fs/cgroup/x", NULL), 0, "-c");
 	tap_is_str(o.cgroup, "/sys/fs/cgroup/x", "the cgroup directory");
@@ -167,7 +185,7 @@ static void test_bad_values(void)
 		{ "-p", "0", "pid 0" },
 		{ "-p", "abc", "a pid that is not a number" },
 		{ "-e", "nocolon", "an event without a system" },
-		{ "-e", "a:b:c", "an event with two colons" },
+		{ "-e", "sched:", "an event with an empty name" },
 		{ "-e", ":x", "an event with an empty system" },
 		{ "-e", "a/b:c", "an event with a slash" },
 		{ "-o", "", "an empty output name" },
@@ -315,6 +333,7 @@ int main(void)
 	test_conflicts();
 	test_dump();
 	test_help();
+	ss_set__free(last_spans);
 	tap_plan(tap_n);
 	return tap_failed ? 1 : 0;
 }
