@@ -470,6 +470,14 @@ static void host_emit_generic(struct pft_host *h, struct pft_event *ev, const st
 		pw_ftrace_generic(s->w, &e, ev->name, out, n);
 }
 
+static int host_set_filter(struct pft_event *ev, const char *filter)
+{
+	if (strlen(filter) >= sizeof(ev->filter))
+		return -E2BIG;
+	snprintf(ev->filter, sizeof(ev->filter), "%s", filter);
+	return 0;
+}
+
 static void host_drop(struct pft_event *ev)
 {
 	ev->dropped = 1;
@@ -521,4 +529,5 @@ const struct pft_host_ops session_host_ops = {
 	.mappings = host_mappings,
 	.symbolize = host_symbolize,
 	.symbol_address = host_symbol_address,
+	.set_filter = host_set_filter,
 };

@@ -47,10 +47,13 @@ struct opt {
 	int64_t min, max;	/* OPT_INT, OPT_U64, OPT_SIZE, OPT_DURATION (ns) */
 	const char *what;	/* the expected value in errors: "a frequency in Hz" */
 	opt_cb *cb;		/* OPT_CALLBACK; OPT_STR_LIST: the check of a value */
-	int has_arg;		/* OPT_CALLBACK: takes an argument */
+	int has_arg;		/* OPT_CALLBACK: takes an argument (OPT_ARG_OPTIONAL: may, as
+				   --name=ARG; the callback gets NULL without one) */
 	const char *arg;	/* the argument's name in --help */
 	const char *help;
 };
+
+#define OPT_ARG_OPTIONAL 2
 
 struct opt_cmd {
 	const struct opt *table;
@@ -211,9 +214,10 @@ static void usage(FILE *f, const struct opt_cmd *cmd)
 		char left[64];
 		int col;
 
-		snprintf(left, sizeof(left), "%c%c%c --%s%s%s", o->sname ? '-' : ' ',
+		snprintf(left, sizeof(left), "%c%c%c --%s%s%s%s", o->sname ? '-' : ' ',
 			 o->sname ? o->sname : ' ', o->sname ? ',' : ' ', o->lname,
-			 o->arg ? " " : "", o->arg ? o->arg : "");
+			 o->arg ? (o->has_arg == OPT_ARG_OPTIONAL ? "[=" : " ") : "",
+			 o->arg ? o->arg : "", o->arg && o->has_arg == OPT_ARG_OPTIONAL ? "]" : "");
 		col = fprintf(f, "  %-*s", HELP_COL - 3, left);
 		if (col > HELP_COL - 1) {
 			fprintf(f, "\n%*s", HELP_COL - 1, "");
@@ -252,7 +256,10 @@ static int parse(void *dst, const struct opt_cmd *cmd, int argc, char **argv, in
 	sopts[ns++] = ':';	/* a missing argument is ':', not '?' */
 	for (o = t; o->lname && nl < MAX_OPTS; o++, nl++) {
 		lopts[nl].name = o->lname;
-		lopts[nl].has_arg = opt_takes_arg(o) ? required_argument : no_argument;
+		lopts[nl].has_arg = o->kind == OPT_CALLBACK && o->has_arg == OPT_ARG_OPTIONAL
+					    ? optional_argument
+				    : opt_takes_arg(o) ? required_argument
+						       : no_argument;
 		lopts[nl].flag = NULL;
 		lopts[nl].val = o->sname ? o->sname : 256 + (int)nl;
 		if (o->sname) {
@@ -350,6 +357,27 @@ static int check_event(void *dst, const struct opt *o, const char *name, const c
 	return 0;
 }
 
+/* --markers[=trace_marker|devnull]: both channels, or the one named (repeatable). */
+static int cb_markers(void *dst, const struct opt *o, const char *name, const char *arg)
+{
+	struct record_opts *r = dst;
+
+	(void)o;
+	if (!arg) {
+		r->markers |= PFT_MARKERS_TRACE_MARKER | PFT_MARKERS_DEVNULL;
+	} else if (!strcmp(arg, "trace_marker")) {
+		r->markers |= PFT_MARKERS_TRACE_MARKER;
+	} else if (!strcmp(arg, "devnull")) {
+		r->markers |= PFT_MARKERS_DEVNULL;
+		r->markers_devnull_asked = 1;
+	} else {
+		pft_error("%s: expected trace_marker or devnull (or no value: both), not '%s'", name,
+			  arg);
+		return -1;
+	}
+	return 0;
+}
+
 static int cb_call_graph(void *dst, const struct opt *o, const char *name, const char *arg)
 {
 	struct record_opts *r = dst;
@@ -417,6 +445,12 @@ static const struct opt record_table[] = {
 	{ "trace-event-config", 0, OPT_STR_LIST, R(config_files), R(nconfig_files),
 	  PFT_MAX_SPAN_FILES, .arg = "FILE",
 	  .help = "read events, ranges and instants from a systing JSON config FILE" },
+	{ "markers", 0, OPT_CALLBACK, R(markers), .cb = cb_markers, .has_arg = OPT_ARG_OPTIONAL,
+	  .arg = "CHANNEL",
+	  .help = "spans that programs write: atrace and sysdig lines written to tracefs "
+		  "trace_marker, sysdig tracer lines written to /dev/null (a uprobe on libc's "
+		  "write(): only the recorded processes, unless --markers=devnull is given); "
+		  "CHANNEL trace_marker or devnull picks one (default both)" },
 	{ "no-sched", 0, OPT_FLAG, R(no_sched),
 	  .help = "do not record scheduling and task events" },
 	{ "no-irq", 0, OPT_FLAG, R(no_irq), .help = "do not record IRQ and softirq events" },

@@ -43,6 +43,10 @@
 
 struct ss_set;
 
+/* struct record_opts.markers bits */
+#define PFT_MARKERS_TRACE_MARKER 1u
+#define PFT_MARKERS_DEVNULL 2u
+
 enum record_cg {
 	CG_UNSET,			/* only between parsing and record_opts_validate() */
 	CG_DWARF,
@@ -69,6 +73,8 @@ struct record_opts {
 	const char *config_files[PFT_MAX_SPAN_FILES];	/* --trace-event-config FILE */
 	unsigned nconfig_files;
 	struct ss_set *spans;		/* all of the above, parsed; NULL when none */
+	unsigned markers;		/* --markers: PFT_MARKERS_* channels */
+	int markers_devnull_asked;	/* --markers=devnull given: system-wide too */
 	int nice;			/* --nice: the reader's nice value (root only) */
 	uint64_t buffer_size;		/* -b: per cpu, bytes */
 	/* stacks */

@@ -58,7 +58,7 @@ struct pft_event {
 	struct perf_event_attr attr;
 	struct perf_event_attr fallback;	/* EV_RAW: tried when attr is not supported */
 	char fallback_label[64];
-	char filter[128];		/* tracepoint filter, or "" */
+	char filter[256];		/* tracepoint filter, or "" */
 	uint64_t count;			/* records read */
 	uint64_t kept;			/* records the handler put into the trace */
 	struct gfield *gf;		/* for emit_generic, built on first use */

@@ -22,6 +22,8 @@ unsigned source_builtin_list(const struct record_opts *o, const struct pft_sourc
 		out[n++] = &src_generic_ops;
 	if (o->spans && n < cap)
 		out[n++] = &src_spans_ops;
+	if (o->markers && n < cap)
+		out[n++] = &src_markers_ops;
 	if (!o->no_stacks && n < cap)
 		out[n++] = &src_stacks_ops;
 	return n;

@@ -47,7 +47,7 @@
 extern "C" {
 #endif
 
-#define PFT_ABI_VERSION 2
+#define PFT_ABI_VERSION 3
 
 struct pft_host;	/* the recording session, opaque */
 struct pft_event;	/* one event a source subscribed to, opaque */
@@ -369,6 +369,14 @@ struct pft_host_ops {
 	 */
 	int (*symbol_address)(struct pft_host *h, uint32_t pid, const char *file, const char *name,
 			      uint64_t *addr);
+	/**
+	 * @set_filter: give subscription @ev a kernel filter (the tracefs filter
+	 * syntax over its fields: ``buf ~ ">:*" || count > 8``), set when the
+	 * event is opened; a filter the kernel rejects fails the recording.
+	 * Only during init().  0, or -E2BIG when longer than 255 bytes.
+	 * (ABI 3.)
+	 */
+	int (*set_filter)(struct pft_event *ev, const char *filter);
 };
 
 /**
