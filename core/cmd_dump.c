@@ -62,12 +62,92 @@ struct dump {
 	size_t nfolds, capfolds;
 	struct u64map comms;	/* tid + 1 -> char * */
 	uint64_t lost_bundles;
+	struct span_dur *durs;		/* --spans: every closed slice */
+	size_t ndurs, capdurs;
 };
 
 static void flush_window(struct dump *d, int final);
 
+static void put_dur(FILE *f, uint64_t ns);
+static char *quote(const char *s);
+
+/* --spans: one closed slice */
+struct span_dur {
+	char *name;
+	uint64_t ns;
+};
+
+static int cmp_span_dur(const void *a, const void *b)
+{
+	const struct span_dur *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->ns < y->ns ? -1 : x->ns > y->ns;
+}
+
+static void add_span_dur(struct dump *d, const char *name, uint64_t ns)
+{
+	if (d->ndurs == d->capdurs) {
+		size_t cap = d->capdurs ? 2 * d->capdurs : 1024;
+		struct span_dur *v = realloc(d->durs, cap * sizeof(*v));
+
+		if (!v) {
+			d->oom = 1;
+			return;
+		}
+		d->durs = v;
+		d->capdurs = cap;
+	}
+	d->durs[d->ndurs].name = strdup(name);
+	if (!d->durs[d->ndurs].name) {
+		d->oom = 1;
+		return;
+	}
+	d->durs[d->ndurs++].ns = ns;
+}
+
+/* The nearest-rank percentile @p of the sorted @v[0..n). */
+static uint64_t percentile(const struct span_dur *v, size_t n, unsigned p)
+{
+	size_t r = (n * p + 99) / 100;
+
+	return v[r ? r - 1 : 0].ns;
+}
+
+/* "NAME count=N total=D p50=D p95=D max=D", one line per slice name, by name */
+static void print_span_durs(struct dump *d)
+{
+	size_t i, j;
+
+	qsort(d->durs, d->ndurs, sizeof(*d->durs), cmp_span_dur);
+	for (i = 0; i < d->ndurs; i = j) {
+		uint64_t total = 0;
+		char *q = quote(d->durs[i].name);
+
+		for (j = i; j < d->ndurs && !strcmp(d->durs[j].name, d->durs[i].name); j++)
+			total += d->durs[j].ns;
+		printf("%s count=%zu total=", q ? q : "?", j - i);
+		free(q);
+		put_dur(stdout, total);
+		fputs(" p50=", stdout);
+		put_dur(stdout, percentile(d->durs + i, j - i, 50));
+		fputs(" p95=", stdout);
+		put_dur(stdout, percentile(d->durs + i, j - i, 95));
+		fputs(" max=", stdout);
+		put_dur(stdout, d->durs[j - 1].ns);
+		fputc('\n', stdout);
+	}
+	for (i = 0; i < d->ndurs; i++)
+		free(d->durs[i].name);
+	free(d->durs);
+}
+
 static struct dline *push(struct dump *d)
 {
+	if (d->o->spans)
+		return NULL;	/* --spans prints statistics only */
 	if (d->n >= d->flush_at)
 		flush_window(d, 0);
 	if (d->n == d->cap) {
@@ -430,6 +510,11 @@ static void on_track_event(void *ctx, const struct prd_track_event *e)
 	size_t len = 0;
 	FILE *f;
 
+	if (d->o->spans) {
+		if (e->type == PRD_SLICE_END && e->matched && e->name)
+			add_span_dur(d, e->name, e->ts - e->begin_ts);
+		return;
+	}
 	if (d->o->folded)
 		return;
 	l = push(d);
@@ -653,6 +738,8 @@ int cmd_dump(int argc, char **argv)
 			printf("%s %llu\n", d.folds[i].key, (unsigned long long)n);
 		}
 	}
+	if (o.spans)
+		print_span_durs(&d);
 	for (i = 0; i < d.nfolds; i++)
 		free(d.folds[i].key);
 	free(d.folds);

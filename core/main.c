@@ -55,9 +55,9 @@ static void version(void)
 {
 	printf("pftrace %s\n", PACKAGE_VERSION);
 	/* one word per capability; tests read this to decide what to run */
-	printf("features: tracepoints syscalls cgroup stacks kallsyms plugins spans");
+	printf("features: tracepoints syscalls cgroup stacks kallsyms plugins spans markers");
 #ifdef HAVE_JSON_C
-	printf(" systing-config");
+	printf(" systing-config markers-json");
 #endif
 #ifdef HAVE_LIBELF
 	printf(" elf-symbols debuglink build-id");

@@ -630,6 +630,9 @@ static const struct opt dump_table[] = {
 	  .help = "only samples of this timebase (cpu-clock, cycles, D-state...); --folded "
 		  "defaults to CPU samples" },
 	{ "no-stacks", 0, OPT_FLAG, D(no_stacks), .help = "sample lines without their frames" },
+	{ "spans", 0, OPT_FLAG, D(spans),
+	  .help = "instead of events: per slice name, its count, total, p50, p95 and max "
+		  "duration (markers, --span slices)" },
 	{ "help", 'h', OPT_HELP, 0, .help = "show this help" },
 	{ NULL, 0, 0, 0 },
 };

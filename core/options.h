@@ -95,6 +95,7 @@ struct dump_opts {
 	int folded;			/* --folded */
 	const char *stream;		/* --stream NAME: samples of that timebase only */
 	int no_stacks;			/* --no-stacks: sample lines without frames */
+	int spans;			/* --spans: duration statistics per slice name */
 };
 
 /*

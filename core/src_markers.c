@@ -50,8 +50,20 @@
 #define INSTANCE_PREFIX "pftrace_"
 #define MERGE_SLACK_NS 20000000ull	/* 20 ms */
 #define PAGE_BUF (64 * 1024)		/* one sub-buffer per read: pages are 4 KiB by default */
-#define DEVNULL_SPEC "uprobe:libc:write fd=%di:s32 buf=+0(%si):ustring count=%dx:u64"
-#define DEVNULL_FILTER "buf ~ \">:*\" || buf ~ \"<:*\" || buf ~ \"[*\""
+/*
+ * The written bytes are fetched as fixed arrays, not as a string: a ustring
+ * fetch of a buffer with no NUL within a page makes this kernel WARN in
+ * prepare_uprobe_buffer() and then drop the process's later hits, and any
+ * large write() of a probed process would do that.  Arrays are copied element
+ * by element (a fault stops the copy there), and only the first count bytes
+ * are used.  The filter reads the first two bytes: ">:", "<:" or "[\"".
+ */
+#define DEVNULL_CHUNK 512
+#define DEVNULL_MAX (2 * DEVNULL_CHUNK)	/* longer writes are cut */
+#define DEVNULL_SPEC                                                                       \
+	"uprobe:libc:write fd=%di:s32 count=%dx:u64 h=+0(%si):u16 b0=+0(%si):u64[64] "      \
+	"b1=+512(%si):u64[64]"
+#define DEVNULL_FILTER "h == 0x3a3e || h == 0x3a3c || h == 0x225b"
 
 struct pending {
 	uint64_t ts;
@@ -78,12 +90,13 @@ struct markers {
 	char *arena;
 	size_t arena_len, arena_cap;
 	uint64_t tm_lines, tm_scope, tm_missed_pages, tm_bad_pages;
+	uint64_t tm_dup;	/* sysdig lines the devnull channel had already */
 
 	/* devnull channel */
 	struct pft_event *ev;
-	struct pft_field f_buf, f_count;
+	struct pft_field f_count, f_b[2];
 	uint64_t dn_lines, dn_scope;
-	char line[MK_MAX_LINE + 1];
+	char line[DEVNULL_MAX + 1];
 
 	struct u64map tgid;	/* tid + 1 -> tgid + 1 (trace_marker writers) */
 	struct u64map ppid;	/* pid + 1 -> ppid + 1 */
@@ -417,6 +430,11 @@ static void tm_read(struct markers *m, uint64_t upto)
 			m->tm_scope++;
 			continue;
 		}
+		/* the devnull channel's uprobe saw this write() already */
+		if (m->ev && p->len && strchr("<>[", m->arena[p->off])) {
+			m->tm_dup++;
+			continue;
+		}
 		mk_engine__feed(&m->eng, &w, m->arena + p->off, p->len);
 	}
 	/* keep the rest, compacted */
@@ -440,12 +458,22 @@ static int on_write(void *priv, const struct pft_record *r)
 	struct markers *m = priv;
 	struct mk_writer w = { r->ts, r->pid, r->tid };
 	uint64_t count = pft_field_u64(&m->f_count, r->raw);
-	const char *s = pft_field_str(&m->f_buf, r->raw, r->raw_size, m->line, sizeof(m->line));
-	size_t len = strlen(s);
+	const char *s = m->line;
+	size_t len = 0, i;
 
-	/* the string fetched runs past what was written: cut it there */
+	/* what was written, cut at DEVNULL_MAX */
+	for (i = 0; i < 2; i++) {
+		const struct pft_field *f = &m->f_b[i];
+
+		if (f->offset + f->size > r->raw_size || f->size != DEVNULL_CHUNK)
+			return 0;
+		memcpy(m->line + len, (const char *)r->raw + f->offset, DEVNULL_CHUNK);
+		len += DEVNULL_CHUNK;
+	}
 	if (count < len)
 		len = (size_t)count;
+	if (memchr(s, 0, len))
+		len = (size_t)((const char *)memchr(s, 0, len) - s);
 	/* one write may hold several lines */
 	while (len) {
 		const char *nl = memchr(s, '\n', len);
@@ -465,33 +493,37 @@ static int on_write(void *priv, const struct pft_record *r)
 
 static int dn_init(struct markers *m, int asked)
 {
-	static const char *const names[] = { "buf", "count" };
-	struct pft_field f[2];
+	static const char *const names[] = { "count", "b0", "b1" };
+	struct pft_field f[3];
 	int err;
 
-	if (!session__filtered(m->h)) {
+	/* a cgroup recording opens events per CPU: the uprobe traps everywhere too */
+	if (!session__filtered(m->h) || session__opts(m->h)->cgroup) {
 		if (!asked) {
-			m->ops->warn(m->h, "the devnull channel is off in a system-wide recording: "
-					   "it would trap every write() of every process; give "
-					   "--markers=devnull to have it anyway");
+			m->ops->warn(m->h, "the devnull channel is off when recording %s: it would "
+					   "trap every write() of every process; give "
+					   "--markers=devnull to have it anyway",
+				     session__filtered(m->h) ? "a cgroup" : "system-wide");
 			return 0;
 		}
-		m->ops->warn(m->h, "devnull channel system-wide: every write() of every process "
-				   "now traps into a uprobe (~14 us each on a VM); record a "
-				   "command or -p PID to limit it");
+		m->ops->warn(m->h, "devnull channel %s: every write() of every process now traps "
+				   "into a uprobe (~14 us each on a VM); record a command or -p "
+				   "PID to limit it",
+			     session__filtered(m->h) ? "with a cgroup" : "system-wide");
 	}
 	m->ev = m->ops->event(m->h, DEVNULL_SPEC, 0, on_write, m);
 	if (!m->ev)
 		return -ENOENT;
 	err = m->ops->set_filter(m->ev, DEVNULL_FILTER);
 	if (!err)
-		err = m->ops->fields(m->ev, names, f, 2);
+		err = m->ops->fields(m->ev, names, f, 3);
 	if (err) {
 		m->ops->error(m->h, "cannot set up the devnull channel's uprobe");
 		return err;
 	}
-	m->f_buf = f[0];
-	m->f_count = f[1];
+	m->f_count = f[0];
+	m->f_b[0] = f[1];
+	m->f_b[1] = f[2];
 	return 0;
 }
 
