@@ -121,6 +121,8 @@ static void print_span_durs(struct dump *d)
 {
 	size_t i, j;
 
+	if (!d->ndurs)
+		return;
 	qsort(d->durs, d->ndurs, sizeof(*d->durs), cmp_span_dur);
 	for (i = 0; i < d->ndurs; i = j) {
 		uint64_t total = 0;
