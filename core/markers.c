@@ -139,7 +139,7 @@ static int parse_sysdig(struct mk_line *out)
 	if (c) {
 		*c = 0;
 		if (c[1])
-			return -EINVAL;	/* anything after the closing ':' */
+			return -EINVAL; /* anything after the closing ':' */
 	}
 	return parse_args(p, out);
 }
@@ -169,19 +169,31 @@ static int parse_atrace(struct mk_line *out)
 	out->tags = "";
 	out->nargs = 0;
 	switch (kind) {
-	case 'B': out->kind = MK_AT_BEGIN; break;
-	case 'E': out->kind = MK_AT_END; break;
-	case 'C': out->kind = MK_AT_COUNTER; break;
-	case 'S': out->kind = MK_AT_ASYNC_BEGIN; break;
-	case 'F': out->kind = MK_AT_ASYNC_END; break;
-	default: out->kind = MK_AT_INSTANT; break;
+	case 'B':
+		out->kind = MK_AT_BEGIN;
+		break;
+	case 'E':
+		out->kind = MK_AT_END;
+		break;
+	case 'C':
+		out->kind = MK_AT_COUNTER;
+		break;
+	case 'S':
+		out->kind = MK_AT_ASYNC_BEGIN;
+		break;
+	case 'F':
+		out->kind = MK_AT_ASYNC_END;
+		break;
+	default:
+		out->kind = MK_AT_INSTANT;
+		break;
 	}
 	if (!out->buf[1])
-		return kind == 'E' ? 0 : -EINVAL;	/* a bare "E" */
+		return kind == 'E' ? 0 : -EINVAL; /* a bare "E" */
 	if (atrace_pid(out->buf + 2, &out->pid, &rest))
 		return -EINVAL;
 	if (kind == 'E')
-		return 0;	/* "E|pid" and "E|pid|name..." alike */
+		return 0; /* "E|pid" and "E|pid|name..." alike */
 	if (!rest || !*rest)
 		return -EINVAL;
 	out->tags = rest;
@@ -247,13 +259,12 @@ static int parse_json(const char *text, size_t len, struct mk_line *out)
 
 	if (!tok)
 		return -ENOMEM;
-	memcpy(line, text, len);	/* json-c reads text of a given length */
+	memcpy(line, text, len); /* json-c reads text of a given length */
 	line[len] = 0;
 	root = json_tokener_parse_ex(tok, line, (int)len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(root, json_type_array) || json_object_array_length(root) < 3 ||
-	    json_object_array_length(root) > 4)
+	    json_tokener_get_parse_end(tok) != len || !json_object_is_type(root, json_type_array) ||
+	    json_object_array_length(root) < 3 || json_object_array_length(root) > 4)
 		goto out;
 	dir = json_object_array_get_idx(root, 0);
 	id = json_object_array_get_idx(root, 1);
@@ -298,7 +309,7 @@ static int parse_json(const char *text, size_t len, struct mk_line *out)
 			if (pos + l + 2 > sizeof(out->buf))
 				goto out;
 			if (i)
-				out->buf[pos - 1] = '.';	/* over the previous NUL */
+				out->buf[pos - 1] = '.'; /* over the previous NUL */
 			memcpy(out->buf + pos, s, l);
 			out->buf[pos + l] = 0;
 			pos += l + 1;
@@ -319,14 +330,10 @@ static int parse_json(const char *text, size_t len, struct mk_line *out)
 
 			if (!json_object_is_type(o, json_type_object))
 				goto out;
-			json_object_object_foreach(o, k, v)
-				if (json_arg(out, &pos, k, v))
-					goto out;
+			json_object_object_foreach(o, k, v) if (json_arg(out, &pos, k, v)) goto out;
 		}
 	} else if (args && json_object_is_type(args, json_type_object)) {
-		json_object_object_foreach(args, k, v)
-			if (json_arg(out, &pos, k, v))
-				goto out;
+		json_object_object_foreach(args, k, v) if (json_arg(out, &pos, k, v)) goto out;
 	} else if (args && !json_object_is_type(args, json_type_null)) {
 		goto out;
 	}
@@ -351,7 +358,7 @@ int mk_is_marker(const char *text, size_t len)
 
 		while (i < len && text[i] == ' ')
 			i++;
-		return i < len && text[i] == '"';	/* ["<", ... or [">", ... */
+		return i < len && text[i] == '"'; /* ["<", ... or [">", ... */
 	}
 	case 'B':
 	case 'C':
@@ -406,9 +413,9 @@ int mk_parse(const char *text, size_t len, struct mk_line *out)
 /* --- the engine -------------------------------------------------------------- */
 
 struct mk_open {
-	struct mk_open *id_next;	/* older on its ID's stack (or the free list) */
-	struct mk_open *th_prev;	/* older on its thread */
-	struct mk_open *th_next;	/* newer on its thread */
+	struct mk_open *id_next; /* older on its ID's stack (or the free list) */
+	struct mk_open *th_prev; /* older on its thread */
+	struct mk_open *th_next; /* newer on its thread */
 	struct mk_thread *th;
 	struct mk_idstack *ids;
 	uint64_t ts, hash;
@@ -416,7 +423,7 @@ struct mk_open {
 	uint32_t pid, tid;
 	unsigned nargs;
 	char tags[MK_TAGS_MAX];
-	char args[MK_ARGS_MAX];	/* key\0val\0... */
+	char args[MK_ARGS_MAX]; /* key\0val\0... */
 };
 
 struct mk_idstack {
@@ -425,9 +432,9 @@ struct mk_idstack {
 };
 
 struct mk_thread {
-	struct mk_open *top;	/* the newest open sysdig span it began */
+	struct mk_open *top; /* the newest open sysdig span it began */
 	uint32_t pid;
-	uint32_t depth;		/* atrace B open */
+	uint32_t depth; /* atrace B open */
 };
 
 struct mk_async {
@@ -515,10 +522,14 @@ static unsigned add_args(struct pft_arg *a, unsigned n, unsigned cap, const char
 static int64_t resolve_id(struct mk_engine *e, const struct mk_line *l, const struct mk_writer *w)
 {
 	switch (l->id_kind) {
-	case MK_ID_TID: return w->tid;
-	case MK_ID_PID: return w->pid;
-	case MK_ID_PPID: return e->ppid ? e->ppid(e->ppid_ctx, w->pid) : 0;
-	default: return l->id;
+	case MK_ID_TID:
+		return w->tid;
+	case MK_ID_PID:
+		return w->pid;
+	case MK_ID_PPID:
+		return e->ppid ? e->ppid(e->ppid_ctx, w->pid) : 0;
+	default:
+		return l->id;
 	}
 }
 
@@ -716,14 +727,15 @@ static void at_async(struct mk_engine *e, const struct mk_writer *w, const struc
 		a->slots = s;
 		a->slot = slot;
 		if (slot)
-			snprintf(name, sizeof(name), "%.*s #%d", MK_TAGS_MAX - 1, l->tags, slot + 1);
+			snprintf(name, sizeof(name), "%.*s #%d", MK_TAGS_MAX - 1, l->tags,
+				 slot + 1);
 		else
 			snprintf(name, sizeof(name), "%.*s", MK_TAGS_MAX - 1, l->tags);
 		a->track = e->ops->track_process(e->h, pid, name);
 	}
 	a->depth++;
 	{
-		struct pft_arg arg = { .name = "cookie", .kind = PFT_ARG_INT, .v.i = l->cookie };
+		struct pft_arg arg = {.name = "cookie", .kind = PFT_ARG_INT, .v.i = l->cookie};
 
 		e->ops->slice_begin(e->h, a->track, w->ts, l->tags, &arg, 1);
 	}
@@ -779,10 +791,10 @@ void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char 
 		e->st.atrace++;
 		break;
 	case MK_AT_COUNTER:
-		e->ops->counter(e->h,
-				e->ops->track_counter(e->h, l->pid ? (uint32_t)l->pid : w->pid,
-						      l->tags),
-				w->ts, l->value);
+		e->ops->counter(
+			e->h,
+			e->ops->track_counter(e->h, l->pid ? (uint32_t)l->pid : w->pid, l->tags),
+			w->ts, l->value);
 		e->st.atrace++;
 		break;
 	case MK_AT_ASYNC_BEGIN:
@@ -802,7 +814,7 @@ void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char 
 
 void mk_engine__finish(struct mk_engine *e, uint64_t ts)
 {
-	static const struct pft_arg unf = { .name = "unfinished", .kind = PFT_ARG_BOOL, .v.b = 1 };
+	static const struct pft_arg unf = {.name = "unfinished", .kind = PFT_ARG_BOOL, .v.b = 1};
 	size_t i;
 
 	for (i = 0; i < e->threads.cap; i++) {
@@ -894,13 +906,13 @@ int mk_rb_page__parse(const void *page, size_t n, mk_rb_fn fn, void *ctx, int *m
 		switch (type) {
 		case RB_TYPE_PADDING:
 			if (!delta)
-				return 0;	/* the rest of the page is empty */
+				return 0; /* the rest of the page is empty */
 			if (p + 8 > end)
 				return -EINVAL;
 			len = rd32(p + 4);
 			if (len > (size_t)(end - p) - 4)
 				return -EINVAL;
-			p += 4 + len;	/* a discarded event */
+			p += 4 + len; /* a discarded event */
 			continue;
 		case RB_TYPE_TIME_EXTEND:
 			if (p + 8 > end)

@@ -16,29 +16,29 @@
 
 #include "core/u64map.h"
 
-#define MK_MAX_LINE 4096	/* longer lines are cut (the uprobe's ustring is as long) */
+#define MK_MAX_LINE 4096 /* longer lines are cut (the uprobe's ustring is as long) */
 #define MK_MAX_ARGS 16
-#define MK_MAX_OPEN 128		/* open sysdig spans per ID */
-#define MK_TAGS_MAX 256		/* bytes of tags kept per open span (matched by hash too) */
-#define MK_ARGS_MAX 512		/* bytes of a BEGIN's argument text kept */
+#define MK_MAX_OPEN 128 /* open sysdig spans per ID */
+#define MK_TAGS_MAX 256 /* bytes of tags kept per open span (matched by hash too) */
+#define MK_ARGS_MAX 512 /* bytes of a BEGIN's argument text kept */
 
 enum mk_kind {
-	MK_NONE,		/* not a marker (no known prefix) */
-	MK_SD_BEGIN,		/* sysdig '>' */
-	MK_SD_END,		/* sysdig '<' */
-	MK_AT_BEGIN,		/* atrace B */
-	MK_AT_END,		/* atrace E */
-	MK_AT_COUNTER,		/* atrace C */
-	MK_AT_ASYNC_BEGIN,	/* atrace S */
-	MK_AT_ASYNC_END,	/* atrace F */
-	MK_AT_INSTANT,		/* atrace I (Perfetto) */
+	MK_NONE,	   /* not a marker (no known prefix) */
+	MK_SD_BEGIN,	   /* sysdig '>' */
+	MK_SD_END,	   /* sysdig '<' */
+	MK_AT_BEGIN,	   /* atrace B */
+	MK_AT_END,	   /* atrace E */
+	MK_AT_COUNTER,	   /* atrace C */
+	MK_AT_ASYNC_BEGIN, /* atrace S */
+	MK_AT_ASYNC_END,   /* atrace F */
+	MK_AT_INSTANT,	   /* atrace I (Perfetto) */
 };
 
 enum mk_id_kind {
-	MK_ID_NUM,		/* a number; empty = 0 */
-	MK_ID_TID,		/* "t": the writer's thread id */
-	MK_ID_PID,		/* "p": its process id */
-	MK_ID_PPID,		/* "pp": its parent's */
+	MK_ID_NUM,  /* a number; empty = 0 */
+	MK_ID_TID,  /* "t": the writer's thread id */
+	MK_ID_PID,  /* "p": its process id */
+	MK_ID_PPID, /* "pp": its parent's */
 };
 
 struct mk_kv {
@@ -50,12 +50,12 @@ struct mk_line {
 	enum mk_kind kind;
 	enum mk_id_kind id_kind;
 	int64_t id;
-	const char *tags;		/* sysdig: "req.db"; atrace: the name */
+	const char *tags; /* sysdig: "req.db"; atrace: the name */
 	unsigned nargs;
 	struct mk_kv args[MK_MAX_ARGS];
-	int32_t pid;			/* atrace: the pid field (0 when absent) */
-	double value;			/* C */
-	int64_t cookie;			/* S, F */
+	int32_t pid;	/* atrace: the pid field (0 when absent) */
+	double value;	/* C */
+	int64_t cookie; /* S, F */
 	char buf[MK_MAX_LINE + 8];
 };
 
@@ -71,16 +71,16 @@ int mk_parse(const char *text, size_t len, struct mk_line *out);
 int mk_is_marker(const char *text, size_t len);
 
 struct mk_stats {
-	uint64_t lines;		/* lines handed to the engine */
-	uint64_t begins, ends;	/* sysdig spans opened, closed */
-	uint64_t async_spans;	/* closed sysdig spans that did not nest on their thread */
-	uint64_t unmatched;	/* ends (sysdig <, atrace E/F) with nothing open */
-	uint64_t dropped;	/* sysdig begins over MK_MAX_OPEN per ID */
-	uint64_t unfinished;	/* still open at the end: closed there */
-	uint64_t bad;		/* malformed lines */
-	uint64_t unsupported;	/* JSON lines without json-c */
-	uint64_t other;		/* lines of no known form */
-	uint64_t atrace;	/* atrace lines turned into events */
+	uint64_t lines;	       /* lines handed to the engine */
+	uint64_t begins, ends; /* sysdig spans opened, closed */
+	uint64_t async_spans;  /* closed sysdig spans that did not nest on their thread */
+	uint64_t unmatched;    /* ends (sysdig <, atrace E/F) with nothing open */
+	uint64_t dropped;      /* sysdig begins over MK_MAX_OPEN per ID */
+	uint64_t unfinished;   /* still open at the end: closed there */
+	uint64_t bad;	       /* malformed lines */
+	uint64_t unsupported;  /* JSON lines without json-c */
+	uint64_t other;	       /* lines of no known form */
+	uint64_t atrace;       /* atrace lines turned into events */
 };
 
 struct mk_open;
@@ -88,7 +88,7 @@ struct mk_thread;
 
 /* The writer of a line. */
 struct mk_writer {
-	uint64_t ts;		/* CLOCK_BOOTTIME ns */
+	uint64_t ts; /* CLOCK_BOOTTIME ns */
 	uint32_t pid, tid;
 };
 
@@ -99,20 +99,19 @@ struct mk_engine {
 	/* the parent pid of @pid, for the "pp" ID; may be NULL (then 0) */
 	uint32_t (*ppid)(void *ctx, uint32_t pid);
 	void *ppid_ctx;
-	struct u64map ids;	/* resolved sysdig ID + 1 -> struct mk_idstack */
-	struct u64map threads;	/* tid + 1 -> struct mk_thread */
-	struct u64map async;	/* hash(pid, name, cookie) -> struct mk_async */
-	struct u64map names;	/* hash(pid, name) -> struct mk_slots */
-	struct mk_open *free;	/* recycled entries */
-	void *allocs;		/* everything allocated, for the end */
+	struct u64map ids;     /* resolved sysdig ID + 1 -> struct mk_idstack */
+	struct u64map threads; /* tid + 1 -> struct mk_thread */
+	struct u64map async;   /* hash(pid, name, cookie) -> struct mk_async */
+	struct u64map names;   /* hash(pid, name) -> struct mk_slots */
+	struct mk_open *free;  /* recycled entries */
+	void *allocs;	       /* everything allocated, for the end */
 	struct mk_stats st;
-	struct mk_line line;	/* scratch, ~4 KiB: not on the stack */
+	struct mk_line line; /* scratch, ~4 KiB: not on the stack */
 };
 
 void mk_engine__init(struct mk_engine *e, struct pft_host *h, const struct pft_host_ops *ops);
 /* Feed one line written by @w.  Counts it; emits what it completes. */
-void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char *text,
-		     size_t len);
+void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char *text, size_t len);
 /* Close everything still open at @ts (unfinished=true). */
 void mk_engine__finish(struct mk_engine *e, uint64_t ts);
 void mk_engine__free(struct mk_engine *e);

@@ -48,8 +48,8 @@
 #include <unistd.h>
 
 #define INSTANCE_PREFIX "pftrace_"
-#define MERGE_SLACK_NS 20000000ull	/* 20 ms */
-#define PAGE_BUF (64 * 1024)		/* one sub-buffer per read: pages are 4 KiB by default */
+#define MERGE_SLACK_NS 20000000ull /* 20 ms */
+#define PAGE_BUF (64 * 1024)	   /* one sub-buffer per read: pages are 4 KiB by default */
 /*
  * The written bytes are fetched as fixed arrays, not as a string: a ustring
  * fetch of a buffer with no NUL within a page makes this kernel WARN in
@@ -59,16 +59,16 @@
  * are used.  The filter reads the first two bytes: ">:", "<:" or "[\"".
  */
 #define DEVNULL_CHUNK 512
-#define DEVNULL_MAX (2 * DEVNULL_CHUNK)	/* longer writes are cut */
-#define DEVNULL_SPEC                                                                       \
-	"uprobe:libc:write fd=%di:s32 count=%dx:u64 h=+0(%si):u16 b0=+0(%si):u64[64] "      \
+#define DEVNULL_MAX (2 * DEVNULL_CHUNK) /* longer writes are cut */
+#define DEVNULL_SPEC                                                                               \
+	"uprobe:libc:write fd=%di:s32 count=%dx:u64 h=+0(%si):u16 b0=+0(%si):u64[64] "             \
 	"b1=+512(%si):u64[64]"
 #define DEVNULL_FILTER "h == 0x3a3e || h == 0x3a3c || h == 0x225b"
 
 struct pending {
 	uint64_t ts;
 	uint32_t tid;
-	uint32_t off, len;	/* the line in the arena */
+	uint32_t off, len; /* the line in the arena */
 };
 
 struct markers {
@@ -78,19 +78,19 @@ struct markers {
 
 	/* trace_marker channel */
 	int tm_on;
-	char inst[PATH_MAX];	/* the instance's directory, "" when not made */
-	int copy;		/* copy_trace_marker is set */
+	char inst[PATH_MAX]; /* the instance's directory, "" when not made */
+	int copy;	     /* copy_trace_marker is set */
 	int ncpus;
 	int *fds;
 	uint32_t print_id, buf_off;
-	uint64_t clock_off;	/* added to the instance's timestamps */
+	uint64_t clock_off; /* added to the instance's timestamps */
 	unsigned char *page;
 	struct pending *pend;
 	size_t npend, cappend;
 	char *arena;
 	size_t arena_len, arena_cap;
 	uint64_t tm_lines, tm_scope, tm_missed_pages, tm_bad_pages;
-	uint64_t tm_dup;	/* sysdig lines the devnull channel had already */
+	uint64_t tm_dup; /* sysdig lines the devnull channel had already */
 
 	/* devnull channel */
 	struct pft_event *ev;
@@ -98,8 +98,8 @@ struct markers {
 	uint64_t dn_lines, dn_scope;
 	char line[DEVNULL_MAX + 1];
 
-	struct u64map tgid;	/* tid + 1 -> tgid + 1 (trace_marker writers) */
-	struct u64map ppid;	/* pid + 1 -> ppid + 1 */
+	struct u64map tgid; /* tid + 1 -> tgid + 1 (trace_marker writers) */
+	struct u64map ppid; /* pid + 1 -> ppid + 1 */
 };
 
 /* --- tracefs files ------------------------------------------------------------- */
@@ -230,12 +230,18 @@ static int tm_init(struct markers *m)
 	}
 	/* nothing is recorded before start() */
 	write_file(m->inst, "tracing_on", "0");
+	/* as large per CPU as the perf rings (-b); the default is smaller */
+	snprintf(buf, sizeof(buf), "%llu",
+		 (unsigned long long)(session__opts(m->h)->buffer_size >> 10));
+	if (write_file(m->inst, "buffer_size_kb", buf))
+		m->ops->warn(m->h, "cannot size the tracefs instance's buffer to %s KiB", buf);
 	if (!write_file(m->inst, "trace_clock", "boot")) {
 		m->clock_off = 0;
 	} else if (!write_file(m->inst, "trace_clock", "mono")) {
 		m->clock_off = session__perf_to_boot(session__of(m->h), 0);
 	} else {
-		m->ops->error(m->h, "the tracefs instance takes neither the boot nor the mono clock");
+		m->ops->error(m->h,
+			      "the tracefs instance takes neither the boot nor the mono clock");
 		return -ENOTSUP;
 	}
 	if (read_file(m->inst, "events/ftrace/print/format", buf, sizeof(buf)) ||
@@ -247,8 +253,9 @@ static int tm_init(struct markers *m)
 	snprintf(path, sizeof(path), "%s/options/copy_trace_marker", m->inst);
 	m->copy = access(path, F_OK) == 0;
 	if (!m->copy)
-		m->ops->warn(m->h, "this kernel has no copy_trace_marker (Linux 6.17+): markers "
-				   "are read from %s/trace_marker only, not from the top-level one",
+		m->ops->warn(m->h,
+			     "this kernel has no copy_trace_marker (Linux 6.17+): markers "
+			     "are read from %s/trace_marker only, not from the top-level one",
 			     m->inst);
 	m->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (m->ncpus <= 0)
@@ -315,7 +322,7 @@ static uint32_t tgid_of(struct markers *m, uint32_t tid)
 		return (uint32_t)((uintptr_t)v - 1);
 	t = status_field(tid, "Tgid:");
 	if (!t)
-		t = tid;	/* gone: its own process, as good a guess as any */
+		t = tid; /* gone: its own process, as good a guess as any */
 	u64map_put(&m->tgid, (uint64_t)tid + 1, (void *)((uintptr_t)t + 1));
 	return t;
 }
@@ -394,7 +401,7 @@ static int pend_cmp(const void *a, const void *b)
 
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;	/* read order */
+	return x->off < y->off ? -1 : x->off > y->off; /* read order */
 }
 
 /* Read what the instance holds; pair the events older than @upto (all: ~0). */
@@ -423,7 +430,7 @@ static void tm_read(struct markers *m, uint64_t upto)
 	qsort(m->pend, m->npend, sizeof(*m->pend), pend_cmp);
 	for (done = 0; done < m->npend && m->pend[done].ts < upto; done++) {
 		const struct pending *p = &m->pend[done];
-		struct mk_writer w = { p->ts, tgid_of(m, p->tid), p->tid };
+		struct mk_writer w = {p->ts, tgid_of(m, p->tid), p->tid};
 
 		m->tm_lines++;
 		if (!m->ops->in_scope(m->h, w.pid, w.tid)) {
@@ -456,7 +463,7 @@ static void tm_read(struct markers *m, uint64_t upto)
 static int on_write(void *priv, const struct pft_record *r)
 {
 	struct markers *m = priv;
-	struct mk_writer w = { r->ts, r->pid, r->tid };
+	struct mk_writer w = {r->ts, r->pid, r->tid};
 	uint64_t count = pft_field_u64(&m->f_count, r->raw);
 	const char *s = m->line;
 	size_t len = 0, i;
@@ -493,22 +500,24 @@ static int on_write(void *priv, const struct pft_record *r)
 
 static int dn_init(struct markers *m, int asked)
 {
-	static const char *const names[] = { "count", "b0", "b1" };
+	static const char *const names[] = {"count", "b0", "b1"};
 	struct pft_field f[3];
 	int err;
 
 	/* a cgroup recording opens events per CPU: the uprobe traps everywhere too */
 	if (!session__filtered(m->h) || session__opts(m->h)->cgroup) {
 		if (!asked) {
-			m->ops->warn(m->h, "the devnull channel is off when recording %s: it would "
-					   "trap every write() of every process; give "
-					   "--markers=devnull to have it anyway",
+			m->ops->warn(m->h,
+				     "the devnull channel is off when recording %s: it would "
+				     "trap every write() of every process; give "
+				     "--markers=devnull to have it anyway",
 				     session__filtered(m->h) ? "a cgroup" : "system-wide");
 			return 0;
 		}
-		m->ops->warn(m->h, "devnull channel %s: every write() of every process now traps "
-				   "into a uprobe (~14 us each on a VM); record a command or -p "
-				   "PID to limit it",
+		m->ops->warn(m->h,
+			     "devnull channel %s: every write() of every process now traps "
+			     "into a uprobe (~14 us each on a VM); record a command or -p "
+			     "PID to limit it",
 			     session__filtered(m->h) ? "with a cgroup" : "system-wide");
 	}
 	m->ev = m->ops->event(m->h, DEVNULL_SPEC, 0, on_write, m);
@@ -583,19 +592,20 @@ static void markers_summary(void *priv)
 	struct markers *m = priv;
 	const struct mk_stats *s = &m->eng.st;
 
-	fprintf(stderr, "  markers: %llu spans, %llu atrace events (%llu lines: %llu trace_marker, "
-			"%llu devnull)\n",
+	fprintf(stderr,
+		"  markers: %llu spans, %llu atrace events (%llu lines: %llu trace_marker, "
+		"%llu devnull)\n",
 		(unsigned long long)s->ends + s->unfinished, (unsigned long long)s->atrace,
 		(unsigned long long)s->lines, (unsigned long long)m->tm_lines,
 		(unsigned long long)m->dn_lines);
 	if (s->unmatched || s->dropped || s->unfinished || s->bad || s->unsupported || s->other)
-		fprintf(stderr, "  markers: %llu unmatched ends, %llu begins dropped (over %d open "
-				"per ID), %llu unfinished, %llu bad lines, %llu JSON lines "
-				"unsupported, %llu lines of no known form\n",
+		fprintf(stderr,
+			"  markers: %llu unmatched ends, %llu begins dropped (over %d open "
+			"per ID), %llu unfinished, %llu bad lines, %llu JSON lines "
+			"unsupported, %llu lines of no known form\n",
 			(unsigned long long)s->unmatched, (unsigned long long)s->dropped,
-			MK_MAX_OPEN, (unsigned long long)s->unfinished,
-			(unsigned long long)s->bad, (unsigned long long)s->unsupported,
-			(unsigned long long)s->other);
+			MK_MAX_OPEN, (unsigned long long)s->unfinished, (unsigned long long)s->bad,
+			(unsigned long long)s->unsupported, (unsigned long long)s->other);
 	if (m->tm_scope)
 		fprintf(stderr, "  markers: %llu trace_marker lines of processes not recorded\n",
 			(unsigned long long)m->tm_scope);
@@ -604,8 +614,9 @@ static void markers_summary(void *priv)
 			(unsigned long long)m->tm_missed_pages,
 			(unsigned long long)m->tm_bad_pages);
 	if (m->tm_on && !m->copy)
-		fprintf(stderr, "  markers: write trace_marker lines to %s/trace_marker (no "
-				"copy_trace_marker on this kernel)\n",
+		fprintf(stderr,
+			"  markers: write trace_marker lines to %s/trace_marker (no "
+			"copy_trace_marker on this kernel)\n",
 			m->inst);
 }
 

@@ -33,10 +33,18 @@ static void log_args(const struct pft_arg *a, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		switch (a[i].kind) {
-		case PFT_ARG_STR: logf_(" %s=%s", a[i].name, a[i].v.s); break;
-		case PFT_ARG_INT: logf_(" %s=%lld", a[i].name, (long long)a[i].v.i); break;
-		case PFT_ARG_BOOL: logf_(" %s=%s", a[i].name, a[i].v.b ? "true" : "false"); break;
-		default: logf_(" %s=?", a[i].name); break;
+		case PFT_ARG_STR:
+			logf_(" %s=%s", a[i].name, a[i].v.s);
+			break;
+		case PFT_ARG_INT:
+			logf_(" %s=%lld", a[i].name, (long long)a[i].v.i);
+			break;
+		case PFT_ARG_BOOL:
+			logf_(" %s=%s", a[i].name, a[i].v.b ? "true" : "false");
+			break;
+		default:
+			logf_(" %s=?", a[i].name);
+			break;
 		}
 	}
 }
@@ -90,8 +98,7 @@ static void f_begin(struct pft_host *h, pft_track t, uint64_t ts, const char *na
 	logf_("\n");
 }
 
-static void f_end(struct pft_host *h, pft_track t, uint64_t ts, const struct pft_arg *a,
-		  unsigned n)
+static void f_end(struct pft_host *h, pft_track t, uint64_t ts, const struct pft_arg *a, unsigned n)
 {
 	(void)h;
 	logf_("E %s %llu", tracks[t - 1], (unsigned long long)ts);
@@ -144,7 +151,7 @@ static void reset(void)
 
 static void feed(uint64_t ts, uint32_t pid, uint32_t tid, const char *line)
 {
-	struct mk_writer w = { ts, pid, tid };
+	struct mk_writer w = {ts, pid, tid};
 
 	mk_engine__feed(&eng, &w, line, strlen(line));
 }

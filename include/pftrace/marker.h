@@ -62,7 +62,7 @@ static inline int pft_marker_fd(void)
 		if (!__atomic_compare_exchange_n(&fd, &expected, f, 0, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE) &&
 		    f >= 0)
-			close(f);	/* another thread won */
+			close(f); /* another thread won */
 	}
 	return fd;
 }
