@@ -10,7 +10,9 @@
 #   devnull, other write  a write() that is no marker, under the devnull channel
 #                         (what every write() of a recorded process pays)
 # Each is the median of BENCH_RUNS runs (default 5) of marker_loop's mean
-# ns/write over N writes (BENCH_N, default 100000; the devnull channel 20000).
+# ns/write over N writes (BENCH_N, default 100000; the devnull channel 20000),
+# in the writer's CPU time (user + kernel, the uprobe trap included), so that
+# other load on the machine does not count.
 # Compare with sysdig's claim of "< 1 us" per marker.
 set -u
 PROG=markers
