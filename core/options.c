@@ -56,6 +56,7 @@ struct opt_cmd {
 	const struct opt *table;
 	const char *synopsis;
 	const char *what;	/* paragraph(s) under the synopsis */
+	void (*epilog)(FILE *f);	/* more help after the options, or NULL */
 };
 
 /* ---- value kinds ------------------------------------------------------- */
@@ -233,6 +234,8 @@ static void usage(FILE *f, const struct opt_cmd *cmd)
 		}
 		fputc('\n', f);
 	}
+	if (cmd->epilog)
+		cmd->epilog(f);
 }
 
 /* ---- the parser -------------------------------------------------------- */
@@ -453,6 +456,12 @@ static const struct opt record_table[] = {
 };
 #undef R
 
+static void record_epilog(FILE *f)
+{
+	fprintf(f, "\nready-made spans (--span NAME):\n");
+	ss_readymade__print(f);
+}
+
 static const struct opt_cmd record_cmd = {
 	record_table,
 	"pftrace record [options] [-- COMMAND [ARGS...]]",
@@ -465,6 +474,7 @@ static const struct opt_cmd record_cmd = {
 	"per CPU (-F, --period, --call-graph), and off-CPU stacks when threads block in\n"
 	"D state (--sleep-stacks adds S, --no-offcpu drops them).  --no-stacks turns all\n"
 	"stacks off.",
+	record_epilog,
 };
 
 /* Every default of `pftrace record`, before the arguments. */
