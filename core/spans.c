@@ -266,6 +266,23 @@ static char *full_spec(const struct ss_event *d)
 	return s;
 }
 
+/* systing's arg_index of a tracepoint: the Nth field after the common_*
+ * fields (and a syscall's __syscall_nr). */
+static int tracepoint_arg(struct spans *sp, struct sp_event *e, unsigned index,
+			  struct pft_field *out)
+{
+	const char *name;
+	unsigned i, n = 0;
+
+	for (i = 0; (name = sp->ops->field_at(e->ev, i, out)); i++) {
+		if (!strncmp(name, "common_", 7) || !strcmp(name, "__syscall_nr"))
+			continue;
+		if (n++ == index)
+			return 0;
+	}
+	return -ENOENT;
+}
+
 static int subscribe(struct spans *sp, size_t i)
 {
 	const struct ss_event *d = &sp->set->events[i];
@@ -277,20 +294,26 @@ static int subscribe(struct spans *sp, size_t i)
 		return -ENOMEM;
 	e->sp = sp;
 	e->idx = i;
-	e->ev = sp->ops->event(sp->h, spec, 0, on_hit, e);
+	e->ev = sp->ops->event(sp->h, spec, d->stack ? PFT_EV_STACK : 0, on_hit, e);
 	if (!e->ev && d->alt_spec) {
 		free(spec);
 		spec = malloc(strlen(d->alt_spec) + 1);
 		if (!spec)
 			return -ENOMEM;
 		strcpy(spec, d->alt_spec);
-		e->ev = sp->ops->event(sp->h, spec, 0, on_hit, e);
+		e->ev = sp->ops->event(sp->h, spec, d->stack ? PFT_EV_STACK : 0, on_hit, e);
 	}
 	free(spec);
 	if (!e->ev)
 		return -ENOENT;
 	for (k = 0; k < d->nr_args && e->nargs < MAX_ARGS; k++) {
-		if (sp->ops->field(e->ev, d->args[k].field, &e->args[e->nargs])) {
+		if (d->kind == SS_EV_TRACEPOINT) {
+			if (tracepoint_arg(sp, e, d->args[k].index, &e->args[e->nargs])) {
+				sp->ops->error(sp->h, "event '%s' (%s) has no field number %u",
+					       d->name, d->spec, d->args[k].index);
+				return -ENOENT;
+			}
+		} else if (sp->ops->field(e->ev, d->args[k].field, &e->args[e->nargs])) {
 			sp->ops->error(sp->h, "event '%s' (%s) has no argument '%s'", d->name,
 				       d->spec, d->args[k].field);
 			return -ENOENT;
@@ -337,9 +360,6 @@ static int spans_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 		ops->warn(h, "stop_triggers of the config are ignored: pftrace has no continuous "
 			  "(flight-recorder) mode yet");
 	for (i = 0; i < sp->set->nr_events; i++) {
-		if (sp->set->events[i].stack)
-			ops->warn(h, "event '%s': \"stack\": true is not supported yet; its hits "
-				  "are recorded without a stack", sp->set->events[i].name);
 		if ((ret = subscribe(sp, i)))
 			return ret;
 	}
