@@ -88,6 +88,21 @@ WHERE=$("$U" --where) || die "usdt_app --where failed"
 WORK_OFF=$(echo "$WHERE" | awk '{ print $2 }')
 echo "usdt_app: $WHERE"
 
+sub "pftrace probes lists a binary's USDT probes and functions"
+st=0
+"$PFTRACE" probes "$U" >"$T/list.txt" 2>"$T/list.err" || st=$?
+expect_eq "exit status" "$st" 0
+show "$T/list.txt" 4
+grep -qE "^usdt:$U:pftest:tick  \[1 location, semaphore\]  args: -4@[^ ]+ -8@[^ ]+\$" "$T/list.txt" ||
+	fail "no line for pftest:tick with its semaphore and two argument specs"
+grep -qxF "usdt:$U:pftest:plain  args: -4@\$5" "$T/list.txt" || fail "no line for pftest:plain"
+grep -qxF "uprobe:$U:pft_work" "$T/list.txt" || fail "no line for the function pft_work"
+expect_eq "functions matching pft_*" "$("$PFTRACE" probes "$U" 'pft_*')" "uprobe:$U:pft_work"
+st=0
+"$PFTRACE" probes /etc/passwd >/dev/null 2>"$T/list.err" || st=$?
+expect_eq "exit status of pftrace probes /etc/passwd" "$st" 1
+expect_error_only "$T/list.err"
+
 sub "usdt_app alone does not see its semaphore raised"
 "$U" 3 >"$T/alone.out" || fail "usdt_app 3 exited $?"
 expect_eq "usdt_app output" "$(cat "$T/alone.out")" "semaphore 0"
