@@ -93,6 +93,7 @@ static void host_error(struct pft_host *h, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	pft_error("%s: %s", s->cur_src ? s->cur_src->name : "source", buf);
+	s->nr_errors++;
 }
 
 /* The active source of plugin @pl, initialising it now if it is new. */

@@ -113,6 +113,7 @@ struct active_source *session__init_source(struct session *s, const struct pft_s
 {
 	const struct pft_source_ops *saved_src = s->cur_src;
 	struct active_source *saved = s->cur, *a;
+	unsigned nr_errors;
 	int ret;
 
 	if (s->nsrcs == MAX_SOURCES) {
@@ -126,6 +127,7 @@ struct active_source *session__init_source(struct session *s, const struct pft_s
 	a->pl = pl;
 	s->cur_src = ops;
 	s->cur = a;
+	nr_errors = s->nr_errors;
 	ret = ops->init(&s->host, &session_host_ops, &a->priv);
 	s->cur_src = saved_src;
 	s->cur = saved;
@@ -134,7 +136,8 @@ struct active_source *session__init_source(struct session *s, const struct pft_s
 		if (a->priv && ops->fini)
 			ops->fini(a->priv);
 		a->priv = NULL;
-		if (pl)
+		/* one error line: the plugin's own, if it said why */
+		if (pl && s->nr_errors == nr_errors)
 			pft_error("plugin '%s' failed to initialise: %s", pl->p->name,
 				  strerror(-ret));
 		*err = ret;

@@ -98,6 +98,7 @@ struct session {
 	struct tp_parser *parser;
 	const struct pft_source_ops *cur_src;	/* whose call runs (init, resolve): for messages */
 	struct active_source *cur;		/* the same, for option() */
+	unsigned nr_errors;			/* error() lines sources printed */
 	struct plugin_set plugins;
 	struct stack_hook hooks[MAX_STACK_HOOKS];
 	unsigned nhooks;
