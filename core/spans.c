@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_ARGS 8
 #define MAX_SLOTS 64	/* concurrent keyed slices per span */
@@ -154,6 +155,16 @@ static unsigned hit_args(const struct sp_event *e, const struct pft_record *r, s
 	return n;
 }
 
+static int arg_named(const struct pft_arg *args, unsigned n, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(args[i].name, name))
+			return 1;
+	return 0;
+}
+
 static void span_begin(struct spans *sp, struct sp_span *s, const struct pft_record *r,
 		       const struct pft_arg *args, unsigned nargs)
 {
@@ -189,7 +200,20 @@ static void span_begin(struct spans *sp, struct sp_span *s, const struct pft_rec
 	c->pid = r->pid;
 	c->tid = r->tid;
 	c->track = track_for(sp, s, c, r);
-	sp->ops->slice_begin(sp->h, c->track, r->ts, s->def->name, args, nargs);
+	if (s->def->kind == SS_SPAN_KEYED && nargs < MAX_ARGS + 1) {
+		/* the key is what pairs it: show it even when no argument names it */
+		struct pft_arg all[MAX_ARGS + 1];
+
+		memcpy(all, args, nargs * sizeof(*args));
+		all[nargs].name = s->def->key;
+		all[nargs].kind = PFT_ARG_UINT;
+		all[nargs].v.u = keyval;
+		if (!arg_named(args, nargs, s->def->key))
+			nargs++;
+		sp->ops->slice_begin(sp->h, c->track, r->ts, s->def->name, all, nargs);
+	} else {
+		sp->ops->slice_begin(sp->h, c->track, r->ts, s->def->name, args, nargs);
+	}
 	c->depth++;
 	s->begun++;
 }
@@ -371,12 +395,20 @@ static int spans_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 	return 0;
 }
 
-/* Close what is still open at the end of the recording. */
+/* Close what is still open at the end of the recording (now: the rings are
+ * drained, and BOOTTIME is the trace's clock). */
 static void spans_stop(void *priv)
 {
 	struct spans *sp = priv;
 	struct pft_arg unfinished = { "unfinished", PFT_ARG_BOOL, { .b = 1 } };
+	struct timespec now;
+	uint64_t end;
 	size_t i;
+
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	end = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	if (end < sp->last_ts)
+		end = sp->last_ts;
 
 	for (i = 0; i < sp->set->nr_spans; i++) {
 		struct sp_span *s = &sp->spans[i];
@@ -384,7 +416,7 @@ static void spans_stop(void *priv)
 
 		for (c = s->all; c; c = c->next) {
 			while (c->depth) {
-				sp->ops->slice_end(sp->h, c->track, sp->last_ts, &unfinished, 1);
+				sp->ops->slice_end(sp->h, c->track, end, &unfinished, 1);
 				c->depth--;
 				s->unfinished++;
 			}
