@@ -60,7 +60,7 @@ static void version(void)
 	printf(" systing-config");
 #endif
 #ifdef HAVE_LIBELF
-	printf(" elf-symbols debuglink build-id");
+	printf(" elf-symbols debuglink build-id probes");
 #endif
 #if defined(HAVE_LIBUNWIND) && defined(HAVE_LIBELF)
 	printf(" dwarf-unwind");
