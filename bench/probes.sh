@@ -59,6 +59,7 @@ make_tmp pftrace-probes
 PGROUP="pfbench$$"
 PERF_PROBE_MADE=0
 cleanup_extra() {
+	[ -n "${WATCH:-}" ] && kill "$WATCH" 2>/dev/null
 	if [ "$PERF_PROBE_MADE" = 1 ]; then
 		"$PERF" probe -q -d "$PGROUP:*" >/dev/null 2>&1 ||
 			say "$PROG: could not remove perf probe $PGROUP:$FN (perf probe -d '$PGROUP:*')"
@@ -132,6 +133,34 @@ pftrace_counts() {
 		index($1, fn) && $1 ~ (fn "$") && hits == "" && $2 ~ /^[0-9]+$/ { hits = $2 }
 		END { if (hits == "") hits = "?"; if (lost == "") lost = "?"; print hits, lost }' "$1"
 }
+# busy CPU seconds of the whole machine so far (user nice system irq softirq;
+# idle, iowait and steal left out), from /proc/stat
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+busy_s() { awk -v hz="$HZ" 'NR == 1 { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz; exit }' /proc/stat; }
+# While a run goes, every 0.5 s: other perf/pftrace processes (not ours: ours
+# name $BIN or $PGROUP on their command line), e.g. another job's system-wide
+# tracer.  A run during which one was seen is marked disturbed.
+WATCH=""
+other_tracers() {
+	local p c
+	for p in $( (pgrep -x perf; pgrep -x pftrace) | sort -un); do
+		c=$(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)
+		[ -n "$c" ] || continue
+		[[ $c == *"$BIN"* || $c == *"$PGROUP"* ]] && continue
+		printf '%s: %s\n' "$p" "${c:0:70}"
+	done
+}
+watch_start() { # FILE
+	: >"$1"
+	( while :; do other_tracers >>"$1"; sleep 0.5; done ) &
+	WATCH=$!
+}
+watch_stop() {
+	[ -n "$WATCH" ] || return 0
+	kill "$WATCH" 2>/dev/null
+	wait "$WATCH" 2>/dev/null
+	WATCH=""
+}
 # perf stat -x, output: "count,unit,event,..."
 stat_count() { awk -F, -v ev="$PGROUP:$FN" '$3 == ev { print $1 }' "$1" | head -1; }
 
@@ -140,7 +169,11 @@ measure() {
 	local t=$1 rep=$2
 	local p="$TMP/$t.$rep" el wcpu tcpu hits lost rc
 	local out="$p.out" err="$p.err" cpu="$p.cpu" wout="$p.wl"
+	local b0 b1 t0 t1 others dist
 	: >"$err"
+	watch_start "$p.others"
+	b0=$(busy_s)
+	t0=$(now)
 	case $t in
 	none)
 		timeout "$WORK_TIMEOUT" "$BIN" "$N" >"$wout" 2>"$err"
@@ -164,16 +197,33 @@ measure() {
 		;;
 	esac
 	[ $rc = 0 ] || note "$t run $rep: exit status $rc: $(grep -v '^ ' "$err" | tail -2 | tr '\n' ' ')"
+	t1=$(now)
+	b1=$(busy_s)
+	watch_stop
 	el=$(wl_field "$wout" elapsed)
 	wcpu=$(wl_field "$wout" cpu)
 	put P "$t" wall "$el"
 	put P "$t" wlcpu "$wcpu"
+	ROUND[$t,$rep]=$el
 	if [ "$t" = none ]; then
+		put P none disturbed 0
 		say "probes:   none run $rep: loop ${el:-?}s cpu ${wcpu:-?}s"
 		return
 	fi
 	tcpu=$(awk -v a="$(cpu_of "$cpu")" -v b="$wcpu" 'BEGIN { if (a != "" && b != "") printf "%.2f", a - b }')
 	put P "$t" cpu "$tcpu"
+	# other work on the machine meanwhile: busy CPU seconds that were
+	# neither the workload's nor the tracer's, per second of the run; a run
+	# with more than a quarter of a CPU of it is marked disturbed
+	others=$(awk -v a="$b1" -v b="$b0" -v c="$(cpu_of "$cpu")" -v w="$(fsub "$t1" "$t0" 6)" 'BEGIN {
+		o = a - b - c; if (o < 0) o = 0; if (w + 0 > 0) printf "%.2f", o / w }')
+	dist=$(awk -v o="$others" 'BEGIN { print (o == "" || o > 0.25) ? 1 : 0 }')
+	if [ -s "$p.others" ]; then
+		dist=1
+		note "$t run $rep: another perf/pftrace ran meanwhile: $(sort -u "$p.others" | head -3 | tr '\n' ';')"
+	fi
+	put P "$t" others "$others"
+	put P "$t" disturbed "$dist"
 	case $t in
 	count) hits=$(stat_count "$out") lost=0 ;;
 	perf) read -r hits lost < <(perf_counts "$out") ;;
@@ -182,11 +232,12 @@ measure() {
 	put P "$t" hits "$hits"
 	put P "$t" lost "$lost"
 	put P "$t" bytes "$([ "$t" = count ] || filesize "$out")"
-	say "probes:   $t run $rep: loop ${el:-?}s cpu ${wcpu:-?}s hits $hits lost $lost tracer_cpu ${tcpu:-?}s bytes $(filesize "$out")"
+	say "probes:   $t run $rep: loop ${el:-?}s cpu ${wcpu:-?}s hits $hits lost $lost tracer_cpu ${tcpu:-?}s bytes $(filesize "$out") others ${others:-?} CPUs"
 	[ "$KEEP" = 1 ] || rm -f "$out"
 }
 
 # --- main ----------------------------------------------------------------------
+declare -A ROUND
 say "probes: $(nproc) CPUs, kernel $(uname -r), $BIN $N, ring ${BUF_MB} MiB/CPU, $RUNS runs, columns: ${run_tracers[*]}"
 [ $have_perf = 1 ] && say "probes: $("$PERF" --version)"
 # shellcheck disable=SC2034 # read by lib.sh's report_end
@@ -226,24 +277,31 @@ has perf && echo "  perf:    perf probe -x BIN -a '$PGROUP:$FN=$FN $FETCH'; perf
 has pftrace && echo "  pftrace: pftrace record ${PFT_ARGS[*]} --buffer-size ${BUF_MB}M -e 'uprobe:BIN:$FN $FETCH' -- BIN $N"
 echo "loop_s: the loop's CLOCK_MONOTONIC time; wl_cpu: the workload's user+sys (holds the traps);"
 echo "per_hit: (traced - untraced) / N in us, from loop_s and from wl_cpu; tracer_cpu: the tracer's own user+sys"
-echo "(GNU time minus wl_cpu, 10 ms resolution); hits: events recorded (count: perf stat's count); lost: dropped records"
+echo "(GNU time minus wl_cpu, 10 ms resolution); hits: events recorded (count: perf stat's count); lost: dropped records;"
+echo "others: CPUs' worth of other work on the machine during the run; runs with more than 0.25, or during which"
+echo "another perf/pftrace process was seen, are marked disturbed"
+echo "and every median leaves them out when a quiet run exists (dist: how many were)"
 echo
 base=$(get P none wall)
 basecpu=$(get P none wlcpu)
-printf '%-8s %9s %13s %10s %8s %13s %9s %9s %7s %11s %10s\n' column loop_s loop_range per_hit_us \
-	wl_cpu wl_cpu_range cpu_hit_us hits lost out_bytes tracer_cpu
+# "k/n": how many of the runs were disturbed
+# shellcheck disable=SC2086
+disturbed() { printf '%s\n' ${R[P,$1,disturbed]:-} | awk '{ n++; k += $1 } END { printf "%d/%d", k, n }'; }
+printf '%-8s %9s %13s %10s %8s %13s %9s %9s %7s %11s %10s %6s %5s\n' column loop_s loop_range per_hit_us \
+	wl_cpu wl_cpu_range cpu_hit_us hits lost out_bytes tracer_cpu others dist
 for t in "${run_tracers[@]}"; do
 	wall=$(get P "$t" wall)
 	wcpu=$(get P "$t" wlcpu)
 	if [ "$t" = none ]; then
-		printf '%-8s %9s %13s %10s %8s %13s %9s %9s %7s %11s %10s\n' none "$(fmt "$wall")" \
-			"$(range3 P none wall)" - "$(fmt "$wcpu")" "$(range3 P none wlcpu)" - - - - -
+		printf '%-8s %9s %13s %10s %8s %13s %9s %9s %7s %11s %10s %6s %5s\n' none "$(fmt "$wall")" \
+			"$(range3 P none wall)" - "$(fmt "$wcpu")" "$(range3 P none wlcpu)" - - - - - - -
 		continue
 	fi
-	printf '%-8s %9s %13s %10s %8s %13s %9s %9s %7s %11s %10s\n' "$t" "$(fmt "$wall")" \
+	printf '%-8s %9s %13s %10s %8s %13s %9s %9s %7s %11s %10s %6s %5s\n' "$t" "$(fmt "$wall")" \
 		"$(range3 P "$t" wall)" "$(per_hit "$wall" "$base")" "$(fmt "$wcpu")" \
 		"$(range3 P "$t" wlcpu)" "$(per_hit "$wcpu" "$basecpu")" "$(fmt "$(get P "$t" hits)")" \
-		"$(fmt "$(get P "$t" lost)")" "$(fmt "$(get P "$t" bytes)")" "$(fmt "$(get P "$t" cpu)")"
+		"$(fmt "$(get P "$t" lost)")" "$(fmt "$(get P "$t" bytes)")" "$(fmt "$(get P "$t" cpu)")" \
+		"$(fmt "$(get P "$t" others)")" "$(disturbed "$t")"
 done
 
 if has perf && has pftrace; then
@@ -267,7 +325,18 @@ if has perf && has pftrace; then
 	# 10% on top of perf's added time per hit
 	r=$(ratio "$hp" "$hq")
 	verdict=$(awk -v r="$r" 'BEGIN { if (r == "-") print "unknown"; else if (r <= 1.10) print "yes"; else print "no" }')
-	echo "  pftrace adds <= 10% on top of perf's added loop time per hit: $verdict (ratio $r)"
+	# the same ratio within each round (pftrace and perf ran minutes apart
+	# at most), then its median: less exposed to drift in the machine's load
+	for rep in $(seq "$RUNS"); do
+		if [ -z "${ROUND[pftrace,$rep]:-}" ] || [ -z "${ROUND[perf,$rep]:-}" ] ||
+			[ -z "${ROUND[none,$rep]:-}" ]; then
+			continue
+		fi
+		put P pair ratio "$(ratio "$(fsub "${ROUND[pftrace,$rep]}" "${ROUND[none,$rep]}" 6)" \
+			"$(fsub "${ROUND[perf,$rep]}" "${ROUND[none,$rep]}" 6)")"
+	done
+	echo "  pftrace adds <= 10% on top of perf's added loop time per hit: $verdict (ratio of the medians $r;"
+	echo "    within each round: median $(fmt "$(get P pair ratio)"), rounds:${R[P,pair,ratio]:-})"
 	if has count; then
 		hc=$(per_hit "$(get P count wall)" "$base")
 		echo "  the trap alone (perf stat): $hc us per hit; recording adds $(fsub "$hp" "$hc" 2) us (pftrace) vs $(fsub "$hq" "$hc" 2) us (perf)"
