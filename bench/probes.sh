@@ -144,7 +144,7 @@ WATCH=""
 other_tracers() {
 	local p c
 	for p in $( (pgrep -x perf; pgrep -x pftrace) | sort -un); do
-		c=$(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)
+		c=$(tr '\0' ' ' 2>/dev/null </proc/"$p"/cmdline)
 		[ -n "$c" ] || continue
 		[[ $c == *"$BIN"* || $c == *"$PGROUP"* ]] && continue
 		printf '%s: %s\n' "$p" "${c:0:70}"
@@ -337,6 +337,9 @@ if has perf && has pftrace; then
 	done
 	echo "  pftrace adds <= 10% on top of perf's added loop time per hit: $verdict (ratio of the medians $r;"
 	echo "    within each round: median $(fmt "$(get P pair ratio)"), rounds:${R[P,pair,ratio]:-})"
+	rc=$(ratio "$cp" "$cq")
+	verdict=$(awk -v r="$rc" 'BEGIN { if (r == "-") print "unknown"; else if (r <= 1.10) print "yes"; else print "no" }')
+	echo "  the same on the workload's CPU per hit (not stretched by other work on a busy machine): $verdict (ratio $rc)"
 	if has count; then
 		hc=$(per_hit "$(get P count wall)" "$base")
 		echo "  the trap alone (perf stat): $hc us per hit; recording adds $(fsub "$hp" "$hc" 2) us (pftrace) vs $(fsub "$hq" "$hc" 2) us (perf)"
