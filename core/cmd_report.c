@@ -5,9 +5,9 @@
  *
  * It reads dump's time-ordered stream (core/dump.h) as event views.  The
  * scheduling state (what runs on each CPU, who waits runnable, who sleeps in
- * D) follows every sched event; the FILTER chooses which events count: a
- * sched_switch counts the CPU time of the task it switches out, a syscall exit
- * its call, a sample its stack, a slice end its span.  Memory grows with the
+ * D) follows every sched event; the FILTER chooses which events count: the
+ * thread tables show the threads that have an event passing it, a syscall exit
+ * counts its call, a sample its stack, a slice end its span.  Memory grows with the
  * number of threads, syscalls, distinct stacks and spans, not with the trace.
  */
 #include "config.h"
@@ -33,6 +33,7 @@ struct tstat {
 	char name[32], pname[32];
 	uint64_t cpu, runnable, dstate;
 	uint64_t wait_since, d_since;	/* 0: not waiting / not in D */
+	int matched;			/* an event of the thread passed the filter */
 };
 
 struct sstat {
@@ -198,7 +199,7 @@ static void name_thread(struct tstat *t, const struct evview *v)
 
 /* ---- accounting -------------------------------------------------------------- */
 
-static void on_sched(struct report *r, const struct evview *v, int counts)
+static void on_sched(struct report *r, const struct evview *v)
 {
 	if (!strcmp(v->type, "sched_switch")) {
 		int prev = (int)arg_l(v, "prev_pid", v->tid), next = (int)arg_l(v, "next_pid", -1);
@@ -206,7 +207,7 @@ static void on_sched(struct report *r, const struct evview *v, int counts)
 		int c = cpu_slot(r, v->cpu);
 		struct tstat *pt = tstat(r, prev), *nt = tstat(r, next);
 
-		if (c >= 0 && r->cpu_tid[c] >= 0 && counts && pt && r->cpu_tid[c] == prev)
+		if (c >= 0 && r->cpu_tid[c] >= 0 && pt && r->cpu_tid[c] == prev)
 			pt->cpu += v->ts - r->cpu_since[c];
 		if (pt) {
 			name_thread(pt, v);
@@ -216,8 +217,7 @@ static void on_sched(struct report *r, const struct evview *v, int counts)
 				pt->d_since = v->ts;		/* uninterruptible sleep */
 		}
 		if (nt && nt->wait_since) {
-			if (counts)
-				nt->runnable += v->ts - nt->wait_since;
+			nt->runnable += v->ts - nt->wait_since;
 			nt->wait_since = 0;
 		}
 		if (c >= 0) {
@@ -231,8 +231,7 @@ static void on_sched(struct report *r, const struct evview *v, int counts)
 		if (!t)
 			return;
 		if (t->d_since) {
-			if (counts)
-				t->dstate += v->ts - t->d_since;
+			t->dstate += v->ts - t->d_since;
 			t->d_since = 0;
 		}
 		if (!t->wait_since)
@@ -324,9 +323,15 @@ static int on_line(void *ctx, const struct rline *l)
 	counts = !r->flt || flt_match(r->flt, v);
 	r->matched += counts;
 	if (!strcmp(v->kind, "sched"))
-		on_sched(r, v, counts);
+		on_sched(r, v);
 	if (!counts)
 		return 1;
+	if (r->flt) {
+		struct tstat *t = tstat(r, v->tid);
+
+		if (t)
+			t->matched = 1;
+	}
 	if (v->is_syscall && v->dir == '<')
 		on_syscall_exit(r, v);
 	else if (v->stack) {
@@ -531,7 +536,7 @@ static void thread_table(struct report *r, const char *name, const char *title, 
 	for (i = 0; i < r->threads.cap; i++) {
 		struct tstat *th = r->threads.keys[i] ? r->threads.vals[i] : NULL, *p;
 
-		if (!th)
+		if (!th || (r->flt && !th->matched))
 			continue;
 		if (!by_proc) {
 			v[n++] = th;
@@ -734,7 +739,7 @@ int cmd_report(int argc, char **argv)
 							       (uint64_t)r.cpu_tid[i] + 1)
 						   : NULL;
 
-		if (t && !r.flt)
+		if (t)
 			t->cpu += r.last_ts - r.cpu_since[i];
 	}
 	if (r.oom) {

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "core/options.h"
+#include "core/filter.h"
 #include "core/spanspec.h"
 #include "core/util.h"
 
@@ -585,6 +586,25 @@ int record_opts_parse(struct record_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* A FILTER operand must parse (so "dump a.pb b.pb" is an error, not a filter). */
+static int check_filter(const char *text)
+{
+	struct flt_err err;
+	struct flt *f = flt_parse(text, &err);
+	size_t n = strlen(text);
+
+	if (f) {
+		flt_free(f);
+		return 0;
+	}
+	if (n > 3 && !strcmp(text + n - 3, ".pb")) {
+		pft_error("one trace at a time: '%s' is not a filter (%s)", text, err.msg);
+		return -1;
+	}
+	flt_report(text, &err);
+	return -1;
+}
+
 /* ---- pftrace dump ------------------------------------------------------ */
 
 #define D(f) offsetof(struct dump_opts, f)
@@ -645,6 +665,8 @@ int dump_opts_parse(struct dump_opts *o, int argc, char **argv)
 	o->input = argv[first];
 	if (first + 1 < argc)
 		o->filter = argv[first + 1];
+	if (o->filter && check_filter(o->filter))
+		return -1;
 	if (o->folded && (o->format || o->json || o->sysdig)) {
 		pft_error("--folded prints stacks: not with -p, -j or -S");
 		return -1;
@@ -699,6 +721,8 @@ int report_opts_parse(struct report_opts *o, int argc, char **argv)
 	o->input = argv[first];
 	if (first + 1 < argc)
 		o->filter = argv[first + 1];
+	if (o->filter && check_filter(o->filter))
+		return -1;
 	if (o->section) {
 		for (i = 0; sections[i] && strcmp(sections[i], o->section); i++)
 			;
