@@ -32,8 +32,8 @@ struct tstat {
 	int tid, pid;
 	char name[32], pname[32];
 	uint64_t cpu, runnable, dstate;
-	uint64_t wait_since, d_since;	/* 0: not waiting / not in D */
-	int matched;			/* an event of the thread passed the filter */
+	uint64_t wait_since, d_since; /* 0: not waiting / not in D */
+	int matched;		      /* an event of the thread passed the filter */
 };
 
 struct sstat {
@@ -64,8 +64,8 @@ struct report {
 	const struct report_opts *o;
 	struct reading *rd;
 	struct flt *flt;
-	struct u64map threads;		/* tid + 1 -> struct tstat * */
-	int *cpu_tid;			/* per cpu: running tid, -1 unknown */
+	struct u64map threads; /* tid + 1 -> struct tstat * */
+	int *cpu_tid;	       /* per cpu: running tid, -1 unknown */
 	uint64_t *cpu_since;
 	size_t ncpus;
 	struct sstat sys[MAX_SYSCALLS];
@@ -100,7 +100,8 @@ static struct sent *smap_get(struct smap *m, const char *key)
 		for (j = 0; j < m->cap; j++) {
 			if (!m->v[j].key)
 				continue;
-			for (i = str_hash(m->v[j].key) & (ncap - 1); nv[i].key; i = (i + 1) & (ncap - 1))
+			for (i = str_hash(m->v[j].key) & (ncap - 1); nv[i].key;
+			     i = (i + 1) & (ncap - 1))
 				;
 			nv[i] = m->v[j];
 		}
@@ -212,9 +213,9 @@ static void on_sched(struct report *r, const struct evview *v)
 		if (pt) {
 			name_thread(pt, v);
 			if ((state & 0x7f) == 0)
-				pt->wait_since = v->ts;		/* preempted: runnable */
+				pt->wait_since = v->ts; /* preempted: runnable */
 			else if (state & 2)
-				pt->d_since = v->ts;		/* uninterruptible sleep */
+				pt->d_since = v->ts; /* uninterruptible sleep */
 		}
 		if (nt && nt->wait_since) {
 			nt->runnable += v->ts - nt->wait_since;
@@ -355,8 +356,8 @@ struct table {
 	const char *name, *title;
 	int ncols;
 	const char *cols[MAX_COLS];
-	int num[MAX_COLS];		/* right-aligned; a JSON number */
-	char **cells;			/* nrows * ncols */
+	int num[MAX_COLS]; /* right-aligned; a JSON number */
+	char **cells;	   /* nrows * ncols */
 	size_t nrows;
 };
 
@@ -460,7 +461,7 @@ static void table_free(struct table *t)
 }
 
 static const struct report *sort_r;
-static int sort_key;	/* which tstat member */
+static int sort_key; /* which tstat member */
 
 static uint64_t tkey(const struct tstat *t)
 {
@@ -469,7 +470,8 @@ static uint64_t tkey(const struct tstat *t)
 
 static int cmp_t(const void *a, const void *b)
 {
-	const struct tstat *x = *(const struct tstat *const *)a, *y = *(const struct tstat *const *)b;
+	const struct tstat *x = *(const struct tstat *const *)a,
+			   *y = *(const struct tstat *const *)b;
 
 	if (tkey(x) != tkey(y))
 		return tkey(x) > tkey(y) ? -1 : 1;
@@ -521,10 +523,10 @@ static void thread_table(struct report *r, const char *name, const char *title, 
 			 int by_proc, int json, int *first)
 {
 	struct tstat **v = calloc(r->threads.n + 1, sizeof(*v)), *procs = NULL;
-	struct u64map pm = { 0 };
+	struct u64map pm = {0};
 	size_t i, n = 0;
-	struct table t = { name, title, 4, { by_proc ? "pid" : "tid", "name", "time", "ns" },
-			   { 1, 0, 2, 1 }, NULL, 0 };
+	struct table t = {name,		title, 4, {by_proc ? "pid" : "tid", "name", "time", "ns"},
+			  {1, 0, 2, 1}, NULL,  0};
 	char a[32], b[32], c[32];
 
 	if (!v) {
@@ -556,7 +558,8 @@ static void thread_table(struct report *r, const char *name, const char *title, 
 		p->runnable += th->runnable;
 		p->dstate += th->dstate;
 		if (th->tid == th->pid || !p->name[0])
-			snprintf(p->name, sizeof(p->name), "%s", th->pname[0] ? th->pname : th->name);
+			snprintf(p->name, sizeof(p->name), "%s",
+				 th->pname[0] ? th->pname : th->name);
 	}
 	sort_key = key;
 	qsort(v, n, sizeof(*v), cmp_t);
@@ -576,10 +579,13 @@ static void thread_table(struct report *r, const char *name, const char *title, 
 static void sys_table(struct report *r, int by_time, int json, int *first)
 {
 	int ids[MAX_SYSCALLS], n = 0, i;
-	struct table t = { by_time ? "syscall-time" : "syscalls",
-			   by_time ? "Top syscalls by total time" : "Top syscalls by count",
-			   5, { "syscall", "count", "total", "avg", "max" }, { 0, 1, 2, 2, 2 },
-			   NULL, 0 };
+	struct table t = {by_time ? "syscall-time" : "syscalls",
+			  by_time ? "Top syscalls by total time" : "Top syscalls by count",
+			  5,
+			  {"syscall", "count", "total", "avg", "max"},
+			  {0, 1, 2, 2, 2},
+			  NULL,
+			  0};
 	char a[32], b[32], c[32], d[32];
 
 	for (i = 0; i < MAX_SYSCALLS; i++)
@@ -603,9 +609,13 @@ static void sys_table(struct report *r, int by_time, int json, int *first)
 
 static void slow_table(struct report *r, int json, int *first)
 {
-	struct table t = { "slowest", "Slowest syscalls", 5,
-			   { "syscall", "latency", "tid", "name", "res" }, { 0, 2, 1, 0, 0 },
-			   NULL, 0 };
+	struct table t = {"slowest",
+			  "Slowest syscalls",
+			  5,
+			  {"syscall", "latency", "tid", "name", "res"},
+			  {0, 2, 1, 0, 0},
+			  NULL,
+			  0};
 	char a[32], b[32], c[48];
 	size_t i;
 
@@ -639,8 +649,10 @@ static struct sent **sorted(struct smap *m, int key)
 
 static void errors_table(struct report *r, int json, int *first)
 {
-	struct table t = { "errors", "Failed syscalls by errno", 3, { "syscall", "errno", "count" },
-			   { 0, 0, 1 }, NULL, 0 };
+	struct table t = {"errors",  "Failed syscalls by errno",
+			  3,	     {"syscall", "errno", "count"},
+			  {0, 0, 1}, NULL,
+			  0};
 	struct sent **v = sorted(&r->errors, 0);
 	size_t i;
 	char a[32], sc[64];
@@ -659,8 +671,10 @@ static void errors_table(struct report *r, int json, int *first)
 
 static void stacks_table(struct report *r, int json, int *first)
 {
-	struct table t = { "stacks", "Top stacks by samples", 3, { "samples", "share", "stack" },
-			   { 1, 0, 0 }, NULL, 0 };
+	struct table t = {"stacks",  "Top stacks by samples",
+			  3,	     {"samples", "share", "stack"},
+			  {1, 0, 0}, NULL,
+			  0};
 	struct sent **v = sorted(&r->stacks, 0);
 	size_t i;
 	char a[32], b[32];
@@ -677,8 +691,13 @@ static void stacks_table(struct report *r, int json, int *first)
 
 static void spans_table(struct report *r, int json, int *first)
 {
-	struct table t = { "spans", "Spans by total duration", 5,
-			   { "span", "count", "total", "p95", "max" }, { 0, 1, 2, 2, 2 }, NULL, 0 };
+	struct table t = {"spans",
+			  "Spans by total duration",
+			  5,
+			  {"span", "count", "total", "p95", "max"},
+			  {0, 1, 2, 2, 2},
+			  NULL,
+			  0};
 	struct sent **v = sorted(&r->spans, 1);
 	size_t i;
 	char a[32], b[32], c[32], d[32];
@@ -735,9 +754,9 @@ int cmd_report(int argc, char **argv)
 	status = dump_run(&dopts, on_line, &r);
 	/* the tasks still on a CPU at the end ran until the last event */
 	for (i = 0; i < r.ncpus; i++) {
-		struct tstat *t = r.cpu_tid[i] > 0 ? u64map_get(&r.threads,
-							       (uint64_t)r.cpu_tid[i] + 1)
-						   : NULL;
+		struct tstat *t = r.cpu_tid[i] > 0
+					  ? u64map_get(&r.threads, (uint64_t)r.cpu_tid[i] + 1)
+					  : NULL;
 
 		if (t)
 			t->cpu += r.last_ts - r.cpu_since[i];
@@ -756,11 +775,11 @@ int cmd_report(int argc, char **argv)
 	if (want(&r, "threads"))
 		thread_table(&r, "threads", "Top threads by CPU time", 0, 0, json, &first);
 	if (want(&r, "runnable"))
-		thread_table(&r, "runnable", "Top threads by time runnable but waiting for a CPU", 1,
-			     0, json, &first);
+		thread_table(&r, "runnable", "Top threads by time runnable but waiting for a CPU",
+			     1, 0, json, &first);
 	if (want(&r, "dstate"))
-		thread_table(&r, "dstate", "Top threads by time in D state (uninterruptible)", 2,
-			     0, json, &first);
+		thread_table(&r, "dstate", "Top threads by time in D state (uninterruptible)", 2, 0,
+			     json, &first);
 	if (want(&r, "syscalls"))
 		sys_table(&r, 0, json, &first);
 	if (want(&r, "syscall-time"))

@@ -33,7 +33,7 @@ static int on_line(void *ctx, const struct rline *l)
 	if (c->flt && !flt_match(c->flt, v))
 		return 1;
 	if (c->o->folded)
-		return 0;	/* dump counts the sample's stack */
+		return 0; /* dump counts the sample's stack */
 	ofmt_print(c->fmt, v, stdout);
 	return 1;
 }
@@ -55,7 +55,7 @@ void dump_note_argsource(int source)
 
 int dump_view(const struct dump_opts *o)
 {
-	struct view_ctx c = { .o = o };
+	struct view_ctx c = {.o = o};
 	struct flt_err err;
 	int status = 2;
 

@@ -22,25 +22,25 @@ struct ev_arg {
 };
 
 struct evview {
-	uint64_t num;			/* 1-based, counting every event of the trace */
-	uint64_t ts, reltime;		/* trace time (BOOTTIME ns); since the first event */
-	int cpu;			/* -1: none (process tree, track events) */
-	int tid, pid, ppid;		/* -1: unknown */
-	const char *thread_name, *proc_name, *cmdline, *exe;	/* NULL: unknown */
-	const char *type;		/* syscall name for syscalls, else the event's name */
-	const char *kind;		/* "syscall", "sched", "process", "sample", "span", ... */
-	char dir;			/* '>' entry (and events without a direction), '<' exit */
+	uint64_t num;	      /* 1-based, counting every event of the trace */
+	uint64_t ts, reltime; /* trace time (BOOTTIME ns); since the first event */
+	int cpu;	      /* -1: none (process tree, track events) */
+	int tid, pid, ppid;   /* -1: unknown */
+	const char *thread_name, *proc_name, *cmdline, *exe; /* NULL: unknown */
+	const char *type; /* syscall name for syscalls, else the event's name */
+	const char *kind; /* "syscall", "sched", "process", "sample", "span", ... */
+	char dir;	  /* '>' entry (and events without a direction), '<' exit */
 	int is_syscall;
 	int64_t sysid;
 	unsigned nargs;
 	struct ev_arg args[EV_MAX_ARGS];
-	const char *args_text;		/* evt.args: the arguments as printed */
+	const char *args_text; /* evt.args: the arguments as printed */
 	int has_res;
 	int64_t res;
 	int has_latency;
 	uint64_t latency;
-	const char *stack;		/* samples: "root;...;leaf", else NULL */
-	const char *span_name;		/* slices/instants: the name */
+	const char *stack;     /* samples: "root;...;leaf", else NULL */
+	const char *span_name; /* slices/instants: the name */
 	int has_span_dur;
 	uint64_t span_dur;
 	/* storage for the strings above */
@@ -58,17 +58,17 @@ void ev_parse_args(struct evview *v, const char *text);
 /* ---- fields (core/fields.c) ------------------------------------------------------- */
 
 enum fld_type {
-	FLD_NUM,	/* integer */
-	FLD_TIME,	/* ns, written S.NNNNNNNNN; compared with seconds ("12.5") or units */
-	FLD_DUR,	/* ns; compared with ns or units (10us, 2ms, 1s) */
+	FLD_NUM,  /* integer */
+	FLD_TIME, /* ns, written S.NNNNNNNNN; compared with seconds ("12.5") or units */
+	FLD_DUR,  /* ns; compared with ns or units (10us, 2ms, 1s) */
 	FLD_STR,
 	FLD_BOOL,
-	FLD_CHAR,	/* evt.dir */
-	FLD_ARG,	/* evt.arg.NAME: text, compared as a number when both sides are */
+	FLD_CHAR, /* evt.dir */
+	FLD_ARG,  /* evt.arg.NAME: text, compared as a number when both sides are */
 };
 
 struct fld_def {
-	const char *name;	/* "evt.arg." takes a suffix */
+	const char *name; /* "evt.arg." takes a suffix */
 	enum fld_type type;
 	int id;
 	const char *help;
@@ -77,7 +77,7 @@ struct fld_def {
 struct fld_val {
 	int is_num;
 	int64_t n;
-	const char *s;		/* always set: the value as text */
+	const char *s; /* always set: the value as text */
 	char tmp[40];
 };
 

@@ -19,8 +19,19 @@
 enum tok_kind { T_END, T_WORD, T_STR, T_OP, T_LP, T_RP, T_COMMA };
 
 enum op {
-	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_CONTAINS, OP_ICONTAINS, OP_STARTSWITH,
-	OP_ENDSWITH, OP_GLOB, OP_IN, OP_EXISTS,
+	OP_EQ,
+	OP_NE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_CONTAINS,
+	OP_ICONTAINS,
+	OP_STARTSWITH,
+	OP_ENDSWITH,
+	OP_GLOB,
+	OP_IN,
+	OP_EXISTS,
 };
 
 enum node_kind { N_AND, N_OR, N_NOT, N_CHECK };
@@ -35,7 +46,7 @@ struct flt {
 	enum node_kind kind;
 	struct flt *a, *b;
 	const struct fld_def *fld;
-	char *sub;			/* evt.arg.NAME */
+	char *sub; /* evt.arg.NAME */
 	enum op op;
 	struct fval *vals;
 	size_t nvals;
@@ -44,13 +55,13 @@ struct flt {
 struct tok {
 	enum tok_kind kind;
 	int pos, len;
-	char *text;			/* words and strings: the value (unescaped) */
+	char *text; /* words and strings: the value (unescaped) */
 };
 
 struct parser {
 	const char *src;
 	size_t p;
-	struct tok t;			/* the current token */
+	struct tok t; /* the current token */
 	struct flt_err *err;
 	int failed;
 };
@@ -143,8 +154,9 @@ static int is_word(const struct parser *ps, const char *w)
 
 static int keyword(const char *w)
 {
-	static const char *const kw[] = { "and", "or", "not", "in", "exists", "contains",
-					   "icontains", "startswith", "endswith", "glob", NULL };
+	static const char *const kw[] = {"and",	     "or",	 "not",	      "in",
+					 "exists",   "contains", "icontains", "startswith",
+					 "endswith", "glob",	 NULL};
 	int i;
 
 	for (i = 0; kw[i]; i++)
@@ -181,15 +193,15 @@ static int parse_dur(const char *s, int secs_default, int64_t *out)
 }
 
 /* Convert a value for the field it is compared with; 0 or -1 after an error. */
-static int convert(struct parser *ps, const struct fld_def *f, enum op op, struct fval *fv,
-		   int pos, int len)
+static int convert(struct parser *ps, const struct fld_def *f, enum op op, struct fval *fv, int pos,
+		   int len)
 {
 	char *end;
 	long long n;
 
 	fv->is_num = 0;
 	if (op >= OP_CONTAINS && op <= OP_GLOB)
-		return 0;	/* text operators compare text */
+		return 0; /* text operators compare text */
 	switch (f->type) {
 	case FLD_NUM:
 		errno = 0;
@@ -280,8 +292,8 @@ static int take_value(struct parser *ps, struct flt *n)
 		perr(ps, pos, len, "expected a value after '%s', found %s", n->fld->name,
 		     tok_desc(ps, d, sizeof(d)));
 		return -1;
-	} else if (ps->t.kind == T_WORD && (!strcmp(ps->t.text, "and") ||
-					    !strcmp(ps->t.text, "or"))) {
+	} else if (ps->t.kind == T_WORD &&
+		   (!strcmp(ps->t.text, "and") || !strcmp(ps->t.text, "or"))) {
 		perr(ps, pos, len, "expected a value, found '%s' (quote it if it is the value)",
 		     ps->t.text);
 		return -1;
@@ -311,11 +323,20 @@ static struct flt *parse_check(struct parser *ps)
 		const char *s;
 		enum op op;
 	} ops[] = {
-		{ "=", OP_EQ }, { "==", OP_EQ }, { "!=", OP_NE }, { "<", OP_LT },
-		{ "<=", OP_LE }, { ">", OP_GT }, { ">=", OP_GE }, { "contains", OP_CONTAINS },
-		{ "icontains", OP_ICONTAINS }, { "startswith", OP_STARTSWITH },
-		{ "endswith", OP_ENDSWITH }, { "glob", OP_GLOB }, { "in", OP_IN },
-		{ "exists", OP_EXISTS },
+		{"=", OP_EQ},
+		{"==", OP_EQ},
+		{"!=", OP_NE},
+		{"<", OP_LT},
+		{"<=", OP_LE},
+		{">", OP_GT},
+		{">=", OP_GE},
+		{"contains", OP_CONTAINS},
+		{"icontains", OP_ICONTAINS},
+		{"startswith", OP_STARTSWITH},
+		{"endswith", OP_ENDSWITH},
+		{"glob", OP_GLOB},
+		{"in", OP_IN},
+		{"exists", OP_EXISTS},
 	};
 	const struct fld_def *f;
 	const char *sub;
@@ -331,8 +352,7 @@ static struct flt *parse_check(struct parser *ps)
 	}
 	f = fld_lookup(ps->t.text, strlen(ps->t.text), &sub, &sublen);
 	if (!f) {
-		perr(ps, fpos, flen, "unknown field '%s' (pftrace dump -l lists them)",
-		     ps->t.text);
+		perr(ps, fpos, flen, "unknown field '%s' (pftrace dump -l lists them)", ps->t.text);
 		return NULL;
 	}
 	n = node(ps, N_CHECK, NULL, NULL);
@@ -351,8 +371,8 @@ static struct flt *parse_check(struct parser *ps)
 		if (opn[0] && !strcmp(opn, ops[i].s))
 			break;
 	if (i == sizeof(ops) / sizeof(ops[0])) {
-		perr(ps, ps->t.pos, ps->t.len, "expected an operator after '%.*s', found %s",
-		     flen, ps->src + fpos, tok_desc(ps, d, sizeof(d)));
+		perr(ps, ps->t.pos, ps->t.len, "expected an operator after '%.*s', found %s", flen,
+		     ps->src + fpos, tok_desc(ps, d, sizeof(d)));
 		flt_free(n);
 		return NULL;
 	}

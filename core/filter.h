@@ -20,7 +20,7 @@
 struct flt;
 
 struct flt_err {
-	int pos, len;		/* the offending token: byte offset and length in the text */
+	int pos, len; /* the offending token: byte offset and length in the text */
 	char msg[200];
 };
 

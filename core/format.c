@@ -8,11 +8,11 @@
 #include <string.h>
 
 struct seg {
-	const char *lit;		/* literal text before the field (not NUL-terminated) */
+	const char *lit; /* literal text before the field (not NUL-terminated) */
 	size_t litlen;
-	const struct fld_def *fld;	/* NULL: only the literal */
+	const struct fld_def *fld; /* NULL: only the literal */
 	char *sub;
-	char *key;			/* JSON key: the field's name as written */
+	char *key; /* JSON key: the field's name as written */
 };
 
 struct ofmt {
@@ -37,12 +37,13 @@ struct ofmt *ofmt_new(const char *fmt, int json, struct flt_err *err)
 		goto oom;
 	f->json = json;
 	f->json_default = json && !fmt;
-	f->text = strdup(fmt ? fmt : json ? OFMT_SYSDIG " %proc.pid %evt.res %evt.latency"
-						 : OFMT_SYSDIG);
+	f->text = strdup(fmt	? fmt
+			 : json ? OFMT_SYSDIG " %proc.pid %evt.res %evt.latency"
+				: OFMT_SYSDIG);
 	if (!f->text)
 		goto oom;
 	p = lit = f->text;
-	if (*p == '*')	/* sysdig's "print every event" mark */
+	if (*p == '*') /* sysdig's "print every event" mark */
 		p = lit = p + 1;
 	for (;;) {
 		struct seg *ns, *s;
@@ -173,7 +174,7 @@ void ofmt_print(const struct ofmt *f, const struct evview *v, FILE *out)
 		else if (val.is_num && s->fld->type != FLD_ARG && s->fld->type != FLD_TIME)
 			fputs(val.s, out);
 		else if (s->fld->type == FLD_TIME)
-			fputs(val.s, out);	/* seconds.nanoseconds: a JSON number */
+			fputs(val.s, out); /* seconds.nanoseconds: a JSON number */
 		else
 			json_str(out, val.s);
 	}

@@ -14,7 +14,8 @@
 
 #include <stdio.h>
 
-#define OFMT_SYSDIG "%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args"
+#define OFMT_SYSDIG                                                                                \
+	"%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args"
 
 struct ofmt;
 

@@ -13,7 +13,7 @@
 struct thr {
 	int tgid;
 	char name[32];
-	int pending;		/* a sys_enter without its exit yet */
+	int pending; /* a sys_enter without its exit yet */
 	int64_t pend_id;
 	uint64_t pend_ts;
 	unsigned pend_n;
@@ -27,8 +27,8 @@ struct proc {
 };
 
 struct reading {
-	struct u64map thr;	/* tid + 1 -> struct thr * */
-	struct u64map proc;	/* pid + 1 -> struct proc * */
+	struct u64map thr;  /* tid + 1 -> struct thr * */
+	struct u64map proc; /* pid + 1 -> struct proc * */
 	struct scd *scd;
 	uint64_t num, first_ts;
 	int have_first;
@@ -156,7 +156,7 @@ static const char *kind_of(const char *name, int lk)
 
 static void do_syscall(struct reading *r, struct evview *v, struct thr *t, int enter)
 {
-	uint64_t raw[6] = { 0 };
+	uint64_t raw[6] = {0};
 	unsigned n = 0;
 	const char *a = ev_arg(v, "args"), *name;
 	int64_t id = argl(v, "id", -1);
@@ -165,7 +165,7 @@ static void do_syscall(struct reading *r, struct evview *v, struct thr *t, int e
 	v->sysid = id;
 	name = syscall_name(id);
 	v->type = name ? name : "unknown_syscall";
-	v->nargs = 0;	/* the raw id=/args= are replaced by the decoded arguments */
+	v->nargs = 0; /* the raw id=/args= are replaced by the decoded arguments */
 	r->text[0] = 0;
 	if (enter) {
 		v->dir = '>';
@@ -289,8 +289,8 @@ struct evview *reading__view(struct reading *r, const struct rline *l)
 				if (t && t->pending && t->pend_id == id) {
 					v->has_latency = 1;
 					v->latency = v->ts - t->pend_ts;
-					scd_args(r->scd, id, t->pend_args, t->pend_n, v,
-						 r->text, sizeof(r->text));
+					scd_args(r->scd, id, t->pend_args, t->pend_n, v, r->text,
+						 sizeof(r->text));
 				}
 				if (t)
 					t->pending = 0;

@@ -17,13 +17,13 @@ enum rline_kind { RL_EVENT, RL_PROCESS, RL_THREAD, RL_LOST, RL_SAMPLE, RL_TRACK 
 
 /* One line of the dump, in time order (core/cmd_dump.c). */
 struct rline {
-	int kind;		/* enum rline_kind */
+	int kind; /* enum rline_kind */
 	uint64_t ts;
-	int cpu, tid;		/* -1: none */
-	const char *comm;	/* the thread's name at that moment */
-	const char *text;	/* "EVENT ARGS" as dump prints it */
-	const char *fold;	/* samples: root;...;leaf, else NULL */
-	int has_dur;		/* track events: a slice end's duration */
+	int cpu, tid;	  /* -1: none */
+	const char *comm; /* the thread's name at that moment */
+	const char *text; /* "EVENT ARGS" as dump prints it */
+	const char *fold; /* samples: root;...;leaf, else NULL */
+	int has_dur;	  /* track events: a slice end's duration */
 	uint64_t dur;
 };
 

@@ -21,7 +21,7 @@ struct scinfo {
 };
 
 struct scd {
-	struct u64map cache;	/* id + 1 -> struct scinfo * */
+	struct u64map cache; /* id + 1 -> struct scinfo * */
 	int source;
 };
 
@@ -29,27 +29,27 @@ struct scd {
 static const struct {
 	const char *name, *args;
 } builtin[] = {
-	{ "read", "unsigned int fd,char * buf,size_t count" },
-	{ "write", "unsigned int fd,const char * buf,size_t count" },
-	{ "open", "const char * filename,int flags,umode_t mode" },
-	{ "openat", "int dfd,const char * filename,int flags,umode_t mode" },
-	{ "close", "unsigned int fd" },
-	{ "pread64", "unsigned int fd,char * buf,size_t count,loff_t pos" },
-	{ "pwrite64", "unsigned int fd,const char * buf,size_t count,loff_t pos" },
-	{ "lseek", "unsigned int fd,off_t offset,unsigned int whence" },
-	{ "mmap", "unsigned long addr,unsigned long len,unsigned long prot,unsigned long flags,"
-		  "unsigned long fd,unsigned long off" },
-	{ "munmap", "unsigned long addr,size_t len" },
-	{ "ioctl", "unsigned int fd,unsigned int cmd,unsigned long arg" },
-	{ "newfstatat", "int dfd,const char * filename,struct stat * statbuf,int flag" },
-	{ "unlinkat", "int dfd,const char * pathname,int flag" },
-	{ "execve", "const char * filename,const char *const * argv,const char *const * envp" },
-	{ "getppid", "" },
-	{ "getpid", "" },
-	{ "nanosleep", "struct __kernel_timespec * rqsp,struct __kernel_timespec * rmtp" },
-	{ "exit_group", "int error_code" },
-	{ "accept", "int fd,struct sockaddr * upeer_sockaddr,int * upeer_addrlen" },
-	{ "connect", "int fd,struct sockaddr * uservaddr,int addrlen" },
+	{"read", "unsigned int fd,char * buf,size_t count"},
+	{"write", "unsigned int fd,const char * buf,size_t count"},
+	{"open", "const char * filename,int flags,umode_t mode"},
+	{"openat", "int dfd,const char * filename,int flags,umode_t mode"},
+	{"close", "unsigned int fd"},
+	{"pread64", "unsigned int fd,char * buf,size_t count,loff_t pos"},
+	{"pwrite64", "unsigned int fd,const char * buf,size_t count,loff_t pos"},
+	{"lseek", "unsigned int fd,off_t offset,unsigned int whence"},
+	{"mmap", "unsigned long addr,unsigned long len,unsigned long prot,unsigned long flags,"
+		 "unsigned long fd,unsigned long off"},
+	{"munmap", "unsigned long addr,size_t len"},
+	{"ioctl", "unsigned int fd,unsigned int cmd,unsigned long arg"},
+	{"newfstatat", "int dfd,const char * filename,struct stat * statbuf,int flag"},
+	{"unlinkat", "int dfd,const char * pathname,int flag"},
+	{"execve", "const char * filename,const char *const * argv,const char *const * envp"},
+	{"getppid", ""},
+	{"getpid", ""},
+	{"nanosleep", "struct __kernel_timespec * rqsp,struct __kernel_timespec * rmtp"},
+	{"exit_group", "int error_code"},
+	{"accept", "int fd,struct sockaddr * upeer_sockaddr,int * upeer_addrlen"},
+	{"connect", "int fd,struct sockaddr * uservaddr,int addrlen"},
 };
 
 struct scd *scd_new(void)
@@ -132,7 +132,7 @@ static int from_format(struct scinfo *si, const char *sc, const char *fmt)
 
 static char *read_format(const char *name)
 {
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 	char path[256];
 	size_t i, len;
 	char *s;
@@ -187,7 +187,7 @@ static struct scinfo *info(struct scd *d, int64_t id)
 			break;
 		}
 		if (i == sizeof(builtin) / sizeof(builtin[0]))
-			si->n = 6;	/* unknown: arg0..arg5 */
+			si->n = 6; /* unknown: arg0..arg5 */
 		for (i = 0; si->n == 6 && i < 6 && !si->names[i][0]; i++) {
 			snprintf(si->names[i], sizeof(si->names[0]), "arg%zu", i);
 			si->kinds[i] = A_ULONG;
@@ -207,32 +207,41 @@ static size_t open_flags(uint64_t v, char *buf, size_t cap)
 		uint64_t bit;
 		const char *name;
 	} fl[] = {
-		{ O_CREAT, "O_CREAT" }, { O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" },
-		{ O_TRUNC, "O_TRUNC" }, { O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" },
+		{O_CREAT, "O_CREAT"},
+		{O_EXCL, "O_EXCL"},
+		{O_NOCTTY, "O_NOCTTY"},
+		{O_TRUNC, "O_TRUNC"},
+		{O_APPEND, "O_APPEND"},
+		{O_NONBLOCK, "O_NONBLOCK"},
 #ifdef O_TMPFILE
-		{ O_TMPFILE, "O_TMPFILE" },
+		{O_TMPFILE, "O_TMPFILE"},
 #endif
-		{ O_SYNC, "O_SYNC" }, { O_DSYNC, "O_DSYNC" }, { O_DIRECTORY, "O_DIRECTORY" },
-		{ O_NOFOLLOW, "O_NOFOLLOW" }, { O_CLOEXEC, "O_CLOEXEC" },
+		{O_SYNC, "O_SYNC"},
+		{O_DSYNC, "O_DSYNC"},
+		{O_DIRECTORY, "O_DIRECTORY"},
+		{O_NOFOLLOW, "O_NOFOLLOW"},
+		{O_CLOEXEC, "O_CLOEXEC"},
 #ifdef O_DIRECT
-		{ O_DIRECT, "O_DIRECT" },
+		{O_DIRECT, "O_DIRECT"},
 #endif
 #ifdef O_NOATIME
-		{ O_NOATIME, "O_NOATIME" },
+		{O_NOATIME, "O_NOATIME"},
 #endif
 #ifdef O_PATH
-		{ O_PATH, "O_PATH" },
+		{O_PATH, "O_PATH"},
 #endif
 #if defined(O_LARGEFILE) && O_LARGEFILE
-		{ O_LARGEFILE, "O_LARGEFILE" },
+		{O_LARGEFILE, "O_LARGEFILE"},
 #endif
 	};
 	size_t i, len;
 	uint64_t acc = v & O_ACCMODE;
 
 	len = (size_t)snprintf(buf, cap, "%s",
-			       acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY"
-				       : acc == O_RDWR ? "O_RDWR" : "O_ACCMODE");
+			       acc == O_RDONLY	 ? "O_RDONLY"
+			       : acc == O_WRONLY ? "O_WRONLY"
+			       : acc == O_RDWR	 ? "O_RDWR"
+						 : "O_ACCMODE");
 	v &= ~(uint64_t)O_ACCMODE;
 	for (i = 0; i < sizeof(fl) / sizeof(fl[0]) && len < cap; i++) {
 		if ((v & fl[i].bit) == fl[i].bit) {

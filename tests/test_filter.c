@@ -129,7 +129,7 @@ int main(void)
 	matches("evt.res=ENOENT", 1, 0);
 	matches("evt.res<0 and evt.failed=true", 1, 0);
 	matches("evt.failed=false", 0, 0);
-	matches("evt.res!=ENOENT", 0, 0);	/* absent fields never match */
+	matches("evt.res!=ENOENT", 0, 0); /* absent fields never match */
 	matches("evt.latency>10us and evt.latency<=15000", 1, 0);
 	matches("evt.latency>=1ms", 0, 0);
 	matches("evt.time>12.9", 0, 1);
