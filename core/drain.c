@@ -24,6 +24,15 @@
 #include <string.h>
 
 
+void session__deliver(struct pft_event *ev, const struct pft_record *rec)
+{
+	struct session *s = ev->s;
+
+	if (s->mode != SCOPE_ALL && !(ev->flags & (PFT_EV_ALL_TASKS | PFT_EV_OTHER_TASK)))
+		session__scope_add(&s->host, rec->tid);
+	ev->kept += ev->fn(ev->priv, rec) != 0;
+}
+
 /* Dispatch one record; 1 when it was an event. */
 static inline int handle_record(struct session *s, const struct perf_event_header *h,
 				uint32_t cpu)
@@ -46,10 +55,12 @@ static inline int handle_record(struct session *s, const struct perf_event_heade
 			return 0;
 		}
 		if (ev->kind == EV_RAW) {
-			/* a raw event parses its own layout */
+			/* a raw event parses its own layout; one standing in for a
+			 * tracepoint hands it on with session__deliver() */
 			ev->count++;
-			ev->kept++;
-			ev->record_fn(ev->priv, h, cpu);
+			if (!ev->fn)
+				ev->kept++;
+			ev->record_fn(ev->record_priv, h, cpu);
 			return 1;
 		}
 		if (h->size < SAMPLE_FIXED) {

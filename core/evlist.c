@@ -128,11 +128,36 @@ struct pft_event *session__add_event(struct session *s, const struct session_eve
 	snprintf(ev->fallback_label, sizeof(ev->fallback_label), "%s",
 		 e->fallback_label ? e->fallback_label : e->label);
 	ev->record_fn = e->record;
+	ev->record_priv = e->priv;
 	snprintf(ev->filter, sizeof(ev->filter), "%s", e->filter ? e->filter : "");
 	snprintf(ev->label, sizeof(ev->label), "%s", e->label);
 	if (!e->tp_system)
 		snprintf(ev->system, sizeof(ev->system), "%s", e->label);
 	return ev;
+}
+
+void session__event_set_raw(struct pft_event *ev, uint64_t sample_type, uint64_t regs_user,
+			    uint32_t stack_user, session_record_fn fn, void *priv)
+{
+	ev->kind = EV_RAW;
+	snprintf(ev->label, sizeof(ev->label), "%.31s:%.31s", ev->system, ev->name);
+	ev->attr.sample_type = sample_type;
+	ev->attr.sample_regs_user = regs_user;
+	ev->attr.sample_stack_user = stack_user;
+	/* user frames come from the unwinder, not the kernel's fp walk */
+	ev->attr.exclude_callchain_user = regs_user ? 1 : 0;
+	ev->record_fn = fn;
+	ev->record_priv = priv;
+}
+
+const char *session__event_name(const struct pft_event *ev)
+{
+	return ev->fmt ? ev->name : ev->label;
+}
+
+uint32_t session__event_min_raw(const struct pft_event *ev)
+{
+	return ev->min_raw;
 }
 
 const char *session__event_label(const struct pft_event *ev)

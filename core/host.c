@@ -47,6 +47,12 @@ static struct pft_event *host_tracepoint(struct pft_host *h, const char *system,
 	return ev;
 }
 
+static const char *host_field_at(struct pft_event *ev, unsigned i, struct pft_field *out)
+{
+	return ev->fmt && i < tp_format__nfields(ev->fmt) ? tp_format__field_at(ev->fmt, i, out)
+							   : NULL;
+}
+
 static int host_field(struct pft_event *ev, const char *name, struct pft_field *out)
 {
 	return tp_format__field(ev->fmt, name, out);
@@ -87,6 +93,7 @@ static void host_error(struct pft_host *h, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	pft_error("%s: %s", s->cur_src ? s->cur_src->name : "source", buf);
+	s->nr_errors++;
 }
 
 /* The active source of plugin @pl, initialising it now if it is new. */
@@ -529,5 +536,6 @@ const struct pft_host_ops session_host_ops = {
 	.mappings = host_mappings,
 	.symbolize = host_symbolize,
 	.symbol_address = host_symbol_address,
+	.field_at = host_field_at,
 	.set_filter = host_set_filter,
 };
