@@ -664,7 +664,7 @@ static const struct opt dump_table[] = {
 	{ "no-stacks", 0, OPT_FLAG, D(no_stacks), .help = "sample lines without their frames" },
 	{ "spans", 0, OPT_FLAG, D(spans),
 	  .help = "instead of events: per slice name, its count, total, p50, p95 and max "
-		  "duration (markers, --span slices)" },
+		  "duration (markers, spans)" },
 	{ "print", 'p', OPT_STR, D(format), .arg = "FORMAT",
 	  .help = "print each event as FORMAT, %field substituted (-p '%evt.time %proc.name "
 		  "%evt.type'; %% is a percent sign)" },
