@@ -516,8 +516,8 @@ static int dn_init(struct markers *m, int asked)
 		}
 		m->ops->warn(m->h,
 			     "devnull channel %s: every write() of every process now traps "
-			     "into a uprobe (~14 us each on a VM); record a command or -p "
-			     "PID to limit it",
+			     "into a uprobe (tens of microseconds each on a VM); record a command "
+			     "or -p PID to limit it",
 			     session__filtered(m->h) ? "with a cgroup" : "system-wide");
 	}
 	m->ev = m->ops->event(m->h, DEVNULL_SPEC, 0, on_write, m);
