@@ -335,18 +335,14 @@ pid_t sym_maps__pid(const struct sym_maps *m)
 }
 
 /* "start-end perms offset maj:min inode   path" per line. */
-static int maps_read_proc(struct sym_maps *m)
+int sym_maps__parse(struct sym_maps *m, const char *buf, size_t len)
 {
-	char path[64], *buf, *p, *end;
-	size_t len;
-	int err;
+	const char *p, *end;
+	int err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)m->pid);
-	err = sym_read_file(path, &buf, &len);
-	if (err)
-		return err;
 	for (p = buf, end = buf + len; p < end; p++) {
-		char *eol = memchr(p, '\n', (size_t)(end - p)), *e;
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		char *e;
 		struct sym_map map = { 0 };
 		unsigned long maj, min;
 		uint64_t ino;
@@ -381,6 +377,20 @@ static int maps_read_proc(struct sym_maps *m)
 next:
 		p = eol;
 	}
+	return err;
+}
+
+static int maps_read_proc(struct sym_maps *m)
+{
+	char path[64], *buf;
+	size_t len;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)m->pid);
+	err = sym_read_file(path, &buf, &len);
+	if (err)
+		return err;
+	err = sym_maps__parse(m, buf, len);
 	free(buf);
 	return err;
 }
