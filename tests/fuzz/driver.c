@@ -137,34 +137,36 @@ static size_t below(size_t n)
 /* One mutation of buf[*size] (capacity MAX_INPUT). */
 static void mutate_once(uint8_t *buf, size_t *size)
 {
-	static const int64_t interesting[] = { 0, 1, -1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000,
-					       0xffff, 0x10000, 0x7fffffff, 0x80000000LL,
-					       0xffffffffLL, 0x100000000LL, INT64_MAX, INT64_MIN };
+	static const int64_t interesting[] = {
+		0,	   1,	       -1,	     0x7f,	   0x80,
+		0xff,	   0x100,      0x7fff,	     0x8000,	   0xffff,
+		0x10000,   0x7fffffff, 0x80000000LL, 0xffffffffLL, 0x100000000LL,
+		INT64_MAX, INT64_MIN};
 	size_t n = *size, off, len;
 	const struct input *o;
 	int64_t v;
 
 	switch (below(9)) {
-	case 0:	/* flip a bit */
+	case 0: /* flip a bit */
 		if (n)
 			buf[below(n)] ^= (uint8_t)(1u << below(8));
 		break;
-	case 1:	/* set a byte */
+	case 1: /* set a byte */
 		if (n)
 			buf[below(n)] = (uint8_t)rnd();
 		break;
-	case 2:	/* an interesting value, 1, 2, 4 or 8 bytes */
+	case 2: /* an interesting value, 1, 2, 4 or 8 bytes */
 		len = (size_t)1 << below(4);
 		if (n >= len) {
 			v = interesting[below(sizeof(interesting) / sizeof(interesting[0]))];
 			memcpy(buf + below(n - len + 1), &v, len);
 		}
 		break;
-	case 3:	/* add or subtract a small number */
+	case 3: /* add or subtract a small number */
 		if (n)
 			buf[below(n)] += (uint8_t)(below(35) - 17);
 		break;
-	case 4:	/* delete a chunk */
+	case 4: /* delete a chunk */
 		if (n > 1) {
 			off = below(n);
 			len = 1 + below(n - off < 64 ? n - off : 64);
@@ -172,7 +174,7 @@ static void mutate_once(uint8_t *buf, size_t *size)
 			*size = n - len;
 		}
 		break;
-	case 5:	/* insert random bytes */
+	case 5: /* insert random bytes */
 		len = 1 + below(16);
 		if (n + len <= MAX_INPUT) {
 			size_t k;
@@ -184,7 +186,7 @@ static void mutate_once(uint8_t *buf, size_t *size)
 			*size = n + len;
 		}
 		break;
-	case 6:	/* duplicate a chunk */
+	case 6: /* duplicate a chunk */
 		if (n) {
 			off = below(n);
 			len = 1 + below(n - off < 256 ? n - off : 256);
@@ -197,11 +199,11 @@ static void mutate_once(uint8_t *buf, size_t *size)
 			}
 		}
 		break;
-	case 7:	/* truncate */
+	case 7: /* truncate */
 		if (n)
 			*size = below(n);
 		break;
-	default:	/* splice: the tail of another input from a random point */
+	default: /* splice: the tail of another input from a random point */
 		o = &inputs[below(ninputs)];
 		if (o->size) {
 			off = below(n + 1);

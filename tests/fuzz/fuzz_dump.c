@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char path[64];
 	static int fd = -1;
-	char *plain[] = { "dump", path, NULL }, *folded[] = { "dump", "--folded", path, NULL };
+	char *plain[] = {"dump", path, NULL}, *folded[] = {"dump", "--folded", path, NULL};
 
 	if (fd < 0) {
 		fd = memfd_create("fuzz_dump", 0);
