@@ -86,7 +86,8 @@ const char *sym_strpool__intern(struct sym_strpool *p, const char *s, size_t len
 		return NULL;
 	i = (size_t)str_hash(s, len) & (p->tab_size - 1);
 	for (; p->tab[i]; i = (i + 1) & (p->tab_size - 1)) {
-		if (!strncmp(p->tab[i], s, len) && p->tab[i][len] == '\0')
+		/* memcmp over the length: @s may hold a NUL (names from records) */
+		if (strnlen(p->tab[i], len + 1) == len && !memcmp(p->tab[i], s, len))
 			return p->tab[i];
 	}
 	if (!ch || ch->size - ch->used < len + 1) {

@@ -14,21 +14,24 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct sym_cache *c;
+	static int once;
+	struct sym_cache *c;
 	struct sym_maps *m;
 	struct pft_mapping pm;
 	char *text, *line, *save = NULL;
 	size_t i;
 
-	if (!c) {
+	if (!once) {
+		once = 1;
 		fuzz_quiet();
-		c = sym_cache__new();
-		if (!c)
-			return 0;
 	}
-	text = malloc(size + 1);
-	if (!text)
+	/* a cache per input, so that an input replays alone */
+	c = sym_cache__new();
+	text = c ? malloc(size + 1) : NULL;
+	if (!text) {
+		sym_cache__free(c);
 		return 0;
+	}
 	memcpy(text, data, size);
 	text[size] = 0;
 	/* our own address space as the base of a made-up process, then the fuzzed text */
@@ -48,5 +51,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		(void)session__parse_maps_line(line, &pm);
 	free(text);
+	sym_cache__free(c);
 	return 0;
 }
