@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_INPUT (64 * 1024)
+#define FUZZ_MAX_INPUT (64 * 1024)
 
 struct input {
 	uint8_t *data;
@@ -68,7 +68,7 @@ static void add_file(const char *path)
 			close(fd);
 		return;
 	}
-	in.size = (size_t)st.st_size > MAX_INPUT ? MAX_INPUT : (size_t)st.st_size;
+	in.size = (size_t)st.st_size > FUZZ_MAX_INPUT ? FUZZ_MAX_INPUT : (size_t)st.st_size;
 	in.data = malloc(in.size + 1);
 	n = in.data ? read(fd, in.data, in.size) : -1;
 	close(fd);
@@ -134,7 +134,7 @@ static size_t below(size_t n)
 	return n ? (size_t)(rnd() % n) : 0;
 }
 
-/* One mutation of buf[*size] (capacity MAX_INPUT). */
+/* One mutation of buf[*size] (capacity FUZZ_MAX_INPUT). */
 static void mutate_once(uint8_t *buf, size_t *size)
 {
 	static const int64_t interesting[] = {
@@ -146,6 +146,9 @@ static void mutate_once(uint8_t *buf, size_t *size)
 	const struct input *o;
 	int64_t v;
 
+	/* never more than the buffer holds; also tells the compiler the range */
+	if (n > FUZZ_MAX_INPUT)
+		n = *size = FUZZ_MAX_INPUT;
 	switch (below(9)) {
 	case 0: /* flip a bit */
 		if (n)
@@ -176,7 +179,7 @@ static void mutate_once(uint8_t *buf, size_t *size)
 		break;
 	case 5: /* insert random bytes */
 		len = 1 + below(16);
-		if (n + len <= MAX_INPUT) {
+		if (n + len <= FUZZ_MAX_INPUT) {
 			size_t k;
 
 			off = below(n + 1);
@@ -190,10 +193,13 @@ static void mutate_once(uint8_t *buf, size_t *size)
 		if (n) {
 			off = below(n);
 			len = 1 + below(n - off < 256 ? n - off : 256);
-			if (n + len <= MAX_INPUT) {
-				size_t to = below(n + 1);
+			if (n + len <= FUZZ_MAX_INPUT) {
+				size_t to = below(n + 1), tail;
 
-				memmove(buf + to + len, buf + to, n - to);
+				if (to > n)
+					break;
+				tail = n - to;
+				memmove(buf + to + len, buf + to, tail);
 				memmove(buf + to, buf + (off >= to ? off + len : off), len);
 				*size = n + len;
 			}
@@ -208,8 +214,8 @@ static void mutate_once(uint8_t *buf, size_t *size)
 		if (o->size) {
 			off = below(n + 1);
 			len = o->size - below(o->size);
-			if (off + len > MAX_INPUT)
-				len = MAX_INPUT - off;
+			if (off + len > FUZZ_MAX_INPUT)
+				len = FUZZ_MAX_INPUT - off;
 			memcpy(buf + off, o->data + (o->size - len), len);
 			*size = off + len;
 		}
@@ -265,7 +271,7 @@ int main(int argc, char **argv)
 	signal(SIGFPE, on_fatal);
 	for (i = 0; i < ninputs; i++)
 		run(inputs[i].data, inputs[i].size);
-	buf = malloc(MAX_INPUT);
+	buf = malloc(FUZZ_MAX_INPUT);
 	if (!buf)
 		abort();
 	if (!ninputs) {
