@@ -106,7 +106,8 @@ static void install_signals(sigset_t *waitmask)
 }
 
 enum stop_reason {
-	STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_TARGET, STOP_WRITE_ERROR, STOP_WAIT_ERROR
+	STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_TARGET, STOP_WRITE_ERROR, STOP_WAIT_ERROR,
+	STOP_MAX_SIZE
 };
 
 /* One `pftrace record`, from the options to the summary. */
@@ -164,6 +165,7 @@ static int record_prepare(struct record *r)
 	/* the writer owns out.fd now (output_begin still uses it); it writes
 	 * nothing before session__start */
 	r->owned = 1;
+	pw_writer__set_limit(r->w, r->o.max_size);
 	r->s = session__new(&r->o, r->w);
 	if (!r->s) {
 		pft_error("cannot set up the session: %s", strerror(errno));
@@ -217,6 +219,8 @@ static enum stop_reason record_check(struct record *r, int wait_ret)
 	} else if (wait_ret && wait_ret != -EINTR) {
 		r->wait_err = wait_ret;
 		why = STOP_WAIT_ERROR;
+	} else if (r->o.max_size && pw_writer__error(r->w) == -EFBIG) {
+		why = STOP_MAX_SIZE;
 	} else if (pw_writer__error(r->w)) {
 		why = STOP_WRITE_ERROR;
 	} else if ((got_sigchld || r->o.npids) && !target_alive(&r->t, &r->o)) {
@@ -310,6 +314,9 @@ static void record_loop(struct record *r)
 	if (r->why == STOP_DURATION && r->t.child && target_alive(&r->t, &r->o))
 		pft_info("%s is still running after -d %g: it gets SIGTERM when the trace is "
 			 "written", r->o.cmd[0], (double)r->o.duration_ns / 1e9);
+	if (r->why == STOP_MAX_SIZE)
+		pft_info("the trace reached --max-size (%llu bytes): recording stopped",
+			 (unsigned long long)r->o.max_size);
 	if (r->why == STOP_WAIT_ERROR)
 		pft_error("waiting for events failed: %s; recording stopped, the trace keeps "
 			  "what was read", strerror(-r->wait_err));
@@ -344,6 +351,16 @@ static int record_finish(struct record *r)
 	r->w = NULL;
 	if (!ret)
 		ret = cerr;
+	if (ret == -EFBIG && r->o.max_size) {
+		/* the limit asked for, not a failure */
+		if (r->why != STOP_MAX_SIZE)
+			pft_info("the trace reached --max-size (%llu bytes)",
+				 (unsigned long long)r->o.max_size);
+		if (dropped)
+			pft_info("%llu events past --max-size were not written",
+				 (unsigned long long)dropped);
+		ret = 0;
+	}
 	record_summary(r->s, bytes);
 	if (r->rt_on)
 		r->rt_ns += pft_clock_ns(CLOCK_MONOTONIC) - r->rt_since;

@@ -390,6 +390,10 @@ static const struct opt record_table[] = {
 	  .arg = "SECS",
 	  .help = "stop after SECS seconds (fractions and ms/s/m suffixes work; "
 		  "default: until Ctrl-C or the COMMAND exits)" },
+	{ "max-size", 0, OPT_SIZE, R(max_size), .min = PFT_MIN_MAX_SIZE, .max = PFT_MAX_MAX_SIZE,
+	  .what = "a trace size", .arg = "SIZE",
+	  .help = "stop when the trace reaches SIZE bytes, e.g. 100M, 2G; the file never "
+		  "grows past SIZE (events beyond are counted, not written)" },
 	{ "pid", 'p', OPT_CALLBACK, R(pids), R(npids), PFT_MAX_PIDS, .cb = cb_pid, .has_arg = 1,
 	  .arg = "PID",
 	  .help = "record only PID and its descendants, including children created while "

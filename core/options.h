@@ -36,6 +36,8 @@
 #define PFT_MAX_STACK_SIZE (65528 - 4096)
 #define PFT_DEFAULT_NICE -20		/* the reader's; root only */
 #define PFT_MIN_NICE -20
+#define PFT_MIN_MAX_SIZE ((uint64_t)64 << 10)
+#define PFT_MAX_MAX_SIZE ((uint64_t)1 << 40)
 #define PFT_DEFAULT_RT 1		/* SCHED_FIFO priority while the rings fill; root only */
 #define PFT_MAX_RT 99
 #define PFT_MAX_NICE 19
@@ -58,6 +60,7 @@ enum record_cg {
 struct record_opts {
 	const char *output;		/* -o */
 	uint64_t duration_ns;		/* -d; 0 = until Ctrl-C / command exit */
+	uint64_t max_size;		/* --max-size: stop at this many bytes; 0 = none */
 	pid_t pids[PFT_MAX_PIDS];	/* -p */
 	unsigned npids;
 	const char *cgroup;		/* -c */
