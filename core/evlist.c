@@ -472,6 +472,7 @@ int session__open(struct session *s, const struct session_target *t)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t pages = 1;
+	uint64_t want;
 	unsigned i;
 	int cpu, ret, opened_cpus = 0;
 
@@ -480,7 +481,18 @@ int session__open(struct session *s, const struct session_target *t)
 		pft_error("internal: target mode %d does not match the options", (int)t->mode);
 		return -EINVAL;
 	}
-	while (pages * page < s->opts->buffer_size)
+	want = s->opts->buffer_size;
+	if (!want) {
+		/* Larger rings only for root: others are held to
+		 * kernel.perf_event_mlock_kb plus RLIMIT_MEMLOCK, which the
+		 * smallest automatic size already needs raised. */
+		long phys = sysconf(_SC_PHYS_PAGES);
+
+		want = record_opts_auto_buffer(geteuid() == 0 && phys > 0 ? (uint64_t)phys * page
+									    : 0,
+					       pm_cpu_count());
+	}
+	while (pages * page < want)
 		pages <<= 1;
 	s->ring_bytes = pages * page;
 

@@ -117,6 +117,7 @@ struct pw_writer {
 	off_t base_off;		/* file offset of the trace start (0 normally) */
 
 	uint64_t committed;	/* trace bytes in the file, ending at a packet boundary */
+	uint64_t limit;		/* pw_writer__set_limit: committed stays within; 0 = none */
 	uint64_t packets;	/* packets in the file */
 	uint64_t events;	/* kernel events in the file */
 	uint64_t dropped;	/* kernel events given up */
@@ -144,11 +145,18 @@ struct pw_writer {
 static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 			 const struct pw_mark *marks, size_t nmarks)
 {
-	size_t done = 0, k;
+	size_t done = 0, k, lim = n;
 	uint64_t end;
 	int err;
 
-	while (done < n) {
+	if (w->limit && w->committed + n > w->limit) {
+		/* only the packets that fit whole, then a sticky -EFBIG */
+		uint64_t room = w->limit > w->committed ? w->limit - w->committed : 0;
+
+		for (lim = 0, k = 0; k < nmarks && marks[k].end <= room; k++)
+			lim = marks[k].end;
+	}
+	while (done < lim) {
 		ssize_t r = write(w->fd, buf + done, n - done);
 
 		if (r > 0) {
@@ -158,6 +166,10 @@ static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 		if (r < 0 && errno == EINTR)
 			continue;
 		err = r < 0 ? -errno : -EIO;
+		goto fail;
+	}
+	if (lim < n) {
+		err = -EFBIG;
 		goto fail;
 	}
 	w->committed += n;
@@ -1101,6 +1113,12 @@ int pw_writer__close(struct pw_writer *w)
 	free(w->out);
 	free(w);
 	return err;
+}
+
+void pw_writer__set_limit(struct pw_writer *w, uint64_t bytes)
+{
+	if (w)
+		w->limit = bytes;
 }
 
 int pw_writer__error(const struct pw_writer *w)
