@@ -1602,12 +1602,17 @@ static size_t get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
 	return 0;
 }
 
-int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb, void *ctx,
-		   struct prd_stats *stats)
+/* Pages of a mapped file already read are dropped every this many bytes: RSS stays flat. */
+#define PRD_RELEASE_BYTES (32u << 20)
+
+/* @mapped: buf is a private read-only file mapping whose read part may be dropped. */
+static int read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb, void *ctx,
+		       struct prd_stats *stats, bool mapped)
 {
 	static const struct prd_callbacks none;
 	ProtobufCAllocator alloc = { .alloc = arena_alloc, .free = arena_free };
-	const uint8_t *p = buf, *end = p + len;
+	const uint8_t *p = buf, *end = p + len, *released = p;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct rd r;
 	int ret = 0;
 
@@ -1619,6 +1624,14 @@ int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb,
 		uint64_t key, n;
 		size_t k = get_varint(p, end, &key);
 		const uint8_t *q;
+
+		if (mapped && (size_t)(p - released) >= PRD_RELEASE_BYTES) {
+			/* nothing points into the mapping: unpacked packets are copies */
+			size_t drop = (size_t)(p - released) & ~(page - 1);
+
+			madvise((void *)released, drop, MADV_DONTNEED);
+			released += drop;
+		}
 
 		if (!k) {
 			ret = -EBADMSG;
@@ -1692,6 +1705,12 @@ int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb,
 	return ret;
 }
 
+int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb, void *ctx,
+		   struct prd_stats *stats)
+{
+	return read_buffer(buf, len, cb, ctx, stats, false);
+}
+
 int prd_read_file(const char *path, const struct prd_callbacks *cb, void *ctx,
 		 struct prd_stats *stats)
 {
@@ -1716,7 +1735,7 @@ int prd_read_file(const char *path, const struct prd_callbacks *cb, void *ctx,
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map != MAP_FAILED) {
 			madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-			ret = prd_read_buffer(map, (size_t)st.st_size, cb, ctx, stats);
+			ret = read_buffer(map, (size_t)st.st_size, cb, ctx, stats, true);
 			munmap(map, (size_t)st.st_size);
 			goto out;
 		}
