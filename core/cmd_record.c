@@ -17,6 +17,7 @@
 #include "proto/writer.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 #define TICK_MS 200	/* housekeeping period: target liveness, /proc reads */
+/* --rt: back to SCHED_OTHER after this long without a busy drain */
+#define RT_CALM_NS 1000000000ULL
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t got_sigchld;
@@ -103,7 +106,8 @@ static void install_signals(sigset_t *waitmask)
 }
 
 enum stop_reason {
-	STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_TARGET, STOP_WRITE_ERROR, STOP_WAIT_ERROR
+	STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_TARGET, STOP_WRITE_ERROR, STOP_WAIT_ERROR,
+	STOP_MAX_SIZE
 };
 
 /* One `pftrace record`, from the options to the summary. */
@@ -118,6 +122,11 @@ struct record {
 	enum stop_reason why;
 	int wait_err;			/* STOP_WAIT_ERROR: -errno of session__wait */
 	int started;			/* the trace has its header: keep the file */
+	/* --rt: the reader's scheduling class follows the load */
+	int rt_ok;			/* allowed here (root, >= 2 cpus, --rt > 0) */
+	int rt_on;			/* SCHED_FIFO now */
+	uint64_t rt_since, rt_calm;	/* when it went on; the last busy drain */
+	uint64_t rt_ns, rt_switches;	/* time spent and times switched on */
 };
 
 static void record_init(struct record *r)
@@ -133,6 +142,8 @@ static void record_init(struct record *r)
 	r->why = STOP_NONE;
 	r->wait_err = 0;
 	r->started = 0;
+	r->rt_ok = r->rt_on = 0;
+	r->rt_since = r->rt_calm = r->rt_ns = r->rt_switches = 0;
 }
 
 /* Everything that can be checked before the events are opened: the target,
@@ -154,6 +165,7 @@ static int record_prepare(struct record *r)
 	/* the writer owns out.fd now (output_begin still uses it); it writes
 	 * nothing before session__start */
 	r->owned = 1;
+	pw_writer__set_limit(r->w, r->o.max_size);
 	r->s = session__new(&r->o, r->w);
 	if (!r->s) {
 		pft_error("cannot set up the session: %s", strerror(errno));
@@ -172,6 +184,7 @@ static int record_open(struct record *r)
 	/* the command was forked already: only the reader gets the boost */
 	if (r->o.nice && geteuid() == 0 && setpriority(PRIO_PROCESS, 0, r->o.nice))
 		pft_debug("cannot set nice %d: %s", r->o.nice, strerror(errno));
+	r->rt_ok = r->o.rt > 0 && geteuid() == 0 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
 	return output_begin(&r->out) ? -1 : 0;
 }
 
@@ -206,6 +219,8 @@ static enum stop_reason record_check(struct record *r, int wait_ret)
 	} else if (wait_ret && wait_ret != -EINTR) {
 		r->wait_err = wait_ret;
 		why = STOP_WAIT_ERROR;
+	} else if (r->o.max_size && pw_writer__error(r->w) == -EFBIG) {
+		why = STOP_MAX_SIZE;
 	} else if (pw_writer__error(r->w)) {
 		why = STOP_WRITE_ERROR;
 	} else if ((got_sigchld || r->o.npids) && !target_alive(&r->t, &r->o)) {
@@ -213,6 +228,53 @@ static enum stop_reason record_check(struct record *r, int wait_ret)
 	}
 	got_sigchld = 0;
 	return why;
+}
+
+/*
+ * --rt: a nice value is a weight, and against hundreds of runnable tasks even
+ * nice -20 leaves the reader a fraction of a CPU, less than a saturated
+ * machine's event rate needs.  So while a drain finds a ring more than 1/8
+ * full, the reader runs as SCHED_FIFO --rt (only when root and with another
+ * CPU left for everyone else; the kernel's RT throttling caps it at 95% of
+ * its CPU in any case); after RT_CALM_NS without such a drain it drops back
+ * to SCHED_OTHER at its nice value.  Idle, it sleeps in ppoll either way.
+ * System calls only on the transitions.
+ */
+static void reader_sched(struct record *r, int busy)
+{
+	struct sched_param sp;
+	uint64_t now;
+
+	if (!r->rt_ok || (!busy && !r->rt_on))
+		return;
+	now = pft_clock_ns(CLOCK_MONOTONIC);
+	if (busy) {
+		r->rt_calm = now;
+		if (r->rt_on)
+			return;
+		memset(&sp, 0, sizeof(sp));
+		sp.sched_priority = r->o.rt;
+		if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp)) {
+			pft_debug("cannot switch the reader to SCHED_FIFO %d: %s", r->o.rt,
+				  strerror(errno));
+			r->rt_ok = 0;
+			return;
+		}
+		r->rt_on = 1;
+		r->rt_since = now;
+		r->rt_switches++;
+	} else if (now - r->rt_calm >= RT_CALM_NS) {
+		memset(&sp, 0, sizeof(sp));
+		/* the old sched_setscheduler() keeps the nice value */
+		if (sched_setscheduler(0, SCHED_OTHER, &sp)) {
+			pft_debug("cannot switch the reader back to SCHED_OTHER: %s",
+				  strerror(errno));
+			r->rt_ok = 0;	/* stays FIFO: count it to the end */
+			return;
+		}
+		r->rt_on = 0;
+		r->rt_ns += now - r->rt_since;
+	}
 }
 
 /* Drain the rings until the duration ends, the target exits, a signal
@@ -223,6 +285,9 @@ static void record_loop(struct record *r)
 
 	if (r->o.duration_ns)
 		deadline = pft_clock_ns(CLOCK_MONOTONIC) + r->o.duration_ns;
+	/* start as if busy: the first watermark wakeup may already be too late
+	 * on a saturated machine; an idle start drops back after RT_CALM_NS */
+	reader_sched(r, 1);
 	while (r->why == STOP_NONE) {
 		int timeout = TICK_MS, ret;
 
@@ -241,6 +306,7 @@ static void record_loop(struct record *r)
 		 * come long after the ring started to fill */
 		ret = session__wait(r->s, session__busy(r->s) ? 0 : timeout, &r->waitmask);
 		session__drain(r->s);
+		reader_sched(r, session__busy(r->s));
 		r->why = record_check(r, ret);
 	}
 	if (r->why == STOP_SIGNAL && r->t.child && !r->t.child_exited && stop_signal != SIGINT)
@@ -248,6 +314,9 @@ static void record_loop(struct record *r)
 	if (r->why == STOP_DURATION && r->t.child && target_alive(&r->t, &r->o))
 		pft_info("%s is still running after -d %g: it gets SIGTERM when the trace is "
 			 "written", r->o.cmd[0], (double)r->o.duration_ns / 1e9);
+	if (r->why == STOP_MAX_SIZE)
+		pft_info("the trace reached --max-size (%llu bytes): recording stopped",
+			 (unsigned long long)r->o.max_size);
 	if (r->why == STOP_WAIT_ERROR)
 		pft_error("waiting for events failed: %s; recording stopped, the trace keeps "
 			  "what was read", strerror(-r->wait_err));
@@ -282,7 +351,23 @@ static int record_finish(struct record *r)
 	r->w = NULL;
 	if (!ret)
 		ret = cerr;
+	if (ret == -EFBIG && r->o.max_size) {
+		/* the limit asked for, not a failure */
+		if (r->why != STOP_MAX_SIZE)
+			pft_info("the trace reached --max-size (%llu bytes)",
+				 (unsigned long long)r->o.max_size);
+		if (dropped)
+			pft_info("%llu events past --max-size were not written",
+				 (unsigned long long)dropped);
+		ret = 0;
+	}
 	record_summary(r->s, bytes);
+	if (r->rt_on)
+		r->rt_ns += pft_clock_ns(CLOCK_MONOTONIC) - r->rt_since;
+	if (pft_verbose && !pft_quiet && r->rt_ok)
+		fprintf(stderr, "  reader: SCHED_FIFO %d %llu times while the rings filled, "
+			"%.3f s in all\n", r->o.rt, (unsigned long long)r->rt_switches,
+			(double)r->rt_ns / 1e9);
 	if (ret == -ENOSPC || ret == -EFBIG || ret == -EDQUOT) {
 		pft_error("%s: %s: recording stopped; the trace keeps what was written "
 			  "before (%llu bytes), %llu events were not written", r->o.output,

@@ -77,6 +77,15 @@ static inline int handle_record(struct session *s, const struct perf_event_heade
 		}
 		rec.pid = v[0];
 		rec.tid = v[1];
+		if (unlikely(rec.tid == (uint32_t)-1) && size >= 8) {
+			/* the task was reaped before this record was written (the
+			 * last switch of an exiting thread): perf says -1, the
+			 * payload's common_pid still names it; its thread group
+			 * is gone, its own id stands in */
+			memcpy(&rec.tid, p + 36 + 4, 4);
+			if (rec.pid == (uint32_t)-1)
+				rec.pid = rec.tid;
+		}
 		rec.ts = t + s->mono_to_boot;
 		rec.raw = p + 36;
 		rec.raw_size = size;

@@ -244,7 +244,7 @@ static void raise_nofile(void)
 	}
 }
 
-static void open_error(int err, const char *what, int cpu)
+static void open_error(const struct session *s, int err, const char *what, int cpu)
 {
 	char buf[32];
 
@@ -258,9 +258,17 @@ static void open_error(int err, const char *what, int cpu)
 		pft_hint("run as root or give the binary CAP_PERFMON (kernel >= 5.8; CAP_SYS_ADMIN "
 			 "before); or allow it for everyone with: sysctl kernel.perf_event_paranoid=-1");
 	} else if (err == -EMFILE || err == -ENFILE) {
-		pft_error("out of file descriptors opening perf events for %s", what);
-		pft_hint("each traced thread needs one descriptor per tracepoint and CPU: raise "
-			 "'ulimit -n' or record system-wide");
+		struct rlimit rl;
+		long lim = getrlimit(RLIMIT_NOFILE, &rl) ? -1 : (long)rl.rlim_cur;
+
+		pft_error("out of file descriptors opening perf events for %s (ulimit -n is %ld)",
+			  what, lim);
+		if (s->mode == SCOPE_ALL)
+			pft_hint("a system-wide recording needs one descriptor per event and CPU "
+				 "(%u events, %d CPUs here): raise 'ulimit -n'", s->nevents, s->ncpus);
+		else
+			pft_hint("each traced thread needs one descriptor per tracepoint and CPU: "
+				 "raise 'ulimit -n' or record system-wide");
 	} else if (err == -EINVAL) {
 		pft_error("the kernel rejected the perf event for %s on cpu %d: Invalid argument "
 			  "(an attribute it lacks? use_clockid needs Linux 4.1, user stack copies 3.7)",
@@ -285,7 +293,7 @@ static void event_error(const struct pft_event *ev, enum open_step step, int err
 		pft_error("cannot attach the perf event for %s on cpu %d to its ring buffer: %s",
 			  what, cpu, strerror(-err));
 	else
-		open_error(err, what, cpu);
+		open_error(ev->s, err, what, cpu);
 }
 
 /* perf_event_open for @ev; a raw event whose attributes the machine lacks
@@ -412,7 +420,7 @@ static int session__open_ring(struct session *s, int cpu, size_t pages)
 		return 1;
 	}
 	if (fd < 0) {
-		open_error(fd, "the ring buffer", cpu);
+		open_error(s, fd, "the ring buffer", cpu);
 		return fd;
 	}
 	ring = pm_ring__new(fd, cpu, pages);
@@ -464,6 +472,7 @@ int session__open(struct session *s, const struct session_target *t)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t pages = 1;
+	uint64_t want;
 	unsigned i;
 	int cpu, ret, opened_cpus = 0;
 
@@ -472,7 +481,18 @@ int session__open(struct session *s, const struct session_target *t)
 		pft_error("internal: target mode %d does not match the options", (int)t->mode);
 		return -EINVAL;
 	}
-	while (pages * page < s->opts->buffer_size)
+	want = s->opts->buffer_size;
+	if (!want) {
+		/* Larger rings only for root: others are held to
+		 * kernel.perf_event_mlock_kb plus RLIMIT_MEMLOCK, which the
+		 * smallest automatic size already needs raised. */
+		long phys = sysconf(_SC_PHYS_PAGES);
+
+		want = record_opts_auto_buffer(geteuid() == 0 && phys > 0 ? (uint64_t)phys * page
+									    : 0,
+					       pm_cpu_count());
+	}
+	while (pages * page < want)
 		pages <<= 1;
 	s->ring_bytes = pages * page;
 

@@ -90,12 +90,32 @@ const struct fld_def *fld_lookup(const char *name, size_t len, const char **sub,
 	return NULL;
 }
 
+/* Decimal @v right-aligned to at least @width digits ending at @end; returns its start. */
+static char *digits(char *end, uint64_t v, int width)
+{
+	char *q = end;
+
+	do {
+		*--q = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (end - q < width)
+		*--q = '0';
+	return q;
+}
+
+/* (no snprintf: these run for every printed or filtered field) */
 static int num(struct fld_val *o, int64_t n)
 {
+	char *e = o->tmp + sizeof(o->tmp) - 1, *q;
+
+	*e = 0;
+	q = digits(e, n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n, 0);
+	if (n < 0)
+		*--q = '-';
 	o->is_num = 1;
 	o->n = n;
-	snprintf(o->tmp, sizeof(o->tmp), "%" PRId64, n);
-	o->s = o->tmp;
+	o->s = q;
 	return 0;
 }
 
@@ -110,11 +130,15 @@ static int str(struct fld_val *o, const char *s)
 
 static int timev(struct fld_val *o, uint64_t ns)
 {
+	char *e = o->tmp + sizeof(o->tmp) - 1, *q;
+
+	*e = 0;
+	q = digits(e, ns % 1000000000u, 9);
+	*--q = '.';
+	q = digits(q, ns / 1000000000u, 0);
 	o->is_num = 1;
 	o->n = (int64_t)ns;
-	snprintf(o->tmp, sizeof(o->tmp), "%" PRIu64 ".%09" PRIu64, ns / 1000000000u,
-		 ns % 1000000000u);
-	o->s = o->tmp;
+	o->s = q;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "core/options.h"
 #include "core/session_internal.h"
+#include "core/session_test.h"
 #include "core/tp.h"
 #include "core/tracefs.h"
 #include "proto/writer.h"
@@ -268,7 +269,7 @@ static ssize_t host_read_memory(struct pft_host *h, uint32_t pid, uint64_t addr,
 }
 
 /* One line of /proc/PID/maps; 0 or -EINVAL. */
-static int parse_maps_line(char *line, struct pft_mapping *m)
+int session__parse_maps_line(char *line, struct pft_mapping *m)
 {
 	unsigned long long start, end, pgoff;
 	char perms[8];
@@ -303,7 +304,7 @@ static int host_mappings(struct pft_host *h, uint32_t pid,
 	while (!ret && fgets(line, sizeof(line), f)) {
 		struct pft_mapping m;
 
-		if (!parse_maps_line(line, &m))
+		if (!session__parse_maps_line(line, &m))
 			ret = fn(ctx, &m);
 	}
 	fclose(f);

@@ -421,6 +421,10 @@ static const struct opt record_table[] = {
 	  .arg = "SECS",
 	  .help = "stop after SECS seconds (fractions and ms/s/m suffixes work; "
 		  "default: until Ctrl-C or the COMMAND exits)" },
+	{ "max-size", 0, OPT_SIZE, R(max_size), .min = PFT_MIN_MAX_SIZE, .max = PFT_MAX_MAX_SIZE,
+	  .what = "a trace size", .arg = "SIZE",
+	  .help = "stop when the trace reaches SIZE bytes, e.g. 100M, 2G; the file never "
+		  "grows past SIZE (events beyond are counted, not written)" },
 	{ "pid", 'p', OPT_CALLBACK, R(pids), R(npids), PFT_MAX_PIDS, .cb = cb_pid, .has_arg = 1,
 	  .arg = "PID",
 	  .help = "record only PID and its descendants, including children created while "
@@ -479,12 +483,19 @@ static const struct opt record_table[] = {
 	{ "no-offcpu", 0, OPT_FLAG, R(no_offcpu), .help = "no stacks at uninterruptible sleep" },
 	{ "buffer-size", 'b', OPT_SIZE, R(buffer_size), .min = PFT_MIN_BUFFER_SIZE,
 	  .max = PFT_MAX_BUFFER_SIZE, .arg = "SIZE",
-	  .help = "ring buffer size per CPU, e.g. 512K, 8M (default " PFT_STR(
-		  PFT_DEFAULT_BUFFER_SIZE_MB) "M; rounded up to a power of two)" },
+	  .help = "ring buffer size per CPU, e.g. 512K, 8M (default: 1/" PFT_STR(
+		  PFT_AUTO_BUFFER_SHARE) " of the memory shared by the CPUs, "
+		  PFT_STR(PFT_AUTO_BUFFER_MIN_MB) "M to " PFT_STR(PFT_AUTO_BUFFER_MAX_MB)
+		  "M per CPU; rounded up to a power of two)" },
 	{ "nice", 0, OPT_INT, R(nice), .min = PFT_MIN_NICE, .max = PFT_MAX_NICE,
 	  .what = "a nice value", .arg = "N",
 	  .help = "run the reader at nice N (default " PFT_STR(PFT_DEFAULT_NICE) ", so it drains "
 		  "the rings in time on a busy machine; 0 to keep yours; root only)" },
+	{ "rt", 0, OPT_INT, R(rt), .min = 0, .max = PFT_MAX_RT,
+	  .what = "a SCHED_FIFO priority", .arg = "PRIO",
+	  .help = "while the rings fill faster than the reader drains them at its nice value, "
+		  "run it as SCHED_FIFO PRIO (default " PFT_STR(PFT_DEFAULT_RT) "; back to its "
+		  "nice value after a second without load; 0: never; root, 2 CPUs or more)" },
 	{ "verbose", 'v', OPT_COUNT, R(verbose),
 	  .help = "more detail in the summary (twice: debug)" },
 	{ "quiet", 'q', OPT_FLAG, R(quiet), .help = "no summary, only errors" },
@@ -514,13 +525,23 @@ static const struct opt_cmd record_cmd = {
 	record_epilog,
 };
 
+uint64_t record_opts_auto_buffer(uint64_t mem_bytes, int ncpus)
+{
+	uint64_t want = mem_bytes / PFT_AUTO_BUFFER_SHARE / (uint64_t)(ncpus > 0 ? ncpus : 1);
+	uint64_t size = (uint64_t)PFT_AUTO_BUFFER_MIN_MB << 20;
+
+	while (size < ((uint64_t)PFT_AUTO_BUFFER_MAX_MB << 20) && size * 2 <= want)
+		size *= 2;
+	return size;
+}
+
 /* Every default of `pftrace record`, before the arguments. */
 static void record_opts_init(struct record_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->output = PFT_DEFAULT_OUTPUT;
 	o->nice = PFT_DEFAULT_NICE;
-	o->buffer_size = PFT_DEFAULT_BUFFER_SIZE;
+	o->rt = PFT_DEFAULT_RT;
 	/* freq and cg_mode stay unset: record_opts_validate() needs to see
 	 * whether -F or --call-graph were given */
 }

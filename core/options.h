@@ -22,8 +22,11 @@
 #define PFT_DEFAULT_OUTPUT "trace.pb"
 #define PFT_DEFAULT_FREQ 999		/* Hz per CPU: not a multiple of the timer tick */
 #define PFT_MAX_FREQ 100000
-#define PFT_DEFAULT_BUFFER_SIZE_MB 4	/* per CPU */
-#define PFT_DEFAULT_BUFFER_SIZE ((uint64_t)PFT_DEFAULT_BUFFER_SIZE_MB << 20)
+/* -b default: chosen at open time from the memory and the CPU count (1/256 of
+ * the memory across all CPUs, a power of two per CPU within these bounds) */
+#define PFT_AUTO_BUFFER_MIN_MB 4
+#define PFT_AUTO_BUFFER_MAX_MB 16
+#define PFT_AUTO_BUFFER_SHARE 256
 #define PFT_MIN_BUFFER_SIZE ((uint64_t)8 << 10)
 #define PFT_MAX_BUFFER_SIZE ((uint64_t)1 << 30)
 #define PFT_DEFAULT_STACK_SIZE 8192	/* --call-graph dwarf: bytes of user stack per sample */
@@ -31,8 +34,12 @@
 /* the kernel caps sample_stack_user at 65528 (a sample's size is a u16);
  * leave room for the registers and the rest of the sample */
 #define PFT_MAX_STACK_SIZE (65528 - 4096)
-#define PFT_DEFAULT_NICE -10		/* the reader's; root only */
+#define PFT_DEFAULT_NICE -20		/* the reader's; root only */
 #define PFT_MIN_NICE -20
+#define PFT_MIN_MAX_SIZE ((uint64_t)64 << 10)
+#define PFT_MAX_MAX_SIZE ((uint64_t)1 << 40)
+#define PFT_DEFAULT_RT 1		/* SCHED_FIFO priority while the rings fill; root only */
+#define PFT_MAX_RT 99
 #define PFT_MAX_NICE 19
 
 #define PFT_MAX_PIDS 64
@@ -57,6 +64,7 @@ enum record_cg {
 struct record_opts {
 	const char *output;		/* -o */
 	uint64_t duration_ns;		/* -d; 0 = until Ctrl-C / command exit */
+	uint64_t max_size;		/* --max-size: stop at this many bytes; 0 = none */
 	pid_t pids[PFT_MAX_PIDS];	/* -p */
 	unsigned npids;
 	const char *cgroup;		/* -c */
@@ -76,7 +84,8 @@ struct record_opts {
 	unsigned markers;		/* --markers: PFT_MARKERS_* channels */
 	int markers_devnull_asked;	/* --markers=devnull given: system-wide too */
 	int nice;			/* --nice: the reader's nice value (root only) */
-	uint64_t buffer_size;		/* -b: per cpu, bytes */
+	int rt;				/* --rt: SCHED_FIFO priority while busy; 0 = never */
+	uint64_t buffer_size;		/* -b: per cpu, bytes; 0 = chosen at open (auto) */
 	/* stacks */
 	int no_stacks;			/* --no-stacks */
 	uint64_t freq;			/* -F; 0 with --period */
@@ -129,6 +138,12 @@ int report_opts_parse(struct report_opts *o, int argc, char **argv);
  * 0 or -1 after one error line.  record_opts_parse() calls it.
  */
 int record_opts_validate(struct record_opts *o);
+/*
+ * The ring size per CPU when -b is not given: 1/PFT_AUTO_BUFFER_SHARE of
+ * @mem_bytes split among @ncpus, rounded down to a power of two and kept
+ * within PFT_AUTO_BUFFER_MIN_MB..PFT_AUTO_BUFFER_MAX_MB.
+ */
+uint64_t record_opts_auto_buffer(uint64_t mem_bytes, int ncpus);
 /* Free what parsing allocated (the span set). */
 void record_opts_fini(struct record_opts *o);
 

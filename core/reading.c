@@ -218,8 +218,11 @@ struct evview *reading__view(struct reading *r, const struct rline *l)
 	v->sysid = -1;
 	v->has_res = v->has_latency = v->has_span_dur = 0;
 	v->stack = v->span_name = NULL;
-	snprintf(name, sizeof(name), "%.*s", (int)nlen, text);
-	v->type = ev_store(v, name, strlen(name));
+	if (nlen >= sizeof(name))
+		nlen = sizeof(name) - 1;
+	memcpy(name, text, nlen);
+	name[nlen] = 0;
+	v->type = ev_store(v, name, nlen);
 	v->kind = kind_of(name, l->kind);
 	v->args_text = sp ? sp + 1 : "";
 	/* samples: the frames follow on the next lines; only the first is arguments */

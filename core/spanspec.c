@@ -1113,7 +1113,8 @@ static int ss_json__stop_instants(struct ss_json *js, json_object *arr)
 		ev = ss_json__ref(js, o, path, "event", "Instant");
 		if (ev < 0)
 			return (int)ev;
-		if (ss__in(set->stop_events + first, set->nr_stop_events - first, (size_t)ev))
+		if (set->nr_stop_events > first &&
+		    ss__in(set->stop_events + first, set->nr_stop_events - first, (size_t)ev))
 			return ss_json__err(js, path, "Instant trigger for event %s already exists",
 					    set->events[ev].name);
 		if ((err = ss__push_index(&set->stop_events, &set->nr_stop_events, (size_t)ev)))

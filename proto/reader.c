@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,28 @@ struct imap {
 	size_t mask, count;
 };
 
+/*
+ * The memory of one unpacked packet: protobuf-c allocates a packet's messages
+ * from it and the whole is dropped at once before the next packet, so the
+ * per-packet path does no malloc/free once the first block fits the largest
+ * packet.  Oversized requests go to extra blocks, freed (and folded into a
+ * larger first block) at the next reset.
+ */
+struct arena_extra {
+	struct arena_extra *next;
+	max_align_t data[];
+};
+
+struct arena {
+	char *base;
+	size_t used, cap;
+	struct arena_extra *extra;
+	size_t extra_bytes;
+	bool oom;
+};
+
 struct rd {
+	struct arena ar;
 	const struct prd_callbacks *cb;
 	void *ctx;
 	struct prd_stats st;
@@ -73,6 +95,69 @@ struct rd {
 	struct prd_arg *args;		/* the track event's arguments being delivered */
 	size_t args_cap;
 };
+
+/* --- packet memory ------------------------------------------------------------------ */
+
+#define ARENA_ALIGN (sizeof(max_align_t))
+
+static void *arena_alloc(void *data, size_t size)
+{
+	struct arena *a = data;
+	struct arena_extra *x;
+	size_t n = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	void *p;
+
+	if (n < size)
+		return NULL;
+	if (n <= a->cap - a->used) {
+		p = a->base + a->used;
+		a->used += n;
+		return p;
+	}
+	x = malloc(sizeof(*x) + n);
+	if (!x) {
+		a->oom = true;
+		return NULL;
+	}
+	x->next = a->extra;
+	a->extra = x;
+	a->extra_bytes += n;
+	return x->data;
+}
+
+static void arena_free(void *data, void *p)
+{
+	(void)data;
+	(void)p;
+}
+
+/* Drop everything; grow the first block when the last packet needed more. */
+static void arena_reset(struct arena *a)
+{
+	size_t want = a->used + a->extra_bytes;
+
+	while (a->extra) {
+		struct arena_extra *x = a->extra;
+
+		a->extra = x->next;
+		free(x);
+	}
+	if (a->extra_bytes && want <= (64u << 20)) {
+		size_t cap = a->cap ? a->cap : 65536;
+		char *nb;
+
+		while (cap < want)
+			cap *= 2;
+		nb = malloc(cap);
+		if (nb) {
+			free(a->base);
+			a->base = nb;
+			a->cap = cap;
+		}
+	}
+	a->extra_bytes = 0;
+	a->used = 0;
+}
 
 /* --- text ---------------------------------------------------------------------- */
 
@@ -119,6 +204,42 @@ static void sb_printf(struct sbuf *sb, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		sb_put(sb, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* Decimal digits of @v, without sprintf (the per-event path). */
+static void sb_u64(struct sbuf *sb, uint64_t v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *q = e;
+
+	do {
+		*--q = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_put(sb, q, (size_t)(e - q));
+}
+
+static void sb_i64(struct sbuf *sb, int64_t v)
+{
+	if (v < 0) {
+		sb_put(sb, "-", 1);
+		sb_u64(sb, (uint64_t)0 - (uint64_t)v);
+	} else {
+		sb_u64(sb, (uint64_t)v);
+	}
+}
+
+static void sb_hex(struct sbuf *sb, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[24], *e = tmp + sizeof(tmp), *q = e;
+
+	do {
+		*--q = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	*--q = 'x';
+	*--q = '0';
+	sb_put(sb, q, (size_t)(e - q));
 }
 
 static void sb_reset(struct sbuf *sb)
@@ -190,13 +311,13 @@ static void kv_str(struct sbuf *sb, const char *key, const char *s)
 static void kv_int(struct sbuf *sb, const char *key, int64_t v)
 {
 	sb_key(sb, key);
-	sb_printf(sb, "%" PRId64, v);
+	sb_i64(sb, v);
 }
 
 static void kv_hex(struct sbuf *sb, const char *key, uint64_t v)
 {
 	sb_key(sb, key);
-	sb_printf(sb, "0x%" PRIx64, v);
+	sb_hex(sb, v);
 }
 
 /* --- payload formatting by descriptor ------------------------------------------ */
@@ -254,6 +375,8 @@ static bool scalar_value(ProtobufCType type, const void *p, size_t i, bool *is_s
 /* Flags and states read better in hex, as the kernel prints them. */
 static bool hex_field(const char *name)
 {
+	if (name[0] != 'p' && name[0] != 'c')
+		return false;
 	return !strcmp(name, "prev_state") || !strcmp(name, "clone_flags");
 }
 
@@ -285,7 +408,7 @@ static void format_fields(struct sbuf *sb, const ProtobufCMessage *m)
 					sb_str(sb, ((char *const *)arr)[j],
 					       strlen(((char *const *)arr)[j]));
 				else if (scalar_value(f->type, arr, j, &sgn, &u))
-					sb_printf(sb, "0x%" PRIx64, u);
+					sb_hex(sb, u);
 			}
 			continue;
 		}
@@ -301,7 +424,7 @@ static void format_fields(struct sbuf *sb, const ProtobufCMessage *m)
 				kv_int(sb, f->name, (int64_t)u);
 			else {
 				sb_key(sb, f->name);
-				sb_printf(sb, "%" PRIu64, u);
+				sb_u64(sb, u);
 			}
 		}
 	}
@@ -324,7 +447,7 @@ static void format_generic(struct sbuf *sb, const Perfetto__Protos__GenericFtrac
 			break;
 		case PERFETTO__PROTOS__GENERIC_FTRACE_EVENT__FIELD__VALUE_UINT_VALUE:
 			sb_key(sb, name);
-			sb_printf(sb, "%" PRIu64, f->uint_value);
+			sb_u64(sb, f->uint_value);
 			break;
 		default:
 			sb_key(sb, name);
@@ -1479,21 +1602,36 @@ static size_t get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
 	return 0;
 }
 
-int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb, void *ctx,
-		   struct prd_stats *stats)
+/* Pages of a mapped file already read are dropped every this many bytes: RSS stays flat. */
+#define PRD_RELEASE_BYTES (32u << 20)
+
+/* @mapped: buf is a private read-only file mapping whose read part may be dropped. */
+static int read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb, void *ctx,
+		       struct prd_stats *stats, bool mapped)
 {
 	static const struct prd_callbacks none;
-	const uint8_t *p = buf, *end = p + len;
+	ProtobufCAllocator alloc = { .alloc = arena_alloc, .free = arena_free };
+	const uint8_t *p = buf, *end = p + len, *released = p;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct rd r;
 	int ret = 0;
 
 	memset(&r, 0, sizeof(r));
+	alloc.allocator_data = &r.ar;
 	r.cb = cb ? cb : &none;
 	r.ctx = ctx;
 	while (p < end) {
 		uint64_t key, n;
 		size_t k = get_varint(p, end, &key);
 		const uint8_t *q;
+
+		if (mapped && (size_t)(p - released) >= PRD_RELEASE_BYTES) {
+			/* nothing points into the mapping: unpacked packets are copies */
+			size_t drop = (size_t)(p - released) & ~(page - 1);
+
+			madvise((void *)released, drop, MADV_DONTNEED);
+			released += drop;
+		}
 
 		if (!k) {
 			ret = -EBADMSG;
@@ -1526,14 +1664,16 @@ int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb,
 			}
 			q += k;
 			if (key == ((1 << 3) | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)) {
-				Packet *pk = perfetto__protos__trace_packet__unpack(NULL, (size_t)n, q);
+				Packet *pk;
 
+				arena_reset(&r.ar);
+				pk = perfetto__protos__trace_packet__unpack(&alloc, (size_t)n, q);
 				if (!pk) {
-					ret = -EBADMSG;
+					ret = r.ar.oom ? -ENOMEM : -EBADMSG;
 					break;
 				}
 				ret = do_packet(&r, pk);
-				perfetto__protos__trace_packet__free_unpacked(pk, NULL);
+				/* its memory goes with the next arena_reset() */
 			}
 			/* other Trace fields do not exist upstream: skipped */
 			q += n;
@@ -1549,6 +1689,13 @@ int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb,
 	r.st.bytes = (uint64_t)(p - (const uint8_t *)buf);
 	if (stats)
 		*stats = r.st;
+	while (r.ar.extra) {
+		struct arena_extra *x = r.ar.extra;
+
+		r.ar.extra = x->next;
+		free(x);
+	}
+	free(r.ar.base);
 	free(r.sb.s);
 	free(r.cpus);
 	free(r.frames);
@@ -1556,6 +1703,12 @@ int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb,
 	tracks_free(&r);
 	seqs_free(&r);
 	return ret;
+}
+
+int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb, void *ctx,
+		   struct prd_stats *stats)
+{
+	return read_buffer(buf, len, cb, ctx, stats, false);
 }
 
 int prd_read_file(const char *path, const struct prd_callbacks *cb, void *ctx,
@@ -1582,7 +1735,7 @@ int prd_read_file(const char *path, const struct prd_callbacks *cb, void *ctx,
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map != MAP_FAILED) {
 			madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-			ret = prd_read_buffer(map, (size_t)st.st_size, cb, ctx, stats);
+			ret = read_buffer(map, (size_t)st.st_size, cb, ctx, stats, true);
 			munmap(map, (size_t)st.st_size);
 			goto out;
 		}

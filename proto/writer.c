@@ -117,6 +117,8 @@ struct pw_writer {
 	off_t base_off;		/* file offset of the trace start (0 normally) */
 
 	uint64_t committed;	/* trace bytes in the file, ending at a packet boundary */
+	uint64_t limit;		/* pw_writer__set_limit: committed stays within; 0 = none */
+	uint32_t bundle_max;	/* a cpu's bundle becomes a packet past this (<= PW_BUNDLE_MAX) */
 	uint64_t packets;	/* packets in the file */
 	uint64_t events;	/* kernel events in the file */
 	uint64_t dropped;	/* kernel events given up */
@@ -144,12 +146,19 @@ struct pw_writer {
 static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 			 const struct pw_mark *marks, size_t nmarks)
 {
-	size_t done = 0, k;
+	size_t done = 0, k, lim = n;
 	uint64_t end;
 	int err;
 
-	while (done < n) {
-		ssize_t r = write(w->fd, buf + done, n - done);
+	if (w->limit && w->committed + n > w->limit) {
+		/* only the packets that fit whole, then a sticky -EFBIG */
+		uint64_t room = w->limit > w->committed ? w->limit - w->committed : 0;
+
+		for (lim = 0, k = 0; k < nmarks && marks[k].end <= room; k++)
+			lim = marks[k].end;
+	}
+	while (done < lim) {
+		ssize_t r = write(w->fd, buf + done, lim - done);
 
 		if (r > 0) {
 			done += (size_t)r;
@@ -158,6 +167,10 @@ static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 		if (r < 0 && errno == EINTR)
 			continue;
 		err = r < 0 ? -errno : -EIO;
+		goto fail;
+	}
+	if (lim < n) {
+		err = -EFBIG;
 		goto fail;
 	}
 	w->committed += n;
@@ -648,7 +661,7 @@ static __always_inline uint8_t *ev_open(struct pw_writer *w, const struct pw_ev 
 	if (unlikely(w->err || e->cpu >= w->max_cpus || bound > PW_EVENT_MAX))
 		goto drop;
 	b = &w->bundles[e->cpu];
-	if (unlikely(b->len + bound > PW_BUNDLE_MAX)) {
+	if (unlikely(b->len + bound > w->bundle_max)) {
 		if (pw_writer__flush_cpu(w, e->cpu) < 0)
 			goto drop;
 	}
@@ -1046,6 +1059,7 @@ struct pw_writer *pw_writer__new(int fd, int max_cpus)
 		return NULL;
 	w->fd = fd;
 	w->max_cpus = (uint32_t)max_cpus;
+	w->bundle_max = PW_BUNDLE_MAX;
 	off = lseek(fd, 0, SEEK_CUR);
 	w->base_off = off > 0 ? off : 0;
 	w->out = malloc(PW_OUT_SIZE);
@@ -1101,6 +1115,17 @@ int pw_writer__close(struct pw_writer *w)
 	free(w->out);
 	free(w);
 	return err;
+}
+
+void pw_writer__set_limit(struct pw_writer *w, uint64_t bytes)
+{
+	if (!w)
+		return;
+	w->limit = bytes;
+	/* packets small next to the limit, so the file fills up to it */
+	w->bundle_max = PW_BUNDLE_MAX;
+	if (bytes && bytes / 16 < PW_BUNDLE_MAX)
+		w->bundle_max = bytes / 16 > 4096 ? (uint32_t)(bytes / 16) : 4096;
 }
 
 int pw_writer__error(const struct pw_writer *w)

@@ -53,6 +53,10 @@ struct pw_writer *pw_writer__new(int fd, int max_cpus);
  * returns 0 or the sticky -errno.  Accepts NULL. */
 int pw_writer__close(struct pw_writer *w);
 
+/* The file never grows past @bytes (0: no limit): the first packet that
+ * would take it there and everything after are dropped (counted), with the
+ * sticky error -EFBIG. */
+void pw_writer__set_limit(struct pw_writer *w, uint64_t bytes);
 int pw_writer__error(const struct pw_writer *w);	/* sticky 0 / -errno */
 uint64_t pw_writer__bytes(const struct pw_writer *w);	/* bytes safely in the file */
 /* events not written: after an error, or with cpu >= max_cpus, or oversized */

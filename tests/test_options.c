@@ -70,13 +70,18 @@ static void test_defaults(void)
 	tap_is_int(o.freq, PFT_DEFAULT_FREQ, "default frequency");
 	tap_is_int(o.freq, 999, "the default frequency is 999 Hz");
 	tap_is_int(o.period, 0, "no period by default");
-	tap_is_int(o.buffer_size, PFT_DEFAULT_BUFFER_SIZE, "default buffer size");
-	tap_is_int(o.buffer_size, 4 << 20, "the default buffer is 4M");
+	tap_is_int(o.buffer_size, 0, "default buffer size: chosen when opening (auto)");
+	tap_is_int(record_opts_auto_buffer(24ULL << 30, 2), 16 << 20, "auto: 24G, 2 cpus: 16M");
+	tap_is_int(record_opts_auto_buffer(4ULL << 30, 4), 4 << 20, "auto: 4G, 4 cpus: 4M");
+	tap_is_int(record_opts_auto_buffer(512ULL << 20, 64), 4 << 20, "auto: never below 4M");
+	tap_is_int(record_opts_auto_buffer(8ULL << 30, 2), 16 << 20, "auto: 8G, 2 cpus: 16M");
+	tap_is_int(record_opts_auto_buffer(8ULL << 30, 4), 8 << 20, "auto: 8G, 4 cpus: 8M");
+	tap_is_int(record_opts_auto_buffer(1ULL << 40, 1), 16 << 20, "auto: never above 16M");
 	tap_is_int(o.cg_mode, CG_DWARF, "dwarf call graph by default");
 	tap_is_int(o.stack_size, PFT_DEFAULT_STACK_SIZE, "default stack dump size");
 	tap_is_int(o.stack_size, 8192, "the default stack dump is 8192 bytes");
 	tap_is_int(o.nice, PFT_DEFAULT_NICE, "default nice");
-	tap_is_int(o.nice, -10, "the default nice is -10");
+	tap_is_int(o.nice, -20, "the default nice is -20");
 	tap_is_int(o.no_stacks, 0, "stacks are on by default");
 	tap_ok(!o.cmd && !o.npids && !o.cgroup && !o.nevents, "system-wide by default");
 	tap_ok(!o.syscalls && !o.no_sched && !o.no_irq, "sched and irq on, syscalls off");
@@ -317,8 +322,8 @@ static void test_help(void)
 	       "record --help: how to turn them off");
 	tap_ok(strstr(buf, "(default " PFT_STR(PFT_DEFAULT_FREQ) ")") != NULL,
 	       "record --help: the default frequency");
-	tap_ok(strstr(buf, "(default 4M;") != NULL, "record --help: the default buffer size");
-	tap_ok(strstr(buf, "(default -10,") != NULL, "record --help: the default nice");
+	tap_ok(strstr(buf, "4M to 16M") != NULL, "record --help: the default buffer size");
+	tap_ok(strstr(buf, "(default -20,") != NULL, "record --help: the default nice");
 	tap_ok(strstr(buf, "default 8192") != NULL, "record --help: the default stack size");
 	tap_ok(strstr(buf, "-F, --freq HZ") != NULL, "record --help: a short and long option");
 	tap_ok(strstr(buf, " --period N") != NULL, "record --help: a long-only option");
