@@ -100,6 +100,7 @@ struct session {
 	struct plugin_set plugins;
 	struct stack_hook hooks[MAX_STACK_HOOKS];
 	unsigned nhooks;
+	uint32_t max_read_delay_ms;	/* 0: none asked for (host.c: max_read_delay) */
 	struct sym_cache *syms;		/* for the host's symbolize(), made on first use */
 	int kallsyms_tried;
 

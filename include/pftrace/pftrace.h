@@ -47,7 +47,7 @@
 extern "C" {
 #endif
 
-#define PFT_ABI_VERSION 2
+#define PFT_ABI_VERSION 3
 
 struct pft_host;	/* the recording session, opaque */
 struct pft_event;	/* one event a source subscribed to, opaque */
@@ -369,6 +369,14 @@ struct pft_host_ops {
 	 */
 	int (*symbol_address)(struct pft_host *h, uint32_t pid, const char *file, const char *name,
 			      uint64_t *addr);
+	/**
+	 * @max_read_delay: ask that records be read no later than @ms after
+	 * they were written (the reader then also wakes every @ms, not only
+	 * when a ring is a quarter full): for a stack hook that reads the
+	 * process's memory, which must still hold what the sample saw.  The
+	 * smallest value asked for wins.  Only during init().
+	 */
+	void (*max_read_delay)(struct pft_host *h, uint32_t ms);
 };
 
 /**
