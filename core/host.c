@@ -245,6 +245,7 @@ static int host_stack_hook(struct pft_host *h, pft_stack_fn fn, void *priv)
 		return -E2BIG;
 	s->hooks[s->nhooks].fn = fn;
 	s->hooks[s->nhooks].priv = priv;
+	s->hooks[s->nhooks].src = s->cur_src;
 	s->nhooks++;
 	return 0;
 }

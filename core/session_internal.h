@@ -87,6 +87,7 @@ struct active_source {
 struct stack_hook {
 	pft_stack_fn fn;
 	void *priv;
+	const struct pft_source_ops *src;	/* whose hook: names its warnings */
 };
 
 struct session {

@@ -57,7 +57,7 @@ struct python {
 	struct pyf_frame walk[PYF_MAX_DEPTH];
 	struct pft_frame *tmp;
 	unsigned tmpcap;
-	uint64_t samples_seen;
+	uint64_t gone;		/* processes gone before they could be looked at */
 };
 
 /* --- process memory and namespaces ------------------------------------------------ */
@@ -220,9 +220,11 @@ static void attach(struct python *x, struct pyproc *pp)
 	memset(&s, 0, sizeof(s));
 	s.lib_minor = s.exe_minor = -1;
 	if (ops->mappings(x->h, pp->pid, scan_one, &s) < 0) {
-		snprintf(pp->why, sizeof(pp->why), "its mappings are unreadable (gone?)");
+		x->gone++;	/* exited before its first sample was read: not a warning */
 		return;
 	}
+	if (!s.lib[0] && !s.exe[0])
+		return;	/* no Python mapped (any more: a vfork child that exec'ed) */
 	/* _PyRuntime lives in libpython when there is one, else in the executable */
 	if (s.lib[0] && !ops->symbol_address(x->h, pp->pid, s.lib, "_PyRuntime", &runtime)) {
 		file = s.lib;
@@ -347,6 +349,12 @@ static int is_eval(const char *fn)
 {
 	return fn && fn[0] == '_' && !strncmp(fn, "_PyEval_EvalFrameDefault", 24) &&
 	       (fn[24] == 0 || fn[24] == '.');
+}
+
+/* Python 2's eval loop: such a process is looked at only to say it is not read. */
+static int is_old_eval(const char *fn)
+{
+	return fn && fn[0] == 'P' && !strcmp(fn, "PyEval_EvalFrameEx");
 }
 
 /* Frames a thread starts at: a stack whose root is one of these is whole. */
@@ -478,7 +486,7 @@ static void py_hook(void *priv, struct pft_stack *st)
 	int ret;
 
 	for (i = 0; i < st->nframes; i++)
-		if (is_eval(st->frames[i].function))
+		if (is_eval(st->frames[i].function) || is_old_eval(st->frames[i].function))
 			break;
 	if (i == st->nframes)
 		return;	/* no interpreter on this stack: nothing to do */
@@ -609,11 +617,12 @@ static void summary_one(const struct pyproc *pp)
 	fprintf(stderr,
 		"  python: pid %u (%s) CPython %s: %llu of %llu samples with Python frames; "
 		"not read:%s; sample-to-read delay p50 <=%s p99 <=%s; %.1fus per sample, "
-		"%.1fms to attach\n",
+		"%.1f reads/sample, %llu code objects read, %.1fms to attach\n",
 		pp->pid, pp->comm, ver, (unsigned long long)pp->with_frames,
 		(unsigned long long)pp->samples, fails[0] ? fails : " none", p50, p99,
 		pp->hook_n ? (double)pp->hook_ns / 1e3 / (double)pp->hook_n : 0.0,
-		(double)pp->attach_ns / 1e6);
+		pp->samples ? (double)pp->w.reads / (double)pp->samples : 0.0,
+		(unsigned long long)pp->w.code_misses, (double)pp->attach_ns / 1e6);
 }
 
 static void python_summary(void *priv)
@@ -627,7 +636,11 @@ static void python_summary(void *priv)
 	for (b = 0; b < NBUCKETS; b++)
 		for (pp = x->bucket[b]; pp; pp = pp->next)
 			n += pp->state == PY_YES;
-	fprintf(stderr, "  python: %u Python process%s read\n", n, n == 1 ? "" : "es");
+	fprintf(stderr, "  python: %u Python process%s read", n, n == 1 ? "" : "es");
+	if (x->gone)
+		fprintf(stderr, "; %llu process%s gone before their first sample was read",
+			(unsigned long long)x->gone, x->gone == 1 ? "" : "es");
+	fputc('\n', stderr);
 	for (pp = x->retired; pp && shown < 50; pp = pp->next, shown++)
 		summary_one(pp);
 	for (b = 0; b < NBUCKETS; b++)

@@ -63,12 +63,15 @@ typedef ssize_t (*pyf_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
 #define PYF_TID_SLOTS 64
 #define PYF_MAX_DEPTH 256	/* Python frames per walk */
 #define PYF_MAX_THREADS 4096	/* thread states scanned per lookup */
+#define PYF_PAGES 4		/* 4 KiB pages kept during one sample */
+#define PYF_PAGE 4096
 
 /* A code object, as cached by address (with its identity to detect reuse). */
 struct pyf_code {
 	uint64_t addr;
 	uint64_t filename, name, linetable;	/* the object pointers it was read with */
 	int firstlineno;
+	uint32_t gen;	/* the sample that last used it */
 	char func[PYF_NAME_MAX];
 	char file[PYF_FILE_MAX];
 	uint8_t *table;
@@ -110,12 +113,28 @@ struct pyf_proc {
 	} tids[PYF_TID_SLOTS];
 	struct pyf_code *codes;	/* PYF_CODE_SLOTS, allocated by pyf_proc__init */
 	uint64_t code_misses;
+	/* a code object whose slot an earlier frame of the same sample holds
+	 * goes here (read afresh), so that frame keeps its names */
+	struct pyf_code *spill;	/* PYF_MAX_DEPTH */
+	unsigned nspill;
+	uint32_t gen;		/* samples seen */
+	/* pages read during one sample's lookup and walk (frames of 3.11+ sit
+	 * side by side in a thread's data stack: one read serves several) */
+	struct pyf_page {
+		uint64_t base;	/* 0: empty */
+		unsigned char *buf;
+	} pages[PYF_PAGES];
+	unsigned next_page;
+	uint64_t reads;		/* reads of the target (statistics) */
 };
 
 int pyf_proc__init(struct pyf_proc *p, const struct pyf_offsets *o, uint64_t runtime,
 		   pyf_read_fn read, void *ctx);
 void pyf_proc__fini(struct pyf_proc *p);
-/* The PyThreadState of thread @tid: 0, or PYF_E_NO_THREAD / PYF_E_READ. */
+/*
+ * The PyThreadState of thread @tid: 0, or PYF_E_NO_THREAD / PYF_E_READ.
+ * Starts a sample: what was read for the previous one is forgotten.
+ */
 int pyf_proc__tstate(struct pyf_proc *p, uint32_t tid, uint64_t *tstate);
 /*
  * Walk the frames of @tstate into @out (leaf first, at most @cap).  Returns

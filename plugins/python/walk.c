@@ -24,11 +24,40 @@ const char *pyf_error_str(int e)
 	return e >= 0 && e < PYF_E__N ? s[e] : "?";
 }
 
-static int rd(struct pyf_proc *p, uint64_t addr, void *buf, size_t len)
+/* A fresh read of the target. */
+static int rd_now(struct pyf_proc *p, uint64_t addr, void *buf, size_t len)
 {
 	if (!addr || addr + len < addr)
 		return -EFAULT;
+	p->reads++;
 	return p->read(p->ctx, addr, buf, len) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/* A read through the pages kept for the current sample. */
+static int rd(struct pyf_proc *p, uint64_t addr, void *buf, size_t len)
+{
+	uint64_t base = addr & ~(uint64_t)(PYF_PAGE - 1);
+	struct pyf_page *pg;
+	unsigned i;
+
+	if (!addr || len > PYF_PAGE / 4 || addr - base + len > PYF_PAGE)
+		return rd_now(p, addr, buf, len);
+	for (i = 0; i < PYF_PAGES; i++) {
+		pg = &p->pages[i];
+		if (pg->base == base && pg->buf) {
+			memcpy(buf, pg->buf + (addr - base), len);
+			return 0;
+		}
+	}
+	pg = &p->pages[p->next_page++ % PYF_PAGES];
+	pg->base = 0;
+	if (!pg->buf && !(pg->buf = malloc(PYF_PAGE)))
+		return rd_now(p, addr, buf, len);
+	if (rd_now(p, base, pg->buf, PYF_PAGE))
+		return rd_now(p, addr, buf, len);	/* a page not wholly readable */
+	pg->base = base;
+	memcpy(buf, pg->buf + (addr - base), len);
+	return 0;
 }
 
 static uint64_t u64_at(const unsigned char *b, int off)
@@ -85,6 +114,12 @@ void pyf_proc__fini(struct pyf_proc *p)
 		return;
 	for (i = 0; i < PYF_CODE_SLOTS; i++)
 		free(p->codes[i].table);
+	for (i = 0; i < PYF_PAGES; i++)
+		free(p->pages[i].buf);
+	for (i = 0; p->spill && i < PYF_MAX_DEPTH; i++)
+		free(p->spill[i].table);
+	free(p->spill);
+	p->spill = NULL;
 	free(p->codes);
 	p->codes = NULL;
 }
@@ -199,7 +234,7 @@ static const struct pyf_code *read_code(struct pyf_proc *p, uint64_t addr)
 			     o->code_linetable, o->code_firstlineno };
 	unsigned char h[HDR_MAX];
 	size_t n = span(offs, sizeof(offs) / sizeof(offs[0]));
-	struct pyf_code *c = &p->codes[(addr >> 4) * 0x9e3779b1u % PYF_CODE_SLOTS];
+	struct pyf_code *c = &p->codes[((addr >> 4) * 0x9e3779b97f4a7c15ull) >> (64 - 9)] /* 9 bits: PYF_CODE_SLOTS */;
 	uint64_t filename, name, table;
 	int first;
 
@@ -212,8 +247,18 @@ static const struct pyf_code *read_code(struct pyf_proc *p, uint64_t addr)
 	table = u64_at(h, o->code_linetable);
 	first = s32_at(h, o->code_firstlineno);
 	if (c->addr == addr && c->filename == filename && c->name == name && c->linetable == table &&
-	    c->firstlineno == first)
+	    c->firstlineno == first) {
+		c->gen = p->gen;
 		return c;
+	}
+	if (c->gen == p->gen && c->addr) {
+		/* an earlier frame of this sample uses the slot: spill */
+		if (!p->spill && !(p->spill = calloc(PYF_MAX_DEPTH, sizeof(*p->spill))))
+			return NULL;
+		if (p->nspill == PYF_MAX_DEPTH)
+			return NULL;
+		c = &p->spill[p->nspill++];
+	}
 	/* a miss: (re)fill the slot */
 	p->code_misses++;
 	free(c->table);
@@ -226,6 +271,7 @@ static const struct pyf_code *read_code(struct pyf_proc *p, uint64_t addr)
 		return NULL;
 	}
 	c->addr = addr;
+	c->gen = p->gen;
 	c->filename = filename;
 	c->name = name;
 	c->linetable = table;
@@ -285,6 +331,10 @@ int pyf_proc__tstate(struct pyf_proc *p, uint32_t tid, uint64_t *tstate)
 
 	if (!n)
 		return PYF_E_READ;
+	for (ni = 0; ni < PYF_PAGES; ni++)
+		p->pages[ni].base = 0;	/* a new sample: read afresh */
+	p->gen++;
+	p->nspill = 0;
 	if (p->tids[slot].tid == tid && p->tids[slot].tstate) {
 		/* still that thread's? (thread states are freed and reused) */
 		int idf = o->tstate_native_thread_id >= 0 ? o->tstate_native_thread_id
@@ -321,15 +371,16 @@ int pyf_proc__tstate(struct pyf_proc *p, uint32_t tid, uint64_t *tstate)
 	return PYF_E_NO_THREAD;
 }
 
-/* The thread's current (leaf) frame: 0 or -EFAULT. */
-static int current_frame(struct pyf_proc *p, uint64_t tstate, uint64_t *frame)
+/* The thread's current (leaf) frame: 0 or -EFAULT.  @fresh: not from the pages. */
+static int current_frame(struct pyf_proc *p, uint64_t tstate, uint64_t *frame, int fresh)
 {
+	int (*r)(struct pyf_proc *, uint64_t, void *, size_t) = fresh ? rd_now : rd;
 	uint64_t v;
 
-	if (rd(p, tstate + (uint64_t)p->o.tstate_frame, &v, 8))
+	if (r(p, tstate + (uint64_t)p->o.tstate_frame, &v, 8))
 		return -EFAULT;
 	if (p->o.cframe_current_frame >= 0 && v &&
-	    rd(p, v + (uint64_t)p->o.cframe_current_frame, &v, 8))
+	    r(p, v + (uint64_t)p->o.cframe_current_frame, &v, 8))
 		return -EFAULT;
 	*frame = v;
 	return 0;
@@ -348,7 +399,7 @@ int pyf_proc__walk(struct pyf_proc *p, uint64_t tstate, struct pyf_frame *out, u
 	int ret = PYF_OK;
 
 	*n = 0;
-	if (!fn || current_frame(p, tstate, &head))
+	if (!fn || current_frame(p, tstate, &head, 0))
 		return PYF_E_READ;
 	f = head;
 	for (steps = 0; f && ret == PYF_OK; steps++) {
@@ -393,7 +444,7 @@ int pyf_proc__walk(struct pyf_proc *p, uint64_t tstate, struct pyf_frame *out, u
 		out[k - 1].entry = 1;	/* the root ends the last run */
 	/* the frame we started from must still be the leaf: else it moved on
 	 * while we read and the chain may mix two moments */
-	if (current_frame(p, tstate, &again))
+	if (current_frame(p, tstate, &again, 1))
 		return PYF_E_READ;
 	if (again != head)
 		return PYF_E_CHANGED;
