@@ -136,8 +136,8 @@ check_threads()
 		{ one = index($3, "pft_thread_one") || index($3, "pft_spin_one")
 		  two = index($3, "pft_thread_two") || index($3, "pft_spin_two") }
 		one && two { mixed++ }
-		one && !two { n1++; if (!ends($3, ";run;pft_thread_one;pft_spin_one")) bad++; t1[$1] }
-		two && !one { n2++; if (!ends($3, ";run;pft_thread_two;pft_spin_two")) bad++; t2[$1] }
+		one && !two { n1++; if (!ends($3, "run;pft_thread_one;pft_spin_one")) bad++; t1[$1] }
+		two && !one { n2++; if (!ends($3, "run;pft_thread_two;pft_spin_two")) bad++; t2[$1] }
 		END { for (t in t1) if (t in t2) shared++
 		      print n1 + 0, n2 + 0, mixed + 0, bad + 0, shared + 0 }' "$T/$_tag-thr.blocks")
 	echo "    samples of thread one: $1, of thread two: $2; mixed $3, other shapes $4, tids in both $5"
