@@ -132,9 +132,10 @@ static void test_debug_offsets(void)
 #undef SAME
 	memcpy(bad, py313_debug_offsets, sizeof(bad));
 	bad[0] ^= 1;
-	tap_is_int(pyf_offsets__from_debug(bad, sizeof(bad), &o), -EINVAL, "a wrong cookie is refused");
+	tap_is_int(pyf_offsets__from_debug(bad, sizeof(bad), &o), -EINVAL,
+		   "a wrong cookie is refused");
 	memcpy(bad, py313_debug_offsets, sizeof(bad));
-	bad[10] = 0x0c;	/* version 3.12 */
+	bad[10] = 0x0c; /* version 3.12 */
 	tap_is_int(pyf_offsets__from_debug(bad, sizeof(bad), &o), -EINVAL,
 		   "another version's layout is refused");
 	tap_is_int(pyf_offsets__from_debug(py313_debug_offsets, 100, &o), -EINVAL,
@@ -169,7 +170,7 @@ static void put32(uint64_t at, uint32_t v)
 
 static uint64_t put_str(uint64_t at, const struct pyf_offsets *o, const char *s)
 {
-	uint32_t state = 1u << 2 | 1u << 5 | 1u << 6;	/* kind 1, compact, ascii */
+	uint32_t state = 1u << 2 | 1u << 5 | 1u << 6; /* kind 1, compact, ascii */
 
 	put32(at + (uint64_t)o->unicode_state, state);
 	put64(at + (uint64_t)o->unicode_length, strlen(s));
@@ -213,7 +214,8 @@ static void put_frame(uint64_t at, const struct pyf_offsets *o, uint64_t code, i
 {
 	put64(at + (uint64_t)o->frame_code, code);
 	put64(at + (uint64_t)o->frame_back, back);
-	put64(at + (uint64_t)o->frame_instr, code + (uint64_t)o->code_adaptive + 2u * (unsigned)unit);
+	put64(at + (uint64_t)o->frame_instr,
+	      code + (uint64_t)o->code_adaptive + 2u * (unsigned)unit);
 	mem[at - BASE + (uint64_t)o->frame_owner] = (unsigned char)owner;
 }
 
@@ -227,7 +229,7 @@ static void test_walk_312(void)
 	uint64_t c_mod = put_code(BASE + 0x4000, o, "<module>");
 	uint64_t c_a = put_code(BASE + 0x5000, o, "App.handle");
 	uint64_t c_b = put_code(BASE + 0x6000, o, "parse");
-	uint64_t fr = BASE + 0x8000;	/* the data stack: shim, <module>, shim, handle, parse */
+	uint64_t fr = BASE + 0x8000; /* the data stack: shim, <module>, shim, handle, parse */
 	unsigned n = 0;
 	int k_mod = 3, k_b = k_of_max(py312_expect, N(py312_expect));
 
@@ -242,9 +244,9 @@ static void test_walk_312(void)
 	put64(ts2 + (uint64_t)o->tstate_native_thread_id, 101);
 	put64(ts2 + (uint64_t)o->tstate_frame, cframe);
 	put64(cframe + (uint64_t)o->cframe_current_frame, fr + 0x200);
-	put_frame(fr + 0x000, o, 0, 0, 0, 3);		/* shim of the first eval call */
+	put_frame(fr + 0x000, o, 0, 0, 0, 3); /* shim of the first eval call */
 	put_frame(fr + 0x080, o, c_mod, py312_expect[k_mod][0], fr, 0);
-	put_frame(fr + 0x100, o, 0, 0, fr + 0x080, 3);	/* shim of the second */
+	put_frame(fr + 0x100, o, 0, 0, fr + 0x080, 3); /* shim of the second */
 	put_frame(fr + 0x180, o, c_a, 0, fr + 0x100, 0);
 	put_frame(fr + 0x200, o, c_b, py312_expect[k_b][0], fr + 0x180, 0);
 
@@ -261,7 +263,8 @@ static void test_walk_312(void)
 		tap_is_str(f[1].code->func, "App.handle", "3.12: then App.handle (qualified)");
 		tap_is_str(f[2].code->func, "<module>", "3.12: root is <module>");
 		tap_is_str(f[0].code->file, "/srv/app.py", "3.12: file name");
-		tap_is_int(f[0].line, py312_expect[k_b][1], "3.12: leaf line from the location table");
+		tap_is_int(f[0].line, py312_expect[k_b][1],
+			   "3.12: leaf line from the location table");
 		tap_is_int(f[1].line, py312_first, "3.12: a frame at its first instruction");
 		tap_is_int(f[2].line, py312_expect[k_mod][1], "3.12: root line");
 		tap_ok(!f[0].entry && f[1].entry && f[2].entry,
@@ -273,7 +276,8 @@ static void test_walk_312(void)
 		   "3.12: a frame whose code is not a code object fails the walk");
 	/* a cycle: the walk is bounded */
 	put_frame(fr + 0x180, o, c_a, 0, fr + 0x200, 0);
-	tap_is_int(pyf_proc__walk(&p, ts2, f, 8, &n), PYF_E_DEPTH, "3.12: a cycle stops at the cap");
+	tap_is_int(pyf_proc__walk(&p, ts2, f, 8, &n), PYF_E_DEPTH,
+		   "3.12: a cycle stops at the cap");
 	/* random bytes where the frames and code objects are: the valid
 	 * structure, corrupted anew for each walk */
 	put_frame(fr + 0x180, o, c_a, 0, fr + 0x100, 0);
@@ -294,8 +298,10 @@ static void test_walk_312(void)
 			    pyf_proc__walk(&p, tstate, f, 8, &n) == PYF_OK)
 				complete++;
 		}
-		tap_ok(1, "3.12: 20000 walks over corrupted frames and code objects return "
-			  "(%u complete)", complete);
+		tap_ok(1,
+		       "3.12: 20000 walks over corrupted frames and code objects return "
+		       "(%u complete)",
+		       complete);
 		memcpy(mem, good, SIZE);
 		free(good);
 	}
@@ -320,10 +326,10 @@ static void fuzz_fill(void)
 		uint64_t v = rnd();
 
 		switch (v % 4) {
-		case 0:	/* a pointer into the space, aligned */
+		case 0: /* a pointer into the space, aligned */
 			v = BASE + ((v >> 8) % SIZE & ~7ull);
 			break;
-		case 1:	/* a small number */
+		case 1: /* a small number */
 			v = (v >> 8) % 300;
 			break;
 		case 2:
@@ -338,7 +344,7 @@ static void fuzz_fill(void)
 
 static void test_fuzz(void)
 {
-	static const int versions[] = { 308, 309, 310, 311, 312, 313 };
+	static const int versions[] = {308, 309, 310, 311, 312, 313};
 	struct pyf_frame f[PYF_MAX_DEPTH];
 	unsigned vi, it, ok = 0, walks = 0, frames = 0;
 

@@ -76,28 +76,28 @@ int pyf_line_311(const uint8_t *t, size_t n, int firstlineno, int off)
 	size_t i = 0;
 
 	if (off < 0)
-		return firstlineno;	/* before the first instruction: the def line */
+		return firstlineno; /* before the first instruction: the def line */
 	while (i < n) {
 		uint8_t h = t[i++];
 		int code = (h >> 3) & 15, len = (h & 7) + 1, delta = 0, has_line = 1;
 
 		if (!(h & 128))
-			return -1;	/* not at an entry's first byte: a corrupt table */
+			return -1; /* not at an entry's first byte: a corrupt table */
 		switch (code) {
-		case 15:	/* no location */
+		case 15: /* no location */
 			has_line = 0;
 			break;
-		case 14:	/* long form: line delta, end line, column, end column */
-		case 13:	/* no columns: line delta */
+		case 14: /* long form: line delta, end line, column, end column */
+		case 13: /* no columns: line delta */
 			if (svarint(t, n, &i, &delta))
 				return -1;
 			break;
 		case 10:
 		case 11:
-		case 12:	/* one line form: line delta, then column and end column bytes */
+		case 12: /* one line form: line delta, then column and end column bytes */
 			delta = code - 10;
 			break;
-		default:	/* short form: same line */
+		default: /* short form: same line */
 			break;
 		}
 		/* skip the rest of the entry: up to the next header byte */

@@ -27,18 +27,18 @@
 #include <pftrace/pftrace.h>
 
 #define NBUCKETS 256
-#define DELAY_BUCKETS 64	/* log2 of ns */
+#define DELAY_BUCKETS 64 /* log2 of ns */
 
 enum { PY_UNKNOWN, PY_YES, PY_NO };
 
 struct pyproc {
-	struct pyproc *next;	/* hash chain, or the retired list */
+	struct pyproc *next; /* hash chain, or the retired list */
 	uint32_t pid;
 	int state;
-	int version_hex;	/* 0x030c01f0 when known exactly, else major/minor only */
-	int version;		/* 312 */
+	int version_hex; /* 0x030c01f0 when known exactly, else major/minor only */
+	int version;	 /* 312 */
 	char comm[17];
-	char why[96];		/* PY_NO: why it is not read */
+	char why[96]; /* PY_NO: why it is not read */
 	struct pyf_proc w;
 	uint64_t samples, with_frames, truncated;
 	uint64_t fails[PYF_E__N];
@@ -51,18 +51,18 @@ struct python {
 	struct pft_host *h;
 	const struct pft_host_ops *ops;
 	struct pyproc *bucket[NBUCKETS];
-	struct pyproc *retired;	/* exited or exec'ed, kept for the summary */
+	struct pyproc *retired; /* exited or exec'ed, kept for the summary */
 	unsigned nretired;
 	uint32_t pthread_tid_off;
 	struct pyf_frame walk[PYF_MAX_DEPTH];
 	struct pft_frame *tmp;
 	unsigned tmpcap;
-	uint64_t gone;		/* processes gone before they could be looked at */
+	uint64_t gone; /* processes gone before they could be looked at */
 };
 
 /* --- process memory and namespaces ------------------------------------------------ */
 
-static struct python *the_x;	/* for the read callback: one plugin instance per recording */
+static struct python *the_x; /* for the read callback: one plugin instance per recording */
 
 static ssize_t read_pid(void *ctx, uint64_t addr, void *buf, size_t len)
 {
@@ -131,7 +131,7 @@ static int other_pidns(uint32_t pid)
 static uint32_t calibrate_pthread_tid(void)
 {
 	unsigned char b[2048];
-	struct iovec l = { b, sizeof(b) }, r = { (void *)pthread_self(), sizeof(b) };
+	struct iovec l = {b, sizeof(b)}, r = {(void *)pthread_self(), sizeof(b)};
 	int32_t tid = (int32_t)syscall(SYS_gettid), v;
 	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
 	uint32_t off;
@@ -141,15 +141,15 @@ static uint32_t calibrate_pthread_tid(void)
 		if (v == tid)
 			return off;
 	}
-	return 0x2d0;	/* glibc x86-64 */
+	return 0x2d0; /* glibc x86-64 */
 }
 
 /* --- finding the interpreter -------------------------------------------------------- */
 
 struct scan {
-	char lib[4096];		/* a libpythonX.Y mapping */
-	char exe[4096];		/* or a pythonX.Y executable */
-	int lib_minor, exe_minor;	/* from the names, -1 unknown */
+	char lib[4096];		  /* a libpythonX.Y mapping */
+	char exe[4096];		  /* or a pythonX.Y executable */
+	int lib_minor, exe_minor; /* from the names, -1 unknown */
 	int major;
 };
 
@@ -220,17 +220,16 @@ static void attach(struct python *x, struct pyproc *pp)
 	memset(&s, 0, sizeof(s));
 	s.lib_minor = s.exe_minor = -1;
 	if (ops->mappings(x->h, pp->pid, scan_one, &s) < 0) {
-		x->gone++;	/* exited before its first sample was read: not a warning */
+		x->gone++; /* exited before its first sample was read: not a warning */
 		return;
 	}
 	if (!s.lib[0] && !s.exe[0])
-		return;	/* no Python mapped (any more: a vfork child that exec'ed) */
+		return; /* no Python mapped (any more: a vfork child that exec'ed) */
 	/* _PyRuntime lives in libpython when there is one, else in the executable */
 	if (s.lib[0] && !ops->symbol_address(x->h, pp->pid, s.lib, "_PyRuntime", &runtime)) {
 		file = s.lib;
 		minor = s.lib_minor;
-	} else if (s.exe[0] &&
-		   !ops->symbol_address(x->h, pp->pid, s.exe, "_PyRuntime", &runtime)) {
+	} else if (s.exe[0] && !ops->symbol_address(x->h, pp->pid, s.exe, "_PyRuntime", &runtime)) {
 		file = s.exe;
 		minor = s.exe_minor;
 	} else {
@@ -360,9 +359,14 @@ static int is_old_eval(const char *fn)
 /* Frames a thread starts at: a stack whose root is one of these is whole. */
 static int is_root(const char *fn)
 {
-	static const char *const roots[] = { "_start", "__libc_start_main", "__libc_start_call_main",
-					     "start_thread", "clone", "clone3", "__clone",
-					     "__clone3" };
+	static const char *const roots[] = {"_start",
+					    "__libc_start_main",
+					    "__libc_start_call_main",
+					    "start_thread",
+					    "clone",
+					    "clone3",
+					    "__clone",
+					    "__clone3"};
 	unsigned i;
 
 	for (i = 0; fn && i < sizeof(roots) / sizeof(roots[0]); i++)
@@ -414,9 +418,9 @@ static int interleave(struct python *x, struct pyproc *pp, struct pft_stack *st,
 	if (nseg < ne || (nseg > ne && is_root(st->frames[0].function)))
 		return PYF_E_MISMATCH;
 	if (nseg > ne)
-		pp->truncated++;	/* the native stack lost its root: extra runs go there */
+		pp->truncated++; /* the native stack lost its root: extra runs go there */
 	/* root first: the runs no eval frame is left for, then each eval frame's run */
-	seg_of_first = nseg - ne;	/* runs [seg_of_first, nseg) are leftover, rootmost */
+	seg_of_first = nseg - ne; /* runs [seg_of_first, nseg) are leftover, rootmost */
 	for (k = nseg; k-- > nseg - seg_of_first && out < cap;) {
 		for (i = seg_start[k + 1]; i-- > seg_start[k] && out < cap;)
 			py_frame(&t[out++], &w[i]);
@@ -428,10 +432,10 @@ static int interleave(struct python *x, struct pyproc *pp, struct pft_stack *st,
 			unsigned r, j;
 
 			if (e < ne && i == evals[e]) {
-				r = ne - 1 - e;	/* the run of this eval frame (leaf = 0) */
+				r = ne - 1 - e; /* the run of this eval frame (leaf = 0) */
 				e++;
 				if (seg_start[r + 1] == seg_start[r]) {
-					t[out++] = st->frames[i];	/* an empty run: keep it */
+					t[out++] = st->frames[i]; /* an empty run: keep it */
 					continue;
 				}
 				for (j = seg_start[r + 1]; j-- > seg_start[r] && out < cap;)
@@ -489,7 +493,7 @@ static void py_hook(void *priv, struct pft_stack *st)
 		if (is_eval(st->frames[i].function) || is_old_eval(st->frames[i].function))
 			break;
 	if (i == st->nframes)
-		return;	/* no interpreter on this stack: nothing to do */
+		return; /* no interpreter on this stack: nothing to do */
 	pp = proc_get(x, st->pid);
 	if (!pp || pp->state != PY_YES)
 		return;
@@ -578,7 +582,7 @@ static uint64_t pct(const uint64_t *hist, double q)
 	for (b = 0; b < DELAY_BUCKETS; b++) {
 		acc += hist[b];
 		if (total && acc >= q * (double)total)
-			return (uint64_t)2 << b;	/* the bucket's upper bound */
+			return (uint64_t)2 << b; /* the bucket's upper bound */
 	}
 	return 0;
 }
@@ -685,9 +689,11 @@ static const struct pft_source_ops python_source = {
 };
 
 static const struct pft_plugin_option python_options[] = {
-	{ "delay", "read the rings at least every MS milliseconds (0: only when a quarter full), "
-		   "as Python frames are read after the sample", "10" },
-	{ NULL, NULL, NULL },
+	{"delay",
+	 "read the rings at least every MS milliseconds (0: only when a quarter full), "
+	 "as Python frames are read after the sample",
+	 "10"},
+	{NULL, NULL, NULL},
 };
 
 const struct pft_plugin pftrace_plugin = {

@@ -12,13 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HDR_MAX 512	/* bytes of a thread state, frame or code object read at once */
+#define HDR_MAX 512 /* bytes of a thread state, frame or code object read at once */
 
 const char *pyf_error_str(int e)
 {
 	static const char *const s[PYF_E__N] = {
-		"ok", "no-thread-state", "read-failed", "not-a-code-object", "changed-during-read",
-		"eval-frame-mismatch", "too-deep",
+		"ok",
+		"no-thread-state",
+		"read-failed",
+		"not-a-code-object",
+		"changed-during-read",
+		"eval-frame-mismatch",
+		"too-deep",
 	};
 
 	return e >= 0 && e < PYF_E__N ? s[e] : "?";
@@ -54,7 +59,7 @@ static int rd(struct pyf_proc *p, uint64_t addr, void *buf, size_t len)
 	if (!pg->buf && !(pg->buf = malloc(PYF_PAGE)))
 		return rd_now(p, addr, buf, len);
 	if (rd_now(p, base, pg->buf, PYF_PAGE))
-		return rd_now(p, addr, buf, len);	/* a page not wholly readable */
+		return rd_now(p, addr, buf, len); /* a page not wholly readable */
 	pg->base = base;
 	memcpy(buf, pg->buf + (addr - base), len);
 	return 0;
@@ -76,7 +81,8 @@ static int32_t s32_at(const unsigned char *b, int off)
 	return v;
 }
 
-/* One past the largest of @n offsets (+8 for the field), at most HDR_MAX; 0 if one is out of range. */
+/* One past the largest of @n offsets (+8 for the field), at most HDR_MAX; 0 if one is out of range.
+ */
 static size_t span(const int *offs, unsigned n)
 {
 	size_t end = 0;
@@ -101,7 +107,7 @@ int pyf_proc__init(struct pyf_proc *p, const struct pyf_offsets *o, uint64_t run
 	p->runtime = runtime;
 	p->read = read;
 	p->ctx = ctx;
-	p->pthread_tid_off = 0x2d0;	/* glibc x86-64; the plugin calibrates it */
+	p->pthread_tid_off = 0x2d0; /* glibc x86-64; the plugin calibrates it */
 	p->codes = calloc(PYF_CODE_SLOTS, sizeof(*p->codes));
 	return p->codes ? 0 : -ENOMEM;
 }
@@ -134,17 +140,21 @@ static size_t put_utf8(char *out, size_t cap, size_t len, uint32_t c)
 	if (c < 0x80) {
 		b[0] = (unsigned char)c, n = 1;
 	} else if (c < 0x800) {
-		b[0] = (unsigned char)(0xc0 | c >> 6), b[1] = (unsigned char)(0x80 | (c & 63)), n = 2;
+		b[0] = (unsigned char)(0xc0 | c >> 6), b[1] = (unsigned char)(0x80 | (c & 63)),
+		n = 2;
 	} else if (c < 0x10000) {
 		if (c >= 0xd800 && c < 0xe000)
-			c = 0xfffd;	/* a lone surrogate */
-		b[0] = (unsigned char)(0xe0 | c >> 12), b[1] = (unsigned char)(0x80 | ((c >> 6) & 63));
+			c = 0xfffd; /* a lone surrogate */
+		b[0] = (unsigned char)(0xe0 | c >> 12),
+		b[1] = (unsigned char)(0x80 | ((c >> 6) & 63));
 		b[2] = (unsigned char)(0x80 | (c & 63)), n = 3;
 	} else {
 		if (c > 0x10ffff)
 			c = 0xfffd;
-		b[0] = (unsigned char)(0xf0 | c >> 18), b[1] = (unsigned char)(0x80 | ((c >> 12) & 63));
-		b[2] = (unsigned char)(0x80 | ((c >> 6) & 63)), b[3] = (unsigned char)(0x80 | (c & 63));
+		b[0] = (unsigned char)(0xf0 | c >> 18),
+		b[1] = (unsigned char)(0x80 | ((c >> 12) & 63));
+		b[2] = (unsigned char)(0x80 | ((c >> 6) & 63)),
+		b[3] = (unsigned char)(0x80 | (c & 63));
 		n = 4;
 	}
 	if (len + n >= cap)
@@ -172,7 +182,7 @@ static int read_str(struct pyf_proc *p, uint64_t addr, char *out, size_t cap)
 	memcpy(&length, h + o->unicode_length, 8);
 	kind = (state >> 2) & 7;
 	if (!((state >> 5) & 1) || length < 0 || (kind != 1 && kind != 2 && kind != 4))
-		return -EFAULT;	/* names and file names are compact strings */
+		return -EFAULT; /* names and file names are compact strings */
 	if (length > PYF_FILE_MAX)
 		length = PYF_FILE_MAX;
 	at = addr + (uint64_t)(((state >> 6) & 1) ? o->ascii_size : o->compact_size);
@@ -230,24 +240,29 @@ static int read_bytes(struct pyf_proc *p, uint64_t addr, uint8_t **out, uint32_t
 static const struct pyf_code *read_code(struct pyf_proc *p, uint64_t addr)
 {
 	const struct pyf_offsets *o = &p->o;
-	const int offs[] = { 8, o->code_filename, o->code_name, o->code_qualname,
-			     o->code_linetable, o->code_firstlineno };
+	const int offs[] = {8,
+			    o->code_filename,
+			    o->code_name,
+			    o->code_qualname,
+			    o->code_linetable,
+			    o->code_firstlineno};
 	unsigned char h[HDR_MAX];
 	size_t n = span(offs, sizeof(offs) / sizeof(offs[0]));
-	struct pyf_code *c = &p->codes[((addr >> 4) * 0x9e3779b97f4a7c15ull) >> (64 - 9)] /* 9 bits: PYF_CODE_SLOTS */;
+	struct pyf_code *c = &p->codes[((addr >> 4) * 0x9e3779b97f4a7c15ull) >>
+				       (64 - 9)] /* 9 bits: PYF_CODE_SLOTS */;
 	uint64_t filename, name, table;
 	int first;
 
 	if (!n || (addr & 7) || rd(p, addr, h, n))
 		return NULL;
 	if (p->code_type && u64_at(h, 8) != p->code_type)
-		return NULL;	/* not a code object: freed and reused, or garbage */
+		return NULL; /* not a code object: freed and reused, or garbage */
 	filename = u64_at(h, o->code_filename);
 	name = u64_at(h, o->code_qualname >= 0 ? o->code_qualname : o->code_name);
 	table = u64_at(h, o->code_linetable);
 	first = s32_at(h, o->code_firstlineno);
-	if (c->addr == addr && c->filename == filename && c->name == name && c->linetable == table &&
-	    c->firstlineno == first) {
+	if (c->addr == addr && c->filename == filename && c->name == name &&
+	    c->linetable == table && c->firstlineno == first) {
 		c->gen = p->gen;
 		return c;
 	}
@@ -314,8 +329,8 @@ static int tstate_is(struct pyf_proc *p, const unsigned char *h, uint32_t want, 
 
 static size_t tstate_span(const struct pyf_offsets *o)
 {
-	const int offs[] = { o->tstate_next, o->tstate_thread_id, o->tstate_native_thread_id,
-			     o->tstate_frame };
+	const int offs[] = {o->tstate_next, o->tstate_thread_id, o->tstate_native_thread_id,
+			    o->tstate_frame};
 
 	return span(offs, sizeof(offs) / sizeof(offs[0]));
 }
@@ -332,15 +347,16 @@ int pyf_proc__tstate(struct pyf_proc *p, uint32_t tid, uint64_t *tstate)
 	if (!n)
 		return PYF_E_READ;
 	for (ni = 0; ni < PYF_PAGES; ni++)
-		p->pages[ni].base = 0;	/* a new sample: read afresh */
+		p->pages[ni].base = 0; /* a new sample: read afresh */
 	p->gen++;
 	p->nspill = 0;
 	if (p->tids[slot].tid == tid && p->tids[slot].tstate) {
 		/* still that thread's? (thread states are freed and reused) */
 		int idf = o->tstate_native_thread_id >= 0 ? o->tstate_native_thread_id
-							 : o->tstate_thread_id;
+							  : o->tstate_thread_id;
 
-		if (!rd(p, p->tids[slot].tstate, h, n) && u64_at(h, idf) == p->tids[slot].thread_id) {
+		if (!rd(p, p->tids[slot].tstate, h, n) &&
+		    u64_at(h, idf) == p->tids[slot].thread_id) {
 			*tstate = p->tids[slot].tstate;
 			return PYF_OK;
 		}
@@ -390,8 +406,8 @@ int pyf_proc__walk(struct pyf_proc *p, uint64_t tstate, struct pyf_frame *out, u
 		   unsigned *n)
 {
 	const struct pyf_offsets *o = &p->o;
-	const int offs[] = { o->frame_back, o->frame_code, o->frame_instr, o->frame_owner,
-			     o->frame_is_entry };
+	const int offs[] = {o->frame_back, o->frame_code, o->frame_instr, o->frame_owner,
+			    o->frame_is_entry};
 	size_t fn = span(offs, sizeof(offs) / sizeof(offs[0]));
 	unsigned char h[HDR_MAX];
 	uint64_t head, f, again;
@@ -424,24 +440,25 @@ int pyf_proc__walk(struct pyf_proc *p, uint64_t tstate, struct pyf_frame *out, u
 			return PYF_E_GARBAGE;
 		if (o->code_adaptive >= 0) {
 			/* 3.11+: a pointer to the (last or next) instruction, in code units */
-			int64_t d = (int64_t)(u64_at(h, o->frame_instr) -
-					      (u64_at(h, o->frame_code) + (uint64_t)o->code_adaptive));
+			int64_t d =
+				(int64_t)(u64_at(h, o->frame_instr) -
+					  (u64_at(h, o->frame_code) + (uint64_t)o->code_adaptive));
 
 			off = d < -2 || d > (int64_t)1 << 30 ? -1 : (int)(d / 2);
 		} else {
 			off = s32_at(h, o->frame_instr);
 			if (o->version == 310 && off >= 0)
-				off *= 2;	/* 3.10 counts code units */
+				off *= 2; /* 3.10 counts code units */
 		}
 		out[k].code = c;
 		out[k].line = line_of(p, c, off);
-		out[k].entry = o->version <= 310 ||
-			       (o->frame_is_entry >= 0 && h[o->frame_is_entry] != 0);
+		out[k].entry =
+			o->version <= 310 || (o->frame_is_entry >= 0 && h[o->frame_is_entry] != 0);
 		k++;
 		f = u64_at(h, o->frame_back);
 	}
 	if (k)
-		out[k - 1].entry = 1;	/* the root ends the last run */
+		out[k - 1].entry = 1; /* the root ends the last run */
 	/* the frame we started from must still be the leaf: else it moved on
 	 * while we read and the chain may mix two moments */
 	if (current_frame(p, tstate, &again, 1))
