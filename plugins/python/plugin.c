@@ -244,7 +244,7 @@ static void attach(struct python *x, struct pyproc *pp)
 		minor = (int)(hex >> 16 & 0xff);
 	}
 	if (s.major != 3 || minor < 0) {
-		snprintf(pp->why, sizeof(pp->why), "unknown Python version (%s)", file);
+		snprintf(pp->why, sizeof(pp->why), "unknown Python version (%.60s)", file);
 		return;
 	}
 	pp->version = 300 + minor;
@@ -599,7 +599,7 @@ static void put_ns(char *buf, size_t cap, uint64_t ns)
 
 static void summary_one(const struct pyproc *pp)
 {
-	char ver[32], p50[16], p99[16], fails[256];
+	char ver[32], p50[32], p99[32], fails[256];
 	size_t len = 0;
 	unsigned e;
 
