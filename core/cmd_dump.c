@@ -9,7 +9,10 @@
  */
 #include "config.h"
 #include "core/cmds.h"
+#include "core/dump.h"
+#include "core/evview.h"
 #include "core/options.h"
+#include "core/reading.h"
 #include "core/syscall_names.h"
 #include "core/u64map.h"
 #include "core/util.h"
@@ -23,6 +26,9 @@
 #include <string.h>
 
 struct dline {
+	uint8_t kind;		/* enum rline_kind */
+	uint8_t has_dur;
+	uint64_t dur;		/* slice ends */
 	uint64_t ts;
 	uint64_t seq;
 	int32_t cpu;		/* -1: process tree entry */
@@ -62,6 +68,8 @@ struct dump {
 	size_t nfolds, capfolds;
 	struct u64map comms;	/* tid + 1 -> char * */
 	uint64_t lost_bundles;
+	rline_sink *sink;	/* the reading commands' view of each line (core/reading.h) */
+	void *sink_ctx;
 };
 
 static void flush_window(struct dump *d, int final);
@@ -180,6 +188,7 @@ static void on_process(void *ctx, uint64_t ts, const struct prd_process *p)
 
 	if (!l)
 		return;
+	l->kind = RL_PROCESS;
 	l->ts = ts;
 	l->cpu = -1;
 	l->tid = p->pid;
@@ -209,6 +218,7 @@ static void on_thread(void *ctx, uint64_t ts, const struct prd_thread *t)
 
 	if (!l)
 		return;
+	l->kind = RL_THREAD;
 	l->ts = ts;
 	l->cpu = -1;
 	l->tid = t->tid;
@@ -227,6 +237,7 @@ static void on_lost(void *ctx, uint32_t cpu, uint64_t ts)
 	d->lost_bundles++;
 	if (!l)
 		return;
+	l->kind = RL_LOST;
 	l->ts = ts;
 	l->cpu = (int32_t)cpu;
 	l->tid = -1;
@@ -274,6 +285,7 @@ static void on_sample(void *ctx, const struct prd_sample *smp)
 	l = push(d);
 	if (!l)
 		return;
+	l->kind = RL_SAMPLE;
 	l->ts = smp->ts;
 	l->cpu = (int32_t)smp->cpu;
 	l->tid = smp->lost ? -1 : (int32_t)smp->tid;
@@ -284,13 +296,14 @@ static void on_sample(void *ctx, const struct prd_sample *smp)
 		return;
 	}
 	d->samples++;
-	if (d->o->folded) {
+	if (d->o->folded || d->sink) {
 		size_t need = prd_sample__fold(smp, NULL, 0) + 1;
 
 		l->fold = malloc(need);
 		if (l->fold)
 			prd_sample__fold(smp, l->fold, need);
-		return;
+		if (d->o->folded)
+			return;
 	}
 	f = open_memstream(&text, &len);
 	if (!f) {
@@ -435,6 +448,7 @@ static void on_track_event(void *ctx, const struct prd_track_event *e)
 	l = push(d);
 	if (!l)
 		return;
+	l->kind = RL_TRACK;
 	l->ts = e->ts;
 	l->cpu = -1;
 	l->tid = !t ? -1 : t->kind == PRD_TRACK_THREAD ? t->tid : t->pid > 0 ? t->pid : -1;
@@ -465,8 +479,11 @@ static void on_track_event(void *ctx, const struct prd_track_event *e)
 		fputs(" name=unresolved", f);
 	if (e->type == PRD_SLICE_END) {
 		fputs(" dur=", f);
-		if (e->matched)
+		if (e->matched) {
 			put_dur(f, e->ts - e->begin_ts);
+			l->has_dur = 1;
+			l->dur = e->ts - e->begin_ts;
+		}
 		else
 			fputs("? unmatched", f);
 	}
@@ -529,6 +546,15 @@ static void emit_line(struct dump *d, struct dline *l)
 	comm = l->tid > 0 ? u64map_get(&d->comms, (uint64_t)l->tid + 1) : NULL;
 	if (!comm)
 		comm = l->tid == 0 ? "swapper" : "?";
+	if (d->sink) {
+		struct rline rl = {
+			.kind = l->kind, .ts = l->ts, .cpu = l->cpu, .tid = l->tid, .comm = comm,
+			.text = l->text, .fold = l->fold, .has_dur = l->has_dur, .dur = l->dur,
+		};
+
+		if (d->sink(d->sink_ctx, &rl))
+			return;
+	}
 	if (d->o->folded) {
 		/* comm;root;...;leaf, counted at the end */
 		if (l->fold && l->fold[0]) {
@@ -601,7 +627,7 @@ static void flush_window(struct dump *d, int final)
 	d->flush_at = d->n * 2 > DUMP_FLUSH_LINES ? d->n * 2 : DUMP_FLUSH_LINES;
 }
 
-int cmd_dump(int argc, char **argv)
+int dump_run(const struct dump_opts *o, rline_sink *sink, void *sink_ctx)
 {
 	static const struct prd_callbacks cb = {
 		.event = on_event,
@@ -611,37 +637,35 @@ int cmd_dump(int argc, char **argv)
 		.sample = on_sample,
 		.track_event = on_track_event,
 	};
-	struct dump_opts o;
 	struct dump d;
 	struct prd_stats st;
 	size_t i;
 	int ret, status = 0;
 
-	ret = dump_opts_parse(&o, argc, argv);
-	if (ret)
-		return ret > 0 ? 0 : 2;
 	memset(&d, 0, sizeof(d));
-	d.o = &o;
+	d.o = o;
+	d.sink = sink;
+	d.sink_ctx = sink_ctx;
 	d.flush_at = DUMP_FLUSH_LINES;
-	ret = prd_read_file(o.input, &cb, &d, &st);
+	ret = prd_read_file(o->input, &cb, &d, &st);
 	if (ret == -EBADMSG) {
 		pft_error("%s is not a valid trace (or is truncated); %llu events before the damage",
-			  o.input, (unsigned long long)d.seq);
+			  o->input, (unsigned long long)d.seq);
 		status = 1;
 	} else if (ret) {
-		pft_error("cannot read %s: %s", o.input, strerror(-ret));
+		pft_error("cannot read %s: %s", o->input, strerror(-ret));
 		status = 1;
 	}
 	flush_window(&d, 1);
 	if (d.oom) {
-		pft_error("out of memory reading %s", o.input);
+		pft_error("out of memory reading %s", o->input);
 		status = 1;
 	}
-	if (d.late && !o.raw_order)
+	if (d.late && !o->raw_order)
 		pft_warn("%llu events came more than %.0f s after newer ones in the file and are "
 			 "printed out of order", (unsigned long long)d.late,
 			 (double)DUMP_WINDOW_NS / 1e9);
-	if (o.folded && d.nfolds) {
+	if (o->folded && d.nfolds) {
 		size_t j = 0;
 
 		qsort(d.folds, d.nfolds, sizeof(*d.folds), cmp_fold);
@@ -666,4 +690,21 @@ int cmd_dump(int argc, char **argv)
 		status = 1;
 	}
 	return status;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	struct dump_opts o;
+	int ret;
+
+	ret = dump_opts_parse(&o, argc, argv);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (o.list_fields) {
+		fld_list(stdout);
+		return 0;
+	}
+	if (dump_view_wanted(&o))
+		return dump_view(&o);
+	return dump_run(&o, NULL, NULL);
 }

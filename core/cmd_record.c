@@ -320,8 +320,10 @@ int cmd_record(int argc, char **argv)
 	if (ret)
 		return ret > 0 ? 0 : 2;
 	record_init(&r);
-	if (check_privileges())
+	if (check_privileges()) {
+		record_opts_fini(&r.o);
 		return 1;
+	}
 	install_signals(&r.waitmask);
 	if (record_prepare(&r) || record_open(&r))
 		goto out_free;
@@ -336,5 +338,6 @@ out_free:
 	if (!r.started)
 		record_discard(&r);
 	session__free(r.s);
+	record_opts_fini(&r.o);	/* after the spans source, which used o.spans */
 	return status;
 }

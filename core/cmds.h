@@ -10,6 +10,7 @@ struct session;
 
 int cmd_record(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 
 /* The end-of-recording summary of `pftrace record` on stderr (core/record_summary.c). */

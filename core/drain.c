@@ -24,6 +24,15 @@
 #include <string.h>
 
 
+void session__deliver(struct pft_event *ev, const struct pft_record *rec)
+{
+	struct session *s = ev->s;
+
+	if (s->mode != SCOPE_ALL && !(ev->flags & (PFT_EV_ALL_TASKS | PFT_EV_OTHER_TASK)))
+		session__scope_add(&s->host, rec->tid);
+	ev->kept += ev->fn(ev->priv, rec) != 0;
+}
+
 /* Dispatch one record; 1 when it was an event. */
 static inline int handle_record(struct session *s, const struct perf_event_header *h,
 				uint32_t cpu)
@@ -46,10 +55,12 @@ static inline int handle_record(struct session *s, const struct perf_event_heade
 			return 0;
 		}
 		if (ev->kind == EV_RAW) {
-			/* a raw event parses its own layout */
+			/* a raw event parses its own layout; one standing in for a
+			 * tracepoint hands it on with session__deliver() */
 			ev->count++;
-			ev->kept++;
-			ev->record_fn(ev->priv, h, cpu);
+			if (!ev->fn)
+				ev->kept++;
+			ev->record_fn(ev->record_priv, h, cpu);
 			return 1;
 		}
 		if (h->size < SAMPLE_FIXED) {
@@ -66,6 +77,15 @@ static inline int handle_record(struct session *s, const struct perf_event_heade
 		}
 		rec.pid = v[0];
 		rec.tid = v[1];
+		if (unlikely(rec.tid == (uint32_t)-1) && size >= 8) {
+			/* the task was reaped before this record was written (the
+			 * last switch of an exiting thread): perf says -1, the
+			 * payload's common_pid still names it; its thread group
+			 * is gone, its own id stands in */
+			memcpy(&rec.tid, p + 36 + 4, 4);
+			if (rec.pid == (uint32_t)-1)
+				rec.pid = rec.tid;
+		}
 		rec.ts = t + s->mono_to_boot;
 		rec.raw = p + 36;
 		rec.raw_size = size;

@@ -128,11 +128,36 @@ struct pft_event *session__add_event(struct session *s, const struct session_eve
 	snprintf(ev->fallback_label, sizeof(ev->fallback_label), "%s",
 		 e->fallback_label ? e->fallback_label : e->label);
 	ev->record_fn = e->record;
+	ev->record_priv = e->priv;
 	snprintf(ev->filter, sizeof(ev->filter), "%s", e->filter ? e->filter : "");
 	snprintf(ev->label, sizeof(ev->label), "%s", e->label);
 	if (!e->tp_system)
 		snprintf(ev->system, sizeof(ev->system), "%s", e->label);
 	return ev;
+}
+
+void session__event_set_raw(struct pft_event *ev, uint64_t sample_type, uint64_t regs_user,
+			    uint32_t stack_user, session_record_fn fn, void *priv)
+{
+	ev->kind = EV_RAW;
+	snprintf(ev->label, sizeof(ev->label), "%.31s:%.31s", ev->system, ev->name);
+	ev->attr.sample_type = sample_type;
+	ev->attr.sample_regs_user = regs_user;
+	ev->attr.sample_stack_user = stack_user;
+	/* user frames come from the unwinder, not the kernel's fp walk */
+	ev->attr.exclude_callchain_user = regs_user ? 1 : 0;
+	ev->record_fn = fn;
+	ev->record_priv = priv;
+}
+
+const char *session__event_name(const struct pft_event *ev)
+{
+	return ev->fmt ? ev->name : ev->label;
+}
+
+uint32_t session__event_min_raw(const struct pft_event *ev)
+{
+	return ev->min_raw;
 }
 
 const char *session__event_label(const struct pft_event *ev)
@@ -219,7 +244,7 @@ static void raise_nofile(void)
 	}
 }
 
-static void open_error(int err, const char *what, int cpu)
+static void open_error(const struct session *s, int err, const char *what, int cpu)
 {
 	char buf[32];
 
@@ -233,9 +258,17 @@ static void open_error(int err, const char *what, int cpu)
 		pft_hint("run as root or give the binary CAP_PERFMON (kernel >= 5.8; CAP_SYS_ADMIN "
 			 "before); or allow it for everyone with: sysctl kernel.perf_event_paranoid=-1");
 	} else if (err == -EMFILE || err == -ENFILE) {
-		pft_error("out of file descriptors opening perf events for %s", what);
-		pft_hint("each traced thread needs one descriptor per tracepoint and CPU: raise "
-			 "'ulimit -n' or record system-wide");
+		struct rlimit rl;
+		long lim = getrlimit(RLIMIT_NOFILE, &rl) ? -1 : (long)rl.rlim_cur;
+
+		pft_error("out of file descriptors opening perf events for %s (ulimit -n is %ld)",
+			  what, lim);
+		if (s->mode == SCOPE_ALL)
+			pft_hint("a system-wide recording needs one descriptor per event and CPU "
+				 "(%u events, %d CPUs here): raise 'ulimit -n'", s->nevents, s->ncpus);
+		else
+			pft_hint("each traced thread needs one descriptor per tracepoint and CPU: "
+				 "raise 'ulimit -n' or record system-wide");
 	} else if (err == -EINVAL) {
 		pft_error("the kernel rejected the perf event for %s on cpu %d: Invalid argument "
 			  "(an attribute it lacks? use_clockid needs Linux 4.1, user stack copies 3.7)",
@@ -260,7 +293,7 @@ static void event_error(const struct pft_event *ev, enum open_step step, int err
 		pft_error("cannot attach the perf event for %s on cpu %d to its ring buffer: %s",
 			  what, cpu, strerror(-err));
 	else
-		open_error(err, what, cpu);
+		open_error(ev->s, err, what, cpu);
 }
 
 /* perf_event_open for @ev; a raw event whose attributes the machine lacks
@@ -387,7 +420,7 @@ static int session__open_ring(struct session *s, int cpu, size_t pages)
 		return 1;
 	}
 	if (fd < 0) {
-		open_error(fd, "the ring buffer", cpu);
+		open_error(s, fd, "the ring buffer", cpu);
 		return fd;
 	}
 	ring = pm_ring__new(fd, cpu, pages);

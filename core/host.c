@@ -8,6 +8,7 @@
 #include "config.h"
 #include "core/options.h"
 #include "core/session_internal.h"
+#include "core/session_test.h"
 #include "core/tp.h"
 #include "core/tracefs.h"
 #include "proto/writer.h"
@@ -45,6 +46,12 @@ static struct pft_event *host_tracepoint(struct pft_host *h, const char *system,
 	ev->fn = fn;
 	ev->priv = priv;
 	return ev;
+}
+
+static const char *host_field_at(struct pft_event *ev, unsigned i, struct pft_field *out)
+{
+	return ev->fmt && i < tp_format__nfields(ev->fmt) ? tp_format__field_at(ev->fmt, i, out)
+							   : NULL;
 }
 
 static int host_field(struct pft_event *ev, const char *name, struct pft_field *out)
@@ -87,6 +94,7 @@ static void host_error(struct pft_host *h, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	pft_error("%s: %s", s->cur_src ? s->cur_src->name : "source", buf);
+	s->nr_errors++;
 }
 
 /* The active source of plugin @pl, initialising it now if it is new. */
@@ -262,7 +270,7 @@ static ssize_t host_read_memory(struct pft_host *h, uint32_t pid, uint64_t addr,
 }
 
 /* One line of /proc/PID/maps; 0 or -EINVAL. */
-static int parse_maps_line(char *line, struct pft_mapping *m)
+int session__parse_maps_line(char *line, struct pft_mapping *m)
 {
 	unsigned long long start, end, pgoff;
 	char perms[8];
@@ -297,7 +305,7 @@ static int host_mappings(struct pft_host *h, uint32_t pid,
 	while (!ret && fgets(line, sizeof(line), f)) {
 		struct pft_mapping m;
 
-		if (!parse_maps_line(line, &m))
+		if (!session__parse_maps_line(line, &m))
 			ret = fn(ctx, &m);
 	}
 	fclose(f);
@@ -540,5 +548,6 @@ const struct pft_host_ops session_host_ops = {
 	.mappings = host_mappings,
 	.symbolize = host_symbolize,
 	.symbol_address = host_symbol_address,
+	.field_at = host_field_at,
 	.max_read_delay = host_max_read_delay,
 };

@@ -16,7 +16,9 @@ struct command {
 static const struct command commands[] = {
 	{ "record", cmd_record,
 	  "record scheduling, IRQs, syscalls and stacks into a Perfetto trace" },
-	{ "dump", cmd_dump, "print a recorded trace as text, one event per line" },
+	{ "dump", cmd_dump, "print a recorded trace as text, one event per line (or filtered, "
+	  "sysdig-style)" },
+	{ "report", cmd_report, "summarise a trace: top processes, syscalls, errors, stacks, spans" },
 	{ "plugins", cmd_plugins, "list the plugins (--plugin NAME) with their options" },
 	{ NULL, NULL, NULL },
 };
@@ -60,7 +62,7 @@ static void version(void)
 	printf(" systing-config");
 #endif
 #ifdef HAVE_LIBELF
-	printf(" elf-symbols debuglink build-id");
+	printf(" elf-symbols debuglink build-id probes");
 #endif
 #if defined(HAVE_LIBUNWIND) && defined(HAVE_LIBELF)
 	printf(" dwarf-unwind");

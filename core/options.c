@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "core/options.h"
+#include "core/filter.h"
 #include "core/spanspec.h"
 #include "core/util.h"
 
@@ -56,6 +57,8 @@ struct opt_cmd {
 	const struct opt *table;
 	const char *synopsis;
 	const char *what;	/* paragraph(s) under the synopsis */
+	void (*epilog)(FILE *f);	/* more help after the options, or NULL */
+	int permute;		/* options may follow the operands (dump TRACE -j) */
 };
 
 /* ---- value kinds ------------------------------------------------------- */
@@ -233,6 +236,8 @@ static void usage(FILE *f, const struct opt_cmd *cmd)
 		}
 		fputc('\n', f);
 	}
+	if (cmd->epilog)
+		cmd->epilog(f);
 }
 
 /* ---- the parser -------------------------------------------------------- */
@@ -248,7 +253,8 @@ static int parse(void *dst, const struct opt_cmd *cmd, int argc, char **argv, in
 	size_t ns = 0, nl = 0;
 	int c, li;
 
-	sopts[ns++] = '+';	/* stop at the first non-option (the command) */
+	if (!cmd->permute)
+		sopts[ns++] = '+';	/* stop at the first non-option (the command) */
 	sopts[ns++] = ':';	/* a missing argument is ':', not '?' */
 	for (o = t; o->lname && nl < MAX_OPTS; o++, nl++) {
 		lopts[nl].name = o->lname;
@@ -453,6 +459,12 @@ static const struct opt record_table[] = {
 };
 #undef R
 
+static void record_epilog(FILE *f)
+{
+	fprintf(f, "\nready-made spans (--span NAME):\n");
+	ss_readymade__print(f);
+}
+
 static const struct opt_cmd record_cmd = {
 	record_table,
 	"pftrace record [options] [-- COMMAND [ARGS...]]",
@@ -465,6 +477,7 @@ static const struct opt_cmd record_cmd = {
 	"per CPU (-F, --period, --call-graph), and off-CPU stacks when threads block in\n"
 	"D state (--sleep-stacks adds S, --no-offcpu drops them).  --no-stacks turns all\n"
 	"stacks off.",
+	record_epilog,
 };
 
 /* Every default of `pftrace record`, before the arguments. */
@@ -583,6 +596,25 @@ int record_opts_parse(struct record_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* A FILTER operand must parse (so "dump a.pb b.pb" is an error, not a filter). */
+static int check_filter(const char *text)
+{
+	struct flt_err err;
+	struct flt *f = flt_parse(text, &err);
+	size_t n = strlen(text);
+
+	if (f) {
+		flt_free(f);
+		return 0;
+	}
+	if (n > 3 && !strcmp(text + n - 3, ".pb")) {
+		pft_error("one trace at a time: '%s' is not a filter (%s)", text, err.msg);
+		return -1;
+	}
+	flt_report(text, &err);
+	return -1;
+}
+
 /* ---- pftrace dump ------------------------------------------------------ */
 
 #define D(f) offsetof(struct dump_opts, f)
@@ -596,6 +628,15 @@ static const struct opt dump_table[] = {
 	  .help = "only samples of this timebase (cpu-clock, cycles, D-state...); --folded "
 		  "defaults to CPU samples" },
 	{ "no-stacks", 0, OPT_FLAG, D(no_stacks), .help = "sample lines without their frames" },
+	{ "print", 'p', OPT_STR, D(format), .arg = "FORMAT",
+	  .help = "print each event as FORMAT, %field substituted (-p '%evt.time %proc.name "
+		  "%evt.type'; %% is a percent sign)" },
+	{ "json", 'j', OPT_FLAG, D(json),
+	  .help = "one JSON object per event (the default fields, or -p's as keys)" },
+	{ "sysdig", 'S', OPT_FLAG, D(sysdig),
+	  .help = "sysdig's line (NUM TIME CPU PROC (TID) DIR TYPE ARGS, syscalls decoded), the "
+		  "default with a FILTER" },
+	{ "list", 'l', OPT_FLAG, D(list_fields), .help = "list the fields of filters and -p" },
 	{ "help", 'h', OPT_HELP, 0, .help = "show this help" },
 	{ NULL, 0, 0, 0 },
 };
@@ -603,9 +644,14 @@ static const struct opt dump_table[] = {
 
 static const struct opt_cmd dump_cmd = {
 	dump_table,
-	"pftrace dump [options] TRACE",
+	"pftrace dump [options] TRACE [FILTER]",
 	"Print a trace written by pftrace record, one line per event:\n"
-	"  TIME [CPU] COMM(TID) EVENT ARGS",
+	"  TIME [CPU] COMM(TID) EVENT ARGS\n"
+	"With a FILTER (sysdig's syntax: \"proc.name=sshd and evt.type=accept\"), -p, -j or -S,\n"
+	"events are read as sysdig reads them: syscalls by name with their arguments, an\n"
+	"exit paired with its entry (evt.latency), errors named (res=-2(ENOENT)).",
+	NULL,
+	1,
 };
 
 void dump_opts_usage(FILE *f) { usage(f, &dump_cmd); }
@@ -618,10 +664,86 @@ int dump_opts_parse(struct dump_opts *o, int argc, char **argv)
 	ret = parse(o, &dump_cmd, argc, argv, &first);
 	if (ret)
 		return ret;
-	if (first != argc - 1) {
-		pft_error("dump wants exactly one trace file (see --help)");
+	if (o->list_fields)
+		return 0;
+	if (first >= argc || first < argc - 2) {
+		pft_error("dump wants one trace file and at most one filter (see --help)");
+		if (first < argc - 2)
+			pft_hint("quote the filter as one argument: pftrace dump %s '%s ...'",
+				 argv[first], argv[first + 1]);
 		return -1;
 	}
 	o->input = argv[first];
+	if (first + 1 < argc)
+		o->filter = argv[first + 1];
+	if (o->filter && check_filter(o->filter))
+		return -1;
+	if (o->folded && (o->format || o->json || o->sysdig)) {
+		pft_error("--folded prints stacks: not with -p, -j or -S");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- pftrace report ---------------------------------------------------- */
+
+#define PFT_DEFAULT_TOP 10
+#define R(f) offsetof(struct report_opts, f)
+static const struct opt report_table[] = {
+	{ "section", 0, OPT_STR, R(section), .arg = "NAME",
+	  .help = "only this table: cpu, threads, runnable, dstate, syscalls, syscall-time, "
+		  "slowest, errors, stacks, spans" },
+	{ "json", 'j', OPT_FLAG, R(json), .help = "the tables as one JSON object" },
+	{ "top", 'n', OPT_INT, R(top), .min = 1, .max = 1000000, .what = "a row count",
+	  .arg = "N", .help = "rows per table (default " PFT_STR(PFT_DEFAULT_TOP) ")" },
+	{ "help", 'h', OPT_HELP, 0, .help = "show this help" },
+	{ NULL, 0, 0, 0 },
+};
+#undef R
+
+static const struct opt_cmd report_cmd = {
+	report_table,
+	"pftrace report [options] TRACE [FILTER]",
+	"Summarise a trace as tables: processes and threads by CPU time, by time runnable\n"
+	"but waiting and by D-state time (from the scheduling events); syscalls by count\n"
+	"and by total time, the slowest calls, failed calls by errno; stacks by samples;\n"
+	"spans by total and p95 duration.  FILTER (as pftrace dump's) selects the events.",
+	NULL,
+	1,
+};
+
+void report_opts_usage(FILE *f) { usage(f, &report_cmd); }
+
+int report_opts_parse(struct report_opts *o, int argc, char **argv)
+{
+	static const char *const sections[] = { "cpu", "threads", "runnable", "dstate",
+						 "syscalls", "syscall-time", "slowest", "errors",
+						 "stacks", "spans", NULL };
+	int first, ret, i;
+
+	memset(o, 0, sizeof(*o));
+	o->top = PFT_DEFAULT_TOP;
+	ret = parse(o, &report_cmd, argc, argv, &first);
+	if (ret)
+		return ret;
+	if (first >= argc || first < argc - 2) {
+		pft_error("report wants one trace file and at most one filter (see --help)");
+		return -1;
+	}
+	o->input = argv[first];
+	if (first + 1 < argc)
+		o->filter = argv[first + 1];
+	if (o->filter && check_filter(o->filter))
+		return -1;
+	if (o->section) {
+		for (i = 0; sections[i] && strcmp(sections[i], o->section); i++)
+			;
+		if (!sections[i]) {
+			pft_error("--section: expected cpu, threads, runnable, dstate, syscalls, "
+				  "syscall-time, slowest, errors, stacks or spans, not '%s'",
+				  o->section);
+			return -1;
+		}
+	}
 	return 0;
 }

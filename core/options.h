@@ -89,6 +89,20 @@ struct dump_opts {
 	int folded;			/* --folded */
 	const char *stream;		/* --stream NAME: samples of that timebase only */
 	int no_stacks;			/* --no-stacks: sample lines without frames */
+	/* sysdig-style reading (core/dump_view.c) */
+	const char *filter;		/* FILTER, after TRACE */
+	const char *format;		/* -p FORMAT */
+	int json;			/* -j */
+	int sysdig;			/* -S: sysdig's default line without a filter */
+	int list_fields;		/* -l */
+};
+
+struct report_opts {
+	const char *input;
+	const char *filter;		/* FILTER, after TRACE */
+	const char *section;		/* --section NAME */
+	int json;			/* -j */
+	int top;			/* --top N: rows per table */
 };
 
 /*
@@ -99,6 +113,7 @@ struct dump_opts {
  */
 int record_opts_parse(struct record_opts *o, int argc, char **argv);
 int dump_opts_parse(struct dump_opts *o, int argc, char **argv);
+int report_opts_parse(struct report_opts *o, int argc, char **argv);
 
 /*
  * The checks across options (-p with -c, a COMMAND with -p, -F with
@@ -113,5 +128,6 @@ void record_opts_fini(struct record_opts *o);
 /* The --help text. */
 void record_opts_usage(FILE *f);
 void dump_opts_usage(FILE *f);
+void report_opts_usage(FILE *f);
 
 #endif

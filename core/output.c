@@ -8,8 +8,38 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+/*
+ * Filesystems whose "regular files" are kernel interfaces, not storage: a trace written
+ * there fails at the first write (EIO, EINVAL), after the whole recording.  Their name, or
+ * NULL for a filesystem that stores data.
+ */
+static const char *pseudo_fs(int fd)
+{
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} fs[] = {
+		{ PROC_SUPER_MAGIC, "proc" },	   { SYSFS_MAGIC, "sysfs" },
+		{ DEBUGFS_MAGIC, "debugfs" },	   { TRACEFS_MAGIC, "tracefs" },
+		{ CGROUP_SUPER_MAGIC, "cgroup" },  { CGROUP2_SUPER_MAGIC, "cgroup2" },
+		{ SECURITYFS_MAGIC, "securityfs" }, { BPF_FS_MAGIC, "bpf" },
+		{ PSTOREFS_MAGIC, "pstore" },	   { EFIVARFS_MAGIC, "efivarfs" },
+	};
+	struct statfs sf;
+	size_t i;
+
+	if (fstatfs(fd, &sf))
+		return NULL;
+	for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if ((unsigned long)sf.f_type == fs[i].magic)
+			return fs[i].name;
+	return NULL;
+}
 
 int output_open(struct output *o, const char *path)
 {
@@ -42,6 +72,12 @@ int output_open(struct output *o, const char *path)
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		pft_error("refusing to write the trace to %s: not a regular file", path);
+		return -EINVAL;
+	}
+	if (pseudo_fs(fd)) {
+		pft_error("refusing to write the trace to %s: not a regular file (a file of the %s "
+			  "filesystem)", path, pseudo_fs(fd));
+		close(fd);
 		return -EINVAL;
 	}
 	if (st.st_nlink > 1) {

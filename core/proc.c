@@ -296,6 +296,20 @@ void proc_state__exec(struct proc_state *ps, uint64_t ts, int32_t pid, const cha
 	snprintf(p->filename, sizeof(p->filename), "%s", filename);
 }
 
+/* The comm exec gives a task: the file's base name, cut to TASK_COMM_LEN - 1. */
+static void exec_comm(const char *filename, char *comm, size_t cap)
+{
+	const char *base = strrchr(filename, '/');
+	size_t n;
+
+	base = base ? base + 1 : filename;
+	n = strnlen(base, 15);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(comm, base, n);
+	comm[n] = 0;
+}
+
 void proc_state__flush(struct proc_state *ps)
 {
 	size_t i;
@@ -361,6 +375,11 @@ void proc_state__flush(struct proc_state *ps)
 					len = cmd ? strlen(cmd) + 1 : 0;
 				}
 				add_process(ps, p->tid, ppid, uid, cmd, len, 0, 0);
+				/* and its main thread's new name: trace_processor keeps a
+				 * process-tree name over the ftrace task_rename, so the
+				 * pre-exec one would stick */
+				exec_comm(p->filename, p->comm, sizeof(p->comm));
+				add_thread(ps, p->tid, p->tid, p->comm);
 			}
 			break;
 		}

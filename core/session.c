@@ -113,6 +113,7 @@ struct active_source *session__init_source(struct session *s, const struct pft_s
 {
 	const struct pft_source_ops *saved_src = s->cur_src;
 	struct active_source *saved = s->cur, *a;
+	unsigned nr_errors;
 	int ret;
 
 	if (s->nsrcs == MAX_SOURCES) {
@@ -126,6 +127,7 @@ struct active_source *session__init_source(struct session *s, const struct pft_s
 	a->pl = pl;
 	s->cur_src = ops;
 	s->cur = a;
+	nr_errors = s->nr_errors;
 	ret = ops->init(&s->host, &session_host_ops, &a->priv);
 	s->cur_src = saved_src;
 	s->cur = saved;
@@ -134,7 +136,8 @@ struct active_source *session__init_source(struct session *s, const struct pft_s
 		if (a->priv && ops->fini)
 			ops->fini(a->priv);
 		a->priv = NULL;
-		if (pl)
+		/* one error line: the plugin's own, if it said why */
+		if (pl && s->nr_errors == nr_errors)
 			pft_error("plugin '%s' failed to initialise: %s", pl->p->name,
 				  strerror(-ret));
 		*err = ret;
@@ -142,6 +145,35 @@ struct active_source *session__init_source(struct session *s, const struct pft_s
 	}
 	a->inited = 1;
 	return a;
+}
+
+void session__set_stack_attach(struct session *s, session_attach_fn attach, void *priv)
+{
+	s->stack_attach = attach;
+	s->stack_attach_priv = priv;
+}
+
+/* Events that asked for a stack at each hit go to the stack source. */
+static int attach_stacks(struct session *s)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < s->nevents; i++) {
+		struct pft_event *ev = &s->events[i];
+
+		if (!(ev->flags & PFT_EV_STACK) || ev->kind != EV_TRACEPOINT || ev->dropped)
+			continue;
+		if (!s->stack_attach) {
+			pft_warn("%s:%s: stacks are off (--no-stacks): its hits are recorded "
+				 "without a stack", ev->system, ev->name);
+			continue;
+		}
+		ret = s->stack_attach(s->stack_attach_priv, ev);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int session__add_sources(struct session *s)
@@ -161,6 +193,8 @@ int session__add_sources(struct session *s)
 	for (i = 0; i < n; i++)
 		if (!session__init_source(s, list[i], NULL, &ret))
 			return ret;
+	if ((ret = attach_stacks(s)))
+		return ret;
 	if (!s->nevents) {
 		pft_error("none of the requested tracepoints exist on this kernel");
 		return -ENOENT;

@@ -101,6 +101,24 @@ struct pft_event *session__event_by_id(struct session *s, uint64_t id);
  * route them, and PERF_RECORD_LOST, to @fn / @lost_fn. */
 void session__set_sideband(struct session *s, uint64_t bits, session_record_fn fn,
 			   session_record_fn lost_fn, void *priv);
+/*
+ * Stacks at the hits of events subscribed with PFT_EV_STACK: the stack
+ * source registers @attach, called for each such tracepoint after every
+ * source's init().  It turns the event into a raw one
+ * (session__event_set_raw) whose records it parses, takes the stack and
+ * hands the decoded record on with session__deliver().
+ */
+typedef int (*session_attach_fn)(void *priv, struct pft_event *ev);
+void session__set_stack_attach(struct session *s, session_attach_fn attach, void *priv);
+void session__event_set_raw(struct pft_event *ev, uint64_t sample_type, uint64_t regs_user,
+			    uint32_t stack_user, session_record_fn fn, void *priv);
+/* A record of a raw event that stands in for a tracepoint, to its subscriber. */
+void session__deliver(struct pft_event *ev, const struct pft_record *rec);
+/* "system:name" of an event (its label for raw counters). */
+const char *session__event_name(const struct pft_event *ev);
+/* Records shorter than this are malformed (the tracepoint's format). */
+uint32_t session__event_min_raw(const struct pft_event *ev);
+
 /* The plugins' stack hooks (host op stack_hook), in the order they asked. */
 int session__has_stack_hooks(const struct session *s);
 void session__run_stack_hooks(struct session *s, struct pft_stack *st);

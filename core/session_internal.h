@@ -47,6 +47,7 @@ struct pft_event {
 	unsigned flags;			/* PFT_EV_* */
 	pft_handler fn;		/* EV_TRACEPOINT */
 	session_record_fn record_fn;	/* EV_RAW */
+	void *record_priv;		/* its argument (ev->priv stays the handler's) */
 	void *priv;
 	const struct pft_source_ops *src;
 	struct tp_format *fmt;		/* tracepoints (either kind) */
@@ -98,11 +99,14 @@ struct session {
 	struct tp_parser *parser;
 	const struct pft_source_ops *cur_src;	/* whose call runs (init, resolve): for messages */
 	struct active_source *cur;		/* the same, for option() */
+	unsigned nr_errors;			/* error() lines sources printed */
 	struct plugin_set plugins;
 	struct stack_hook hooks[MAX_STACK_HOOKS];
 	unsigned nhooks;
 	uint32_t max_read_delay_ms;	/* 0: none asked for (host.c: max_read_delay) */
 	struct sym_cache *syms;		/* for the host's symbolize(), made on first use */
+	session_attach_fn stack_attach;	/* takes stacks at PFT_EV_STACK events */
+	void *stack_attach_priv;
 	int kallsyms_tried;
 
 	struct pft_event events[MAX_EVENTS];

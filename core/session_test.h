@@ -11,4 +11,10 @@ struct pm_ring;
  * The session frees the ring.  0 or -errno. */
 int session__attach_test_ring(struct session *s, struct pm_ring *ring);
 
+struct pft_mapping;
+
+/* One line of /proc/PID/maps (cut at its newline, in place) into @m, whose path points into
+ * @line (host.c; the host op mappings uses it).  0 or -EINVAL. */
+int session__parse_maps_line(char *line, struct pft_mapping *m);
+
 #endif

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_ARGS 8
 #define MAX_SLOTS 64	/* concurrent keyed slices per span */
@@ -154,6 +155,16 @@ static unsigned hit_args(const struct sp_event *e, const struct pft_record *r, s
 	return n;
 }
 
+static int arg_named(const struct pft_arg *args, unsigned n, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(args[i].name, name))
+			return 1;
+	return 0;
+}
+
 static void span_begin(struct spans *sp, struct sp_span *s, const struct pft_record *r,
 		       const struct pft_arg *args, unsigned nargs)
 {
@@ -189,7 +200,20 @@ static void span_begin(struct spans *sp, struct sp_span *s, const struct pft_rec
 	c->pid = r->pid;
 	c->tid = r->tid;
 	c->track = track_for(sp, s, c, r);
-	sp->ops->slice_begin(sp->h, c->track, r->ts, s->def->name, args, nargs);
+	if (s->def->kind == SS_SPAN_KEYED && nargs < MAX_ARGS + 1) {
+		/* the key is what pairs it: show it even when no argument names it */
+		struct pft_arg all[MAX_ARGS + 1];
+
+		memcpy(all, args, nargs * sizeof(*args));
+		all[nargs].name = s->def->key;
+		all[nargs].kind = PFT_ARG_UINT;
+		all[nargs].v.u = keyval;
+		if (!arg_named(args, nargs, s->def->key))
+			nargs++;
+		sp->ops->slice_begin(sp->h, c->track, r->ts, s->def->name, all, nargs);
+	} else {
+		sp->ops->slice_begin(sp->h, c->track, r->ts, s->def->name, args, nargs);
+	}
 	c->depth++;
 	s->begun++;
 }
@@ -266,6 +290,23 @@ static char *full_spec(const struct ss_event *d)
 	return s;
 }
 
+/* systing's arg_index of a tracepoint: the Nth field after the common_*
+ * fields (and a syscall's __syscall_nr). */
+static int tracepoint_arg(struct spans *sp, struct sp_event *e, unsigned index,
+			  struct pft_field *out)
+{
+	const char *name;
+	unsigned i, n = 0;
+
+	for (i = 0; (name = sp->ops->field_at(e->ev, i, out)); i++) {
+		if (!strncmp(name, "common_", 7) || !strcmp(name, "__syscall_nr"))
+			continue;
+		if (n++ == index)
+			return 0;
+	}
+	return -ENOENT;
+}
+
 static int subscribe(struct spans *sp, size_t i)
 {
 	const struct ss_event *d = &sp->set->events[i];
@@ -277,20 +318,26 @@ static int subscribe(struct spans *sp, size_t i)
 		return -ENOMEM;
 	e->sp = sp;
 	e->idx = i;
-	e->ev = sp->ops->event(sp->h, spec, 0, on_hit, e);
+	e->ev = sp->ops->event(sp->h, spec, d->stack ? PFT_EV_STACK : 0, on_hit, e);
 	if (!e->ev && d->alt_spec) {
 		free(spec);
 		spec = malloc(strlen(d->alt_spec) + 1);
 		if (!spec)
 			return -ENOMEM;
 		strcpy(spec, d->alt_spec);
-		e->ev = sp->ops->event(sp->h, spec, 0, on_hit, e);
+		e->ev = sp->ops->event(sp->h, spec, d->stack ? PFT_EV_STACK : 0, on_hit, e);
 	}
 	free(spec);
 	if (!e->ev)
 		return -ENOENT;
 	for (k = 0; k < d->nr_args && e->nargs < MAX_ARGS; k++) {
-		if (sp->ops->field(e->ev, d->args[k].field, &e->args[e->nargs])) {
+		if (d->kind == SS_EV_TRACEPOINT) {
+			if (tracepoint_arg(sp, e, d->args[k].index, &e->args[e->nargs])) {
+				sp->ops->error(sp->h, "event '%s' (%s) has no field number %u",
+					       d->name, d->spec, d->args[k].index);
+				return -ENOENT;
+			}
+		} else if (sp->ops->field(e->ev, d->args[k].field, &e->args[e->nargs])) {
 			sp->ops->error(sp->h, "event '%s' (%s) has no argument '%s'", d->name,
 				       d->spec, d->args[k].field);
 			return -ENOENT;
@@ -337,9 +384,6 @@ static int spans_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 		ops->warn(h, "stop_triggers of the config are ignored: pftrace has no continuous "
 			  "(flight-recorder) mode yet");
 	for (i = 0; i < sp->set->nr_events; i++) {
-		if (sp->set->events[i].stack)
-			ops->warn(h, "event '%s': \"stack\": true is not supported yet; its hits "
-				  "are recorded without a stack", sp->set->events[i].name);
 		if ((ret = subscribe(sp, i)))
 			return ret;
 	}
@@ -351,12 +395,20 @@ static int spans_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 	return 0;
 }
 
-/* Close what is still open at the end of the recording. */
+/* Close what is still open at the end of the recording (now: the rings are
+ * drained, and BOOTTIME is the trace's clock). */
 static void spans_stop(void *priv)
 {
 	struct spans *sp = priv;
 	struct pft_arg unfinished = { "unfinished", PFT_ARG_BOOL, { .b = 1 } };
+	struct timespec now;
+	uint64_t end;
 	size_t i;
+
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	end = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	if (end < sp->last_ts)
+		end = sp->last_ts;
 
 	for (i = 0; i < sp->set->nr_spans; i++) {
 		struct sp_span *s = &sp->spans[i];
@@ -364,7 +416,7 @@ static void spans_stop(void *priv)
 
 		for (c = s->all; c; c = c->next) {
 			while (c->depth) {
-				sp->ops->slice_end(sp->h, c->track, sp->last_ts, &unfinished, 1);
+				sp->ops->slice_end(sp->h, c->track, end, &unfinished, 1);
 				c->depth--;
 				s->unfinished++;
 			}

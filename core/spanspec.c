@@ -33,10 +33,10 @@
 #endif
 
 const struct ss_readymade ss_readymades[] = {
-	{"pthread_mutex", "time blocked in pthread_mutex_lock, per thread (libc entry to return)",
+	{"pthread_mutex", "time blocked in pthread_mutex_lock (entry to return)",
 	 "uprobe:libc:pthread_mutex_lock", "uretprobe:libc:pthread_mutex_lock",
 	 "uprobe:libpthread:pthread_mutex_lock", "uretprobe:libpthread:pthread_mutex_lock"},
-	{"pthread_cond", "time waiting in pthread_cond_wait, per thread (entry to return)",
+	{"pthread_cond", "time waiting in pthread_cond_wait (entry to return)",
 	 "uprobe:libc:pthread_cond_wait", "uretprobe:libc:pthread_cond_wait",
 	 "uprobe:libpthread:pthread_cond_wait", "uretprobe:libpthread:pthread_cond_wait"},
 	{"pthread_rwlock_rd", "time blocked in pthread_rwlock_rdlock, per thread",
@@ -46,7 +46,7 @@ const struct ss_readymade ss_readymades[] = {
 	 "uprobe:libc:pthread_rwlock_wrlock", "uretprobe:libc:pthread_rwlock_wrlock",
 	 "uprobe:libpthread:pthread_rwlock_wrlock", "uretprobe:libpthread:pthread_rwlock_wrlock"},
 #ifdef SS_ARG0
-	{"malloc", "time in malloc with the requested size, per thread (frequent: costly)",
+	{"malloc", "time in malloc, with the size asked (frequent: costly)",
 	 "uprobe:libc:malloc size=" SS_ARG0 ":u64", "uretprobe:libc:malloc", NULL, NULL},
 #else
 	{"malloc", "time in malloc, per thread (frequent: costly)", "uprobe:libc:malloc",
@@ -1113,7 +1113,8 @@ static int ss_json__stop_instants(struct ss_json *js, json_object *arr)
 		ev = ss_json__ref(js, o, path, "event", "Instant");
 		if (ev < 0)
 			return (int)ev;
-		if (ss__in(set->stop_events + first, set->nr_stop_events - first, (size_t)ev))
+		if (set->nr_stop_events > first &&
+		    ss__in(set->stop_events + first, set->nr_stop_events - first, (size_t)ev))
 			return ss_json__err(js, path, "Instant trigger for event %s already exists",
 					    set->events[ev].name);
 		if ((err = ss__push_index(&set->stop_events, &set->nr_stop_events, (size_t)ev)))

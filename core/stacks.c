@@ -55,6 +55,17 @@ struct stack {
 
 enum { KIND_CPU, KIND_OFFCPU, KIND__N };
 
+#define MAX_EVENT_STREAMS 32
+
+/* A stream of stacks taken at the hits of an event (PFT_EV_STACK). */
+struct event_stream {
+	struct stacks *st;
+	struct pft_event *ev;
+	struct pw_stream *ps;
+	char name[128];
+	uint64_t samples, bad;
+};
+
 struct stream_state {
 	struct pw_stream *ps;
 	const char *name;		/* its timebase: "cpu-clock", "D-state", ... */
@@ -89,6 +100,9 @@ struct stacks {
 	uint64_t unwind_errors;
 	uint64_t bad_samples;
 
+	struct event_stream evs[MAX_EVENT_STREAMS];
+	unsigned nevs;
+
 	struct stack scratch;
 	struct stack hooked;		/* a sample after the plugins' stack hooks */
 	struct pft_frame pf[MAX_FRAMES];
@@ -109,6 +123,8 @@ struct parsed {
 	const uint64_t *regs;
 	const unsigned char *stack;
 	uint64_t stack_size;	/* dynamic size: bytes actually copied */
+	const void *raw;	/* PERF_SAMPLE_RAW: a tracepoint's payload */
+	uint32_t raw_size;
 };
 
 static int parse_sample(const struct perf_event_header *h, uint64_t type, unsigned nregs,
@@ -161,6 +177,8 @@ static int parse_sample(const struct perf_event_header *h, uint64_t type, unsign
 		NEED(4);
 		memcpy(&sz, c, 4);
 		NEED(4 + (size_t)sz);
+		p->raw = c + 4;
+		p->raw_size = sz;
 		c += 4 + sz;
 	}
 	if (type & PERF_SAMPLE_REGS_USER) {
@@ -452,6 +470,79 @@ static void on_offcpu_record(void *priv, const struct perf_event_header *h, uint
 	on_sample(st, KIND_OFFCPU, h, cpu, sample_type_of(st, KIND_OFFCPU));
 }
 
+/* --- stacks at events (PFT_EV_STACK) ----------------------------------------- */
+
+static void on_event_record(void *priv, const struct perf_event_header *h, uint32_t cpu)
+{
+	struct event_stream *es = priv;
+	struct stacks *st = es->st;
+	struct stack *sk = &st->scratch;
+	struct pft_record rec;
+	struct pw_sample smp;
+	struct parsed p;
+
+	(void)cpu;
+	if (parse_sample(h, sample_type_of(st, KIND_OFFCPU) | PERF_SAMPLE_RAW, st->nregs, &p) ||
+	    !p.raw || p.raw_size < session__event_min_raw(es->ev)) {
+		es->bad++;
+		return;
+	}
+	rec.ts = session__perf_to_boot(st->s, p.time);
+	rec.cpu = p.cpu;
+	rec.pid = p.pid;
+	rec.tid = p.tid;
+	rec.raw = p.raw;
+	rec.raw_size = p.raw_size;
+	/* the event first: its handler may open a slice the stack belongs to */
+	session__deliver(es->ev, &rec);
+	if (!es->ps) {
+		struct pw_stream_desc d;
+
+		memset(&d, 0, sizeof(d));
+		d.name = es->name;
+		d.tracepoint = es->name;
+		d.period = 1;
+		es->ps = pw_stream__new(st->w, &d);
+		if (!es->ps)
+			return;
+	}
+	build_stack(st, &p, sk, h->misc);
+	if (session__has_stack_hooks(st->s))
+		sk = run_hooks(st, sk, &p, es->name);
+	es->samples++;
+	memset(&smp, 0, sizeof(smp));
+	smp.ts = rec.ts;
+	smp.cpu = p.cpu;
+	smp.pid = p.pid;
+	smp.tid = p.tid;
+	smp.cpu_mode = sk->cpu_mode;
+	smp.timebase_count = es->samples;
+	smp.unwind_error = sk->unwind_error;
+	smp.frames = sk->f;
+	smp.nframes = sk->n;
+	pw_stream__sample(es->ps, &smp);
+}
+
+static int attach_event(void *priv, struct pft_event *ev)
+{
+	struct stacks *st = priv;
+	struct event_stream *es;
+
+	if (st->nevs == MAX_EVENT_STREAMS) {
+		pft_warn("%s: too many events with stacks (at most %d): recorded without a stack",
+			 session__event_name(ev), MAX_EVENT_STREAMS);
+		return 0;
+	}
+	es = &st->evs[st->nevs++];
+	es->st = st;
+	es->ev = ev;
+	snprintf(es->name, sizeof(es->name), "%s", session__event_name(ev));
+	session__event_set_raw(ev, sample_type_of(st, KIND_OFFCPU) | PERF_SAMPLE_RAW,
+			       st->dwarf ? st->regs_mask : 0, st->dwarf ? st->o->stack_size : 0,
+			       on_event_record, es);
+	return 0;
+}
+
 /* --- sideband: address spaces ------------------------------------------------ */
 
 static void note_exit(struct stacks *st, pid_t pid)
@@ -650,6 +741,7 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 		e.priv = st;
 		st->st[KIND_OFFCPU].tp = session__add_event(st->s, &e);
 	}
+	session__set_stack_attach(st->s, attach_event, st);
 	session__set_sideband(st->s, SESSION_SIDEBAND_MMAP | SESSION_SIDEBAND_TASK, on_sideband,
 			      on_lost, st);
 	return 0;
@@ -723,6 +815,13 @@ static void stacks_summary(void *priv)
 		if (x->lost)
 			fprintf(stderr, " (ring full: %llu records dropped meanwhile)",
 				(unsigned long long)x->lost);
+		fprintf(stderr, "\n");
+	}
+	for (i = 0; i < (int)st->nevs; i++) {
+		fprintf(stderr, "  stacks %-34s %10llu samples", st->evs[i].name,
+			(unsigned long long)st->evs[i].samples);
+		if (st->evs[i].bad)
+			fprintf(stderr, " (%llu malformed)", (unsigned long long)st->evs[i].bad);
 		fprintf(stderr, "\n");
 	}
 	if (!pft_verbose)

@@ -771,11 +771,14 @@ static int emit(struct pw_stream *s, const struct pw_sample *smp, uint32_t cs_ii
 	lp = pb_msg_begin(p, TP_PERF_SAMPLE);
 	p = pb_msg_body(lp);
 	p = pb_u64(p, PS_CPU, smp->cpu);
-	p = pb_u64(p, PS_PID, smp->pid);
+	/* (uint32_t)-1 is the kernel's "task already reaped": left out, not a pid */
+	if (smp->pid != UINT32_MAX)
+		p = pb_u64(p, PS_PID, smp->pid);
 	if (lost) {
 		p = pb_u64(p, PS_KERNEL_RECORDS_LOST, lost);
 	} else {
-		p = pb_u64(p, PS_TID, smp->tid);
+		if (smp->tid != UINT32_MAX)
+			p = pb_u64(p, PS_TID, smp->tid);
 		if (cs_iid)
 			p = pb_u64(p, PS_CALLSTACK_IID, cs_iid);
 		if (smp->cpu_mode)

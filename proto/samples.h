@@ -90,7 +90,7 @@ struct pw_stream *pw_stream__new(struct pw_writer *w, const struct pw_stream_des
 
 struct pw_sample {
 	uint64_t ts;			/* BOOTTIME ns */
-	uint32_t cpu, pid, tid;
+	uint32_t cpu, pid, tid;		/* (uint32_t)-1: the task was reaped; left out */
 	uint32_t cpu_mode;		/* enum pw_cpu_mode */
 	uint64_t timebase_count;	/* running count of the timebase, 0 = unset */
 	uint32_t unwind_error;		/* enum pw_unwind_error, 0 = unset */

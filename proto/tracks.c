@@ -613,6 +613,8 @@ static int track_event(struct pw_writer *w, int type, uint64_t track, uint64_t t
 	if (idata) {
 		p = pb_varint(pb_tag(p, TP_INTERNED_DATA, PB_WT_LEN), idata);
 		for (k = 0; k < N_NUM; k++) {
+			if (!t->pend[k].len)
+				continue;	/* (.p may be NULL: memcpy must not see it) */
 			memcpy(p, t->pend[k].p, t->pend[k].len);
 			p += t->pend[k].len;
 		}

@@ -492,6 +492,7 @@ struct cand {
 	const char *name;
 	uint32_t rank;		/* lower is a better name for the address */
 	uint32_t shndx;
+	bool plt;		/* a PLT stub: named NAME@plt */
 };
 
 static int cand_cmp(const void *a, const void *b)
@@ -534,14 +535,105 @@ static bool cand_keep(const GElf_Sym *sym, const struct dso_file *f)
 	       sym->st_shndx < f->nsecs && (f->secs[sym->st_shndx].flags & SHF_EXECINSTR);
 }
 
+static size_t sec_find(const struct dso_file *f, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < f->nsecs; i++)
+		if (f->secs[i].name && f->secs[i].type != SHT_NOBITS && !strcmp(f->secs[i].name, name))
+			return i;
+	return 0;
+}
+
+/*
+ * PLT stubs, named from the relocations as perf names them: entry i of .plt.sec, or of .plt
+ * after its header, jumps through the GOT slot of the i-th .rela.plt (.rel.plt) relocation,
+ * so it is "SYMBOL@plt".  x86-64, i386 and AArch64; a stub whose relocation has no symbol
+ * (IRELATIVE) stays unnamed.  Fills at most @max candidates of @out (none with @out NULL)
+ * and returns how many there are.
+ */
+static size_t plt_cands(Elf *elf, const struct dso_file *f, int machine, struct cand *out,
+			size_t max)
+{
+	size_t rel = sec_find(f, ".rela.plt"), plt = sec_find(f, ".plt.sec"), n = 0, i, count;
+	unsigned int jump_slot, header = 16;
+	Elf_Scn *relscn, *symscn, *strscn;
+	Elf_Data *reldata, *symdata, *strdata;
+	GElf_Shdr rsh, ssh;
+	bool is_rela = true;
+	uint64_t base, end;
+
+	switch (machine) {
+	case EM_X86_64: jump_slot = R_X86_64_JUMP_SLOT; break;
+	case EM_386: jump_slot = R_386_JMP_SLOT; break;
+	case EM_AARCH64: jump_slot = R_AARCH64_JUMP_SLOT; header = 32; break;
+	default: return 0;
+	}
+	if (!rel) {
+		rel = sec_find(f, ".rel.plt");
+		is_rela = false;
+	}
+	if (plt)
+		header = 0;
+	else
+		plt = sec_find(f, ".plt");
+	if (!rel || !plt || !(f->secs[plt].flags & SHF_EXECINSTR))
+		return 0;
+	base = f->secs[plt].addr + header;
+	end = f->secs[plt].addr + f->secs[plt].size;
+	relscn = elf_getscn(elf, rel);
+	if (!relscn || !gelf_getshdr(relscn, &rsh) || !rsh.sh_entsize)
+		return 0;
+	reldata = elf_getdata(relscn, NULL);
+	symscn = elf_getscn(elf, rsh.sh_link);
+	if (!reldata || !symscn || !gelf_getshdr(symscn, &ssh))
+		return 0;
+	symdata = elf_getdata(symscn, NULL);
+	strscn = elf_getscn(elf, ssh.sh_link);
+	strdata = strscn ? elf_getdata(strscn, NULL) : NULL;
+	if (!symdata || !strdata || !strdata->d_size ||
+	    ((const char *)strdata->d_buf)[strdata->d_size - 1] != '\0')
+		return 0;
+	count = reldata->d_size / rsh.sh_entsize;
+	for (i = 0; i < count && base + 16 * (i + 1) <= end && base + 16 * (i + 1) > base; i++) {
+		GElf_Rela ra;
+		GElf_Rel r;
+		GElf_Sym sym;
+		uint64_t info;
+		const char *name;
+
+		if (is_rela ? !gelf_getrela(reldata, (int)i, &ra) : !gelf_getrel(reldata, (int)i, &r))
+			continue;
+		info = is_rela ? ra.r_info : r.r_info;
+		if (GELF_R_TYPE(info) != jump_slot || !GELF_R_SYM(info) ||
+		    !gelf_getsym(symdata, (int)GELF_R_SYM(info), &sym) ||
+		    sym.st_name >= strdata->d_size)
+			continue;
+		name = (const char *)strdata->d_buf + sym.st_name;
+		if (!*name)
+			continue;
+		if (out && n < max) {
+			out[n].start = base + 16 * i;
+			out[n].size = 16;
+			out[n].name = name;
+			out[n].rank = UINT32_MAX;	/* a real symbol there names it better */
+			out[n].shndx = (uint32_t)plt;
+			out[n].plt = true;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Symbols of section @symidx of @elf, and the PLT stubs of @plt_elf (the file itself). */
 static int load_symbols(struct sym_dso *d, Elf *elf, size_t symidx, const struct dso_file *f,
-			int machine)
+			int machine, Elf *plt_elf, const struct dso_file *plt_f)
 {
 	Elf_Scn *scn = elf_getscn(elf, symidx), *strscn;
 	Elf_Data *data, *strdata;
 	struct cand *cands = NULL;
 	char **demangled = NULL, *w;
-	size_t count, n = 0, i, out, names = 0;
+	size_t count, n = 0, i, out, names = 0, nplt;
 	const char *strs;
 	GElf_Shdr sh;
 	int err = -ENOMEM;
@@ -558,7 +650,8 @@ static int load_symbols(struct sym_dso *d, Elf *elf, size_t symidx, const struct
 	count = data->d_size / gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
 	if (count < 2)
 		return 0;
-	cands = malloc(count * sizeof(*cands));
+	nplt = plt_cands(plt_elf, plt_f, machine, NULL, 0);
+	cands = malloc((count + nplt) * sizeof(*cands));
 	if (!cands)
 		return -ENOMEM;
 
@@ -575,8 +668,10 @@ static int load_symbols(struct sym_dso *d, Elf *elf, size_t symidx, const struct
 		cands[n].name = strs + sym.st_name;
 		cands[n].rank = cand_rank(&sym, cands[n].name, i);
 		cands[n].shndx = sym.st_shndx;
+		cands[n].plt = false;
 		n++;
 	}
+	n += plt_cands(plt_elf, plt_f, machine, cands + n, nplt);
 	if (!n) {
 		err = 0;
 		goto out;
@@ -611,7 +706,7 @@ static int load_symbols(struct sym_dso *d, Elf *elf, size_t symidx, const struct
 				s->end = s->start + 1;
 		}
 		demangled[i] = sym_demangle(d->cache, cd->name);
-		names += strlen(demangled[i] ? demangled[i] : cd->name) + 1;
+		names += strlen(demangled[i] ? demangled[i] : cd->name) + 1 + (cd->plt ? 4 : 0);
 	}
 	d->names = malloc(names);
 	if (!d->names)
@@ -627,6 +722,10 @@ static int load_symbols(struct sym_dso *d, Elf *elf, size_t symidx, const struct
 		if (at && at != src && !demangled[i])
 			len = (size_t)(at - src) + 1;
 		memcpy(w, src, len - 1);
+		if (cands[i].plt) {
+			memcpy(w + len - 1, "@plt", 4);
+			len += 4;
+		}
 		w[len - 1] = 0;
 		d->syms[i].name = w;
 		w += len;
@@ -793,14 +892,14 @@ static void dso_load_elf(struct sym_dso *d)
 			if (d->debug.secs[i].type == SHT_SYMTAB && d->debug.secs[i].size)
 				symtab = i;
 		}
-		if (symtab && !load_symbols(d, dbg_elf, symtab, &d->debug, machine) && d->nsyms) {
+		if (symtab && !load_symbols(d, dbg_elf, symtab, &d->debug, machine, elf, &d->file) && d->nsyms) {
 			d->source = dbg_source;
 			goto out;
 		}
 	}
-	if (s.symtab && !load_symbols(d, elf, s.symtab, &d->file, machine) && d->nsyms)
+	if (s.symtab && !load_symbols(d, elf, s.symtab, &d->file, machine, elf, &d->file) && d->nsyms)
 		d->source = "symtab";
-	else if (s.dynsym && !load_symbols(d, elf, s.dynsym, &d->file, machine) && d->nsyms)
+	else if (s.dynsym && !load_symbols(d, elf, s.dynsym, &d->file, machine, elf, &d->file) && d->nsyms)
 		d->source = "dynsym";
 out:
 	if (dbg_elf)

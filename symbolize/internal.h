@@ -44,6 +44,9 @@ struct sym_kernel {
 void sym_kernel__exit(struct sym_kernel *k);
 /* The whole of a file (also /proc ones, whose size reads 0), NUL-terminated. */
 int sym_read_file(const char *path, char **buf, size_t *len);
+/* /proc/PID/maps text into @m's mappings (maps.c; the fuzz harness calls it); @buf[@len]
+ * must be a NUL.  0 or -errno. */
+int sym_maps__parse(struct sym_maps *m, const char *buf, size_t len);
 
 struct sym_cache {
 	struct sym_kernel kernel;

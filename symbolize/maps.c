@@ -86,7 +86,8 @@ const char *sym_strpool__intern(struct sym_strpool *p, const char *s, size_t len
 		return NULL;
 	i = (size_t)str_hash(s, len) & (p->tab_size - 1);
 	for (; p->tab[i]; i = (i + 1) & (p->tab_size - 1)) {
-		if (!strncmp(p->tab[i], s, len) && p->tab[i][len] == '\0')
+		/* memcmp over the length: @s may hold a NUL (names from records) */
+		if (strnlen(p->tab[i], len + 1) == len && !memcmp(p->tab[i], s, len))
 			return p->tab[i];
 	}
 	if (!ch || ch->size - ch->used < len + 1) {
@@ -335,18 +336,14 @@ pid_t sym_maps__pid(const struct sym_maps *m)
 }
 
 /* "start-end perms offset maj:min inode   path" per line. */
-static int maps_read_proc(struct sym_maps *m)
+int sym_maps__parse(struct sym_maps *m, const char *buf, size_t len)
 {
-	char path[64], *buf, *p, *end;
-	size_t len;
-	int err;
+	const char *p, *end;
+	int err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)m->pid);
-	err = sym_read_file(path, &buf, &len);
-	if (err)
-		return err;
 	for (p = buf, end = buf + len; p < end; p++) {
-		char *eol = memchr(p, '\n', (size_t)(end - p)), *e;
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		char *e;
 		struct sym_map map = { 0 };
 		unsigned long maj, min;
 		uint64_t ino;
@@ -381,6 +378,20 @@ static int maps_read_proc(struct sym_maps *m)
 next:
 		p = eol;
 	}
+	return err;
+}
+
+static int maps_read_proc(struct sym_maps *m)
+{
+	char path[64], *buf;
+	size_t len;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)m->pid);
+	err = sym_read_file(path, &buf, &len);
+	if (err)
+		return err;
+	err = sym_maps__parse(m, buf, len);
 	free(buf);
 	return err;
 }

@@ -16,6 +16,14 @@ dump_trace "$T/n.pb" "$D" || finish
 main=$(tid_of_exec "$NAMER" "$D") || finish
 echo "    namer main tid $main"
 
+sub "the command's thread described with its name after exec"
+# The pre-exec child is "pftrace"; trace_processor prefers process-tree names
+# over ftrace renames, so the exec must describe the thread again.
+expect_eq "thread tid=$main name=namer described after the exec" \
+	"$(awk "$AWK_LIB"'parse() && EV == "thread" && arg("tid") == m && arg("name") == "namer" &&
+		execd { n++ } parse() && EV == "sched_process_exec" && arg("pid") == m { execd = 1 }
+		END { print n + 0 }' m="$main" "$D")" 1
+
 sub "main thread renamed to namer-main"
 expect_eq "task_rename by $main to namer-main" \
 	"$(ev_count "$D" task_rename "$main" pid="$main" newcomm=namer-main)" 1

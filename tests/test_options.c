@@ -205,7 +205,7 @@ static void test_bad_values(void)
 static void test_limits(void)
 {
 	struct record_opts o;
-	char *many[PFT_MAX_PIDS * 2 + 3];
+	char *many[1 + (PFT_MAX_PIDS + 1) * 2 + 1];	/* record, -p 1 x (max + 1), NULL */
 	int i, n = 0;
 
 	tap_is_int(rec(&o, "-b", "8K", NULL), 0, "-b 8K (the minimum)");

@@ -680,6 +680,105 @@ static void test_executable(struct sym_cache *c, const char *file, const char *r
 	free(ef.data);
 }
 
+/*
+ * The address of @fn's PLT stub in @f, found as a disassembler finds it: the
+ * stub of .plt.sec (or .plt) whose "jmp *disp(%rip)" (ff 25, after an
+ * endbr64 and a bnd prefix or not) reads the GOT slot of @fn's JUMP_SLOT
+ * relocation.  0 when there is none.  x86-64 only.
+ */
+static uint64_t elf_plt_stub(const struct elf_file *f, const char *fn, const char **secname)
+{
+#if defined(__x86_64__)
+	const ElfW(Ehdr) *eh = (const void *)f->data;
+	const ElfW(Shdr) *sh = (const void *)(f->data + eh->e_shoff), *rel, *plt;
+	const ElfW(Rela) *r;
+	const ElfW(Sym) *dsym;
+	const char *dstr;
+	uint64_t slot = 0, a;
+	size_t i, n;
+
+	rel = elf_section(f, ".rela.plt");
+	*secname = ".plt.sec";
+	plt = elf_section(f, ".plt.sec");
+	if (!plt) {
+		*secname = ".plt";
+		plt = elf_section(f, ".plt");
+	}
+	if (!rel || !plt)
+		return 0;
+	r = (const void *)(f->data + rel->sh_offset);
+	dsym = (const void *)(f->data + sh[rel->sh_link].sh_offset);
+	dstr = (const char *)f->data + sh[sh[rel->sh_link].sh_link].sh_offset;
+	n = rel->sh_size / sizeof(*r);
+	for (i = 0; i < n; i++)
+		if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_JUMP_SLOT &&
+		    !strcmp(dstr + dsym[ELF64_R_SYM(r[i].r_info)].st_name, fn))
+			slot = r[i].r_offset;
+	if (!slot)
+		return 0;
+	for (a = plt->sh_addr; a + 16 <= plt->sh_addr + plt->sh_size; a += 16) {
+		const unsigned char *p = f->data + plt->sh_offset + (a - plt->sh_addr);
+		unsigned k = 0;
+		int32_t disp;
+
+		if (!memcmp(p, "\xf3\x0f\x1e\xfa", 4))
+			k = 4;
+		if (p[k] == 0xf2)
+			k++;
+		if (p[k] != 0xff || p[k + 1] != 0x25)
+			continue;
+		memcpy(&disp, p + k + 2, 4);
+		if (a + k + 6 + (uint64_t)(int64_t)disp == slot)
+			return a;
+	}
+#else
+	(void)f;
+	(void)fn;
+	*secname = "";
+#endif
+	return 0;
+}
+
+/* PLT stubs named from the relocations, as perf names them: "printf@plt". */
+static void test_plt(struct sym_cache *c, const char *file, const char *ref)
+{
+	struct elf_file ef, rf;
+	struct sym_maps *m;
+	struct sym_frame fr;
+	struct child ch;
+	const char *sec = "";
+	uint64_t stub, bias = 0;
+	int i;
+
+#if !defined(__x86_64__)
+	tap_diag("%s: PLT stubs are located by hand on x86-64 only; not run", file);
+	return;
+#endif
+	if (elf_read(fixture(file), &ef) || elf_read(fixture(ref), &rf) ||
+	    child_start(fixture(file), &ch)) {
+		tap_skip("tests/symfix fixtures not built (make check builds them)");
+		return;
+	}
+	stub = elf_plt_stub(&ef, "printf", &sec);
+	tap_ok(stub != 0, "%s: a PLT stub of printf in %s", file, sec);
+	for (i = 0; i < ch.nfns; i++)
+		if (!strcmp(ch.fns[i].name, "main"))
+			bias = ch.fns[i].addr - elf_symbol(&rf, "main");
+	m = sym_cache__maps(c, ch.pid, 1);
+	memset(&fr, 0, sizeof(fr));
+	if (m && stub) {
+		resolves++;
+		if (sym_resolve(c, m, bias + stub + 4, &fr))
+			fr.name = NULL;
+	}
+	tap_ok(fr.name && !strcmp(fr.name, "printf@plt"), "%s: the stub in %s is printf@plt (%s)",
+	       file, sec, fr.name ? fr.name : "null");
+	child_stop(&ch);
+	sym_cache__drop_maps(c, ch.pid);
+	free(ef.data);
+	free(rf.data);
+}
+
 /* A debug section of a stripped @file: from its debug file, decompressed if need be. */
 static void test_debug_section(struct sym_cache *c, const char *file)
 {
@@ -824,6 +923,10 @@ int main(void)
 	test_executable(c, "symfix-zdebug", "symfix", "debuglink", 1);
 	test_debug_section(c, "symfix-stripped");
 	test_debug_section(c, "symfix-zdebug");
+	test_plt(c, "symfix", "symfix");
+	test_plt(c, "symfix-nopie", "symfix-nopie");
+	test_plt(c, "symfix-stripped", "symfix");
+	test_plt(c, "symfix-ibt", "symfix-ibt");
 	test_stats(c, &before);
 #else
 	tap_diag("built without libelf: the ELF symbol checks are compiled out, not run");
@@ -831,6 +934,7 @@ int main(void)
 	(void)test_library;
 	(void)test_executable;
 	(void)test_debug_section;
+	(void)test_plt;
 	(void)test_stats;
 #endif
 	sym_cache__free(c);

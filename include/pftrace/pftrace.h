@@ -118,6 +118,10 @@ enum {
 	/* emit_generic() writes this event as an instant on the thread's track,
 	 * its fields as arguments, instead of as an ftrace event (user probes) */
 	PFT_EV_INSTANT = 1u << 4,
+	/* take a stack (kernel and user, as the sampled stacks are taken) at
+	 * each hit, into a stack stream named after the event; without stacks
+	 * (--no-stacks) a warning, and the hits are recorded all the same */
+	PFT_EV_STACK = 1u << 5,
 };
 
 /**
@@ -370,6 +374,10 @@ struct pft_host_ops {
 	int (*symbol_address)(struct pft_host *h, uint32_t pid, const char *file, const char *name,
 			      uint64_t *addr);
 	/**
+	 * @field_at: field @i of a subscribed event's format, in format order
+	 * (the common_* fields first): its name, or NULL past the last
+	 */
+	const char *(*field_at)(struct pft_event *ev, unsigned i, struct pft_field *out);
 	 * @max_read_delay: ask that records be read no later than @ms after
 	 * they were written (the reader then also wakes every @ms, not only
 	 * when a ring is a quarter full): for a stack hook that reads the

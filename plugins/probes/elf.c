@@ -305,13 +305,18 @@ void prb_funcs__free(struct prb_func *funcs, size_t n)
 
 #define NT_STAPSDT 3
 
+/* The strings of one note, not the note itself. */
+static void usdt_note_clear(struct prb_usdt_note *u)
+{
+	free(u->provider);
+	free(u->name);
+	free(u->args);
+}
+
 void prb_usdt__free(struct prb_usdt_note *notes, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(notes[i].provider);
-		free(notes[i].name);
-		free(notes[i].args);
-	}
+	for (size_t i = 0; i < n; i++)
+		usdt_note_clear(&notes[i]);
 	free(notes);
 }
 
@@ -403,7 +408,7 @@ int prb_usdt__read(const char *path, struct prb_usdt_note **notes, size_t *n, ch
 				ret = -ENOMEM;
 		}
 		if (ret) {
-			prb_usdt__free(&u, 1);
+			usdt_note_clear(&u);
 			v = (prb_usdt__free(v, nv), NULL);
 			prb_err(err, errlen, "%s: %s in .note.stapsdt", path,
 				ret == -ENOMEM ? strerror(ENOMEM) : "a malformed note");
@@ -417,7 +422,7 @@ int prb_usdt__read(const char *path, struct prb_usdt_note **notes, size_t *n, ch
 		    (u.sema && vaddr_to_offset(f.elf, u.sema, 0, &u.sema_offset) < 0)) {
 			prb_err(err, errlen, "%s: USDT note %s:%s has an address outside the file's "
 				"segments", path, u.provider, u.name);
-			prb_usdt__free(&u, 1);
+			usdt_note_clear(&u);
 			v = (prb_usdt__free(v, nv), NULL);
 			ret = -EINVAL;
 			goto out_close;

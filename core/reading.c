@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/* core/reading: see reading.h. */
+#include "config.h"
+#include "core/reading.h"
+#include "core/syscall_names.h"
+#include "core/sysdecode.h"
+#include "core/u64map.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct thr {
+	int tgid;
+	char name[32];
+	int pending; /* a sys_enter without its exit yet */
+	int64_t pend_id;
+	uint64_t pend_ts;
+	unsigned pend_n;
+	uint64_t pend_args[6];
+};
+
+struct proc {
+	int ppid;
+	char *cmdline;
+	char *exe;
+};
+
+struct reading {
+	struct u64map thr;  /* tid + 1 -> struct thr * */
+	struct u64map proc; /* pid + 1 -> struct proc * */
+	struct scd *scd;
+	uint64_t num, first_ts;
+	int have_first;
+	struct evview v;
+	char text[4096];
+};
+
+struct reading *reading_new(void)
+{
+	struct reading *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->scd = scd_new();
+	if (!r->scd) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void reading_free(struct reading *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->thr.cap; i++)
+		if (r->thr.keys[i])
+			free(r->thr.vals[i]);
+	for (i = 0; i < r->proc.cap; i++) {
+		struct proc *p = r->proc.vals ? r->proc.vals[i] : NULL;
+
+		if (r->proc.keys[i] && p) {
+			free(p->cmdline);
+			free(p->exe);
+			free(p);
+		}
+	}
+	u64map_free(&r->thr);
+	u64map_free(&r->proc);
+	scd_free(r->scd);
+	free(r);
+}
+
+int reading__argsource(const struct reading *r)
+{
+	return scd_source(r->scd);
+}
+
+static struct thr *thr_get(struct reading *r, int tid)
+{
+	struct thr *t;
+
+	if (tid <= 0)
+		return NULL;
+	t = u64map_get(&r->thr, (uint64_t)tid + 1);
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->tgid = -1;
+	if (u64map_put(&r->thr, (uint64_t)tid + 1, t)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static struct proc *proc_get(struct reading *r, int pid)
+{
+	struct proc *p;
+
+	if (pid <= 0)
+		return NULL;
+	p = u64map_get(&r->proc, (uint64_t)pid + 1);
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->ppid = -1;
+	if (u64map_put(&r->proc, (uint64_t)pid + 1, p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static long argl(const struct evview *v, const char *name, long dflt)
+{
+	const char *s = ev_arg(v, name);
+	char *end;
+	long n;
+
+	if (!s)
+		return dflt;
+	n = strtol(s, &end, 0);
+	return end == s ? dflt : n;
+}
+
+static const char *kind_of(const char *name, int lk)
+{
+	switch (lk) {
+	case RL_PROCESS:
+		return "process";
+	case RL_THREAD:
+		return "thread";
+	case RL_LOST:
+		return "lost";
+	case RL_SAMPLE:
+		return !strncmp(name, "samples_lost", 12) ? "lost" : "sample";
+	case RL_TRACK:
+		return !strcmp(name, "counter") ? "counter" : "span";
+	default:
+		break;
+	}
+	if (!strncmp(name, "sys_", 4))
+		return "syscall";
+	if (!strncmp(name, "sched_", 6) || !strncmp(name, "task_", 5))
+		return "sched";
+	return "other";
+}
+
+static void do_syscall(struct reading *r, struct evview *v, struct thr *t, int enter)
+{
+	uint64_t raw[6] = {0};
+	unsigned n = 0;
+	const char *a = ev_arg(v, "args"), *name;
+	int64_t id = argl(v, "id", -1);
+
+	v->is_syscall = 1;
+	v->sysid = id;
+	name = syscall_name(id);
+	v->type = name ? name : "unknown_syscall";
+	v->nargs = 0; /* the raw id=/args= are replaced by the decoded arguments */
+	r->text[0] = 0;
+	if (enter) {
+		v->dir = '>';
+		while (a && *a && n < 6) {
+			char *end;
+
+			raw[n++] = strtoull(a, &end, 0);
+			if (*end != ',')
+				break;
+			a = end + 1;
+		}
+		scd_args(r->scd, id, raw, n, v, r->text, sizeof(r->text));
+		if (t) {
+			t->pending = 1;
+			t->pend_id = id;
+			t->pend_ts = v->ts;
+			t->pend_n = n;
+			memcpy(t->pend_args, raw, sizeof(raw));
+		}
+	} else {
+		v->dir = '<';
+	}
+}
+
+struct evview *reading__view(struct reading *r, const struct rline *l)
+{
+	struct evview *v = &r->v;
+	const char *text = l->text ? l->text : l->kind == RL_SAMPLE ? "sample" : "";
+	const char *sp = strchr(text, ' ');
+	size_t nlen = sp ? (size_t)(sp - text) : strlen(text);
+	struct thr *t = thr_get(r, l->tid);
+	struct proc *p;
+	char name[64];
+
+	v->used = 0;
+	v->nargs = 0;
+	v->num = ++r->num;
+	if (!r->have_first) {
+		r->first_ts = l->ts;
+		r->have_first = 1;
+	}
+	v->ts = l->ts;
+	v->reltime = l->ts >= r->first_ts ? l->ts - r->first_ts : 0;
+	v->cpu = l->cpu;
+	v->tid = l->tid;
+	v->pid = v->ppid = -1;
+	v->thread_name = v->proc_name = v->cmdline = v->exe = NULL;
+	v->dir = '>';
+	v->is_syscall = 0;
+	v->sysid = -1;
+	v->has_res = v->has_latency = v->has_span_dur = 0;
+	v->stack = v->span_name = NULL;
+	snprintf(name, sizeof(name), "%.*s", (int)nlen, text);
+	v->type = ev_store(v, name, strlen(name));
+	v->kind = kind_of(name, l->kind);
+	v->args_text = sp ? sp + 1 : "";
+	/* samples: the frames follow on the next lines; only the first is arguments */
+	if (l->kind == RL_SAMPLE && strchr(v->args_text, '\n'))
+		v->args_text = ev_store(v, v->args_text, strcspn(v->args_text, "\n"));
+	ev_parse_args(v, v->args_text);
+
+	if (t && l->comm && strcmp(l->comm, "?"))
+		snprintf(t->name, sizeof(t->name), "%s", l->comm);
+	switch (l->kind) {
+	case RL_PROCESS: {
+		int pid = (int)argl(v, "pid", -1);
+		const char *c = ev_arg(v, "cmdline");
+
+		p = proc_get(r, pid);
+		if (p) {
+			p->ppid = (int)argl(v, "ppid", -1);
+			if (c && (!p->cmdline || strcmp(p->cmdline, c))) {
+				size_t w = strcspn(c, " ");
+
+				free(p->cmdline);
+				free(p->exe);
+				p->cmdline = strdup(c);
+				p->exe = strndup(c, w);
+			}
+		}
+		if (t)
+			t->tgid = pid;
+		break;
+	}
+	case RL_THREAD:
+		if (t)
+			t->tgid = (int)argl(v, "tgid", -1);
+		break;
+	case RL_SAMPLE:
+		if (t && t->tgid < 0 && argl(v, "pid", -1) > 0)
+			t->tgid = (int)argl(v, "pid", -1);
+		v->stack = l->fold && l->fold[0] ? l->fold : NULL;
+		break;
+	case RL_TRACK:
+		v->span_name = ev_arg(v, "name");
+		if (!strcmp(v->type, "slice_end"))
+			v->dir = '<';
+		if (l->has_dur) {
+			v->has_span_dur = 1;
+			v->span_dur = l->dur;
+		}
+		break;
+	case RL_EVENT:
+		if (!strcmp(v->type, "sys_enter") || !strcmp(v->type, "sys_exit")) {
+			int enter = v->type[4] == 'e' && v->type[5] == 'n';
+			const char *ret = ev_arg(v, "ret");
+			int64_t res = ret ? strtoll(ret, NULL, 0) : 0;
+			int64_t id = argl(v, "id", -1);
+
+			do_syscall(r, v, t, enter);
+			if (!enter) {
+				char rs[48];
+
+				v->res = res;
+				v->has_res = ret != NULL;
+				scd_res(res, rs, sizeof(rs));
+				v->args[v->nargs].name = "res";
+				v->args[v->nargs].val = ev_store(v, rs, strlen(rs));
+				v->nargs++;
+				snprintf(r->text, sizeof(r->text), "res=%s", rs);
+				if (t && t->pending && t->pend_id == id) {
+					v->has_latency = 1;
+					v->latency = v->ts - t->pend_ts;
+					scd_args(r->scd, id, t->pend_args, t->pend_n, v, r->text,
+						 sizeof(r->text));
+				}
+				if (t)
+					t->pending = 0;
+			}
+			v->args_text = ev_store(v, r->text, strlen(r->text));
+		}
+		break;
+	default:
+		break;
+	}
+	/* who: the thread, its process, the process's parent and command line */
+	if (t) {
+		v->thread_name = t->name[0] ? t->name : NULL;
+		v->pid = t->tgid > 0 ? t->tgid : l->tid;
+	} else if (l->tid == 0) {
+		v->pid = 0;
+		v->thread_name = v->proc_name = "swapper";
+	}
+	if (v->pid > 0) {
+		struct thr *lead = u64map_get(&r->thr, (uint64_t)v->pid + 1);
+
+		v->proc_name = lead && lead->name[0] ? lead->name : v->thread_name;
+		p = u64map_get(&r->proc, (uint64_t)v->pid + 1);
+		if (p) {
+			v->ppid = p->ppid;
+			v->cmdline = p->cmdline;
+			v->exe = p->exe;
+		}
+	}
+	return v;
+}
