@@ -378,6 +378,7 @@ struct pft_host_ops {
 	 * (the common_* fields first): its name, or NULL past the last
 	 */
 	const char *(*field_at)(struct pft_event *ev, unsigned i, struct pft_field *out);
+	/**
 	 * @max_read_delay: ask that records be read no later than @ms after
 	 * they were written (the reader then also wakes every @ms, not only
 	 * when a ring is a quarter full): for a stack hook that reads the
