@@ -101,7 +101,7 @@ check_burn()
 		$2 == 1 && $3 == "<module>;pfb_alpha;pfb_beta" { good++; if ($4 == hot) hl++ }
 		END { print n + 0, good + 0, hl + 0 }' "$T/$_tag.blocks")
 	n=$1 good=$2 hl=$3
-	echo "    $good of $n samples: Python frames <module>;pfb_alpha;pfb_beta over native; $hl at line $HOT"
+	echo "    $good of $n samples: Python frames <module>;pfb_alpha;pfb_beta; $hl at line $HOT"
 	expect_ge "CPU samples of the script" "$n" 500 || return
 	if [ $((good * 100)) -lt $((n * 95)) ]; then
 		fail "only $good of $n samples show exactly <module>;pfb_alpha;pfb_beta (< 95%)"
