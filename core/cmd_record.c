@@ -290,6 +290,10 @@ static void record_loop(struct record *r)
 	reader_sched(r, 1);
 	while (r->why == STOP_NONE) {
 		int timeout = TICK_MS, ret;
+		uint32_t max_delay = session__max_read_delay(r->s);
+
+		if (max_delay && max_delay < (uint32_t)timeout)
+			timeout = (int)max_delay;	/* a stack hook reads memory (plugins) */
 
 		if (deadline) {
 			uint64_t now = pft_clock_ns(CLOCK_MONOTONIC);

@@ -236,6 +236,11 @@ int session__busy(const struct session *s)
 	return s->last_fill > s->ring_bytes / 8;
 }
 
+uint32_t session__max_read_delay(const struct session *s)
+{
+	return s->max_read_delay_ms;
+}
+
 int session__wait(struct session *s, int timeout_ms, const void *sigmask)
 {
 	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };

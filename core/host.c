@@ -253,6 +253,7 @@ static int host_stack_hook(struct pft_host *h, pft_stack_fn fn, void *priv)
 		return -E2BIG;
 	s->hooks[s->nhooks].fn = fn;
 	s->hooks[s->nhooks].priv = priv;
+	s->hooks[s->nhooks].src = s->cur_src;
 	s->nhooks++;
 	return 0;
 }
@@ -348,6 +349,9 @@ struct symaddr_ctx {
 	char tried[4096];	/* the last file looked in (its mappings come in a row) */
 	int found;		/* ... whether it has the symbol */
 	uint64_t off;		/* ... at this file offset */
+	uint64_t below;		/* a .bss symbol: the address through the file's last mapping
+				 * below its offset (the anonymous bss follows it), or 0 */
+	uint64_t below_pgoff;
 };
 
 static int symaddr_one(void *ctx, const struct pft_mapping *m)
@@ -369,6 +373,10 @@ static int symaddr_one(void *ctx, const struct pft_mapping *m)
 		snprintf(path, sizeof(path), "/proc/%u/root%s", c->pid, m->path);
 		c->found = !sym_elf__lookup(path, c->name, &c->off, NULL);
 	}
+	if (c->found && c->off >= m->pgoff + (m->end - m->start) && m->pgoff >= c->below_pgoff) {
+		c->below = m->start + (c->off - m->pgoff);
+		c->below_pgoff = m->pgoff;
+	}
 	if (!c->found || c->off < m->pgoff || c->off >= m->pgoff + (m->end - m->start))
 		return 0;	/* not there, or another mapping of the file holds it */
 	c->addr = m->start + (c->off - m->pgoff);
@@ -384,10 +392,21 @@ static int host_symbol_address(struct pft_host *h, uint32_t pid, const char *fil
 	c.pid = pid;
 	c.file = file;
 	c.name = name;
-	if (host_mappings(h, pid, symaddr_one, &c) != 1)
-		return -ENOENT;
+	if (host_mappings(h, pid, symaddr_one, &c) != 1) {
+		if (!c.below)
+			return -ENOENT;
+		c.addr = c.below;	/* in .bss, past the file's bytes */
+	}
 	*addr = c.addr;
 	return 0;
+}
+
+static void host_max_read_delay(struct pft_host *h, uint32_t ms)
+{
+	struct session *s = S(h);
+
+	if (ms && (!s->max_read_delay_ms || ms < s->max_read_delay_ms))
+		s->max_read_delay_ms = ms;
 }
 
 static void generic_fields(struct pft_event *ev)
@@ -539,4 +558,5 @@ const struct pft_host_ops session_host_ops = {
 	.symbol_address = host_symbol_address,
 	.field_at = host_field_at,
 	.set_filter = host_set_filter,
+	.max_read_delay = host_max_read_delay,
 };

@@ -220,10 +220,14 @@ int session__has_stack_hooks(const struct session *s)
 
 void session__run_stack_hooks(struct session *s, struct pft_stack *st)
 {
+	const struct pft_source_ops *saved_src = s->cur_src;
 	unsigned i;
 
-	for (i = 0; i < s->nhooks; i++)
+	for (i = 0; i < s->nhooks; i++) {
+		s->cur_src = s->hooks[i].src;
 		s->hooks[i].fn(s->hooks[i].priv, st);
+	}
+	s->cur_src = saved_src;
 }
 
 uint64_t session__perf_to_boot(const struct session *s, uint64_t perf_ns)

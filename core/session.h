@@ -78,6 +78,8 @@ int session__start(struct session *s);
 /* Did the last drain find a ring more than an eighth full? (then the caller
  * should drain again without sleeping) */
 int session__busy(const struct session *s);
+/* The longest the reader may sleep between drains (ms; 0: no limit asked for). */
+uint32_t session__max_read_delay(const struct session *s);
 
 /* Drain every ring once; returns records handled. */
 uint64_t session__drain(struct session *s);

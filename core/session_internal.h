@@ -88,6 +88,7 @@ struct active_source {
 struct stack_hook {
 	pft_stack_fn fn;
 	void *priv;
+	const struct pft_source_ops *src;	/* whose hook: names its warnings */
 };
 
 struct session {
@@ -102,6 +103,7 @@ struct session {
 	struct plugin_set plugins;
 	struct stack_hook hooks[MAX_STACK_HOOKS];
 	unsigned nhooks;
+	uint32_t max_read_delay_ms;	/* 0: none asked for (host.c: max_read_delay) */
 	struct sym_cache *syms;		/* for the host's symbolize(), made on first use */
 	session_attach_fn stack_attach;	/* takes stacks at PFT_EV_STACK events */
 	void *stack_attach_priv;

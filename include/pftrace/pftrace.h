@@ -383,9 +383,16 @@ struct pft_host_ops {
 	 * syntax over its fields: ``buf ~ ">:*" || count > 8``), set when the
 	 * event is opened; a filter the kernel rejects fails the recording.
 	 * Only during init().  0, or -E2BIG when longer than 255 bytes.
-	 * (ABI 3.)
 	 */
 	int (*set_filter)(struct pft_event *ev, const char *filter);
+	/**
+	 * @max_read_delay: ask that records be read no later than @ms after
+	 * they were written (the reader then also wakes every @ms, not only
+	 * when a ring is a quarter full): for a stack hook that reads the
+	 * process's memory, which must still hold what the sample saw.  The
+	 * smallest value asked for wins.  Only during init().
+	 */
+	void (*max_read_delay)(struct pft_host *h, uint32_t ms);
 };
 
 /**
