@@ -72,8 +72,8 @@ int main(int argc, char **argv)
 	}
 	t1 = now();
 
-	printf("syscall_loop: N=%llu other=%llu elapsed=%.6f ns_per_call=%.1f\n", n, other,
-	       t1 - t0, n ? (t1 - t0) * 1e9 / (double)n : 0.0);
+	printf("syscall_loop: N=%llu other=%llu elapsed=%.6f ns_per_call=%.1f\n", n, other, t1 - t0,
+	       n ? (t1 - t0) * 1e9 / (double)n : 0.0);
 	close(fds[0]);
 	close(fds[1]);
 	return 0;

@@ -28,17 +28,17 @@
 
 /* A line waiting in the window.  Its strings live in the dump's text chunks (tstr_*). */
 struct dline {
-	uint8_t kind;		/* enum rline_kind */
+	uint8_t kind; /* enum rline_kind */
 	uint8_t has_dur;
-	uint64_t dur;		/* slice ends */
+	uint64_t dur; /* slice ends */
 	uint64_t ts;
-	uint64_t seq;		/* file order */
-	int32_t cpu;		/* -1: process tree entry */
+	uint64_t seq; /* file order */
+	int32_t cpu;  /* -1: process tree entry */
 	int32_t tid;
 	int32_t hint_tid[2];
 	char *hint[2];
-	char *text;		/* "EVENT ARGS" (samples: and their frames, one per line) */
-	char *fold;		/* samples: "root;...;leaf" for --folded */
+	char *text; /* "EVENT ARGS" (samples: and their frames, one per line) */
+	char *fold; /* samples: "root;...;leaf" for --folded */
 };
 
 struct fold_count {
@@ -71,45 +71,45 @@ struct run_block {
 };
 
 struct run {
-	struct run_block *head, *tail;	/* lines head->l[hpos] .. tail->l[tpos - 1] */
+	struct run_block *head, *tail; /* lines head->l[hpos] .. tail->l[tpos - 1] */
 	unsigned hpos, tpos;
 	size_t n;
-	uint64_t last_ts;		/* the newest line's time */
-	uint64_t stream;		/* its key in d->open, 0: closed */
-	size_t heap_pos;		/* in d->heap when n > 0 */
+	uint64_t last_ts; /* the newest line's time */
+	uint64_t stream;  /* its key in d->open, 0: closed */
+	size_t heap_pos;  /* in d->heap when n > 0 */
 	struct run *next_free;
 };
 
 struct tchunk {
-	struct tchunk *next;	/* spare list */
-	size_t live;		/* strings not freed yet */
+	struct tchunk *next; /* spare list */
+	size_t live;	     /* strings not freed yet */
 	size_t used, cap;
 	max_align_t data[];
 };
 
 struct dump {
 	const struct dump_opts *o;
-	struct dline stage;		/* the line being filled (push() returns it) */
+	struct dline stage; /* the line being filled (push() returns it) */
 	int staged;
-	struct run **heap;		/* non-empty runs, by their first line */
+	struct run **heap; /* non-empty runs, by their first line */
 	size_t nheap, capheap;
-	struct u64map open;		/* stream + 1 -> its open run */
+	struct u64map open; /* stream + 1 -> its open run */
 	struct run *free_runs;
 	struct run_block *free_blocks;
-	struct tchunk *chunk;		/* strings are carved from this one */
-	struct tchunk *spare;		/* empty chunks for reuse */
-	uint64_t seq;			/* lines read */
+	struct tchunk *chunk; /* strings are carved from this one */
+	struct tchunk *spare; /* empty chunks for reuse */
+	uint64_t seq;	      /* lines read */
 	uint64_t max_ts, last_out_ts;
-	uint64_t late;			/* lines older than what was printed already */
+	uint64_t late; /* lines older than what was printed already */
 	int oom;
 	uint64_t samples, lost_samples;
 	struct fold_count *folds;
 	size_t nfolds, capfolds;
-	struct u64map comms;	/* tid + 1 -> char * */
+	struct u64map comms; /* tid + 1 -> char * */
 	uint64_t lost_bundles;
-	struct span_dur *durs;		/* --spans: every closed slice */
+	struct span_dur *durs; /* --spans: every closed slice */
 	size_t ndurs, capdurs;
-	rline_sink *sink;	/* the reading commands' view of each line (core/reading.h) */
+	rline_sink *sink; /* the reading commands' view of each line (core/reading.h) */
 	void *sink_ctx;
 };
 
@@ -374,7 +374,7 @@ static void on_process(void *ctx, uint64_t ts, const struct prd_process *p)
 
 		if (base && slash && !p->is_kthread)
 			memmove(base, slash + 1, strlen(slash));
-		l->hint_tid[0] = -p->pid;	/* weak hint: only if nothing better */
+		l->hint_tid[0] = -p->pid; /* weak hint: only if nothing better */
 		l->hint[0] = tstr_take(d, base);
 	}
 }
@@ -411,7 +411,8 @@ static void on_lost(void *ctx, uint32_t cpu, uint64_t ts)
 	l->ts = ts;
 	l->cpu = (int32_t)cpu;
 	l->tid = -1;
-	l->text = tstr_take(d, strdup("lost_events (the kernel dropped records on this cpu before here)"));
+	l->text = tstr_take(
+		d, strdup("lost_events (the kernel dropped records on this cpu before here)"));
 }
 
 static const char *base_name(const char *path)
@@ -430,9 +431,21 @@ static int is_cpu_stream(const char *timebase)
 static const char *unwind_error_str(uint32_t e)
 {
 	static const char *const names[] = {
-		"", "ok", "memory-invalid", "unwind-info", "unsupported", "invalid-map",
-		"max-frames", "ptrace", "registers", "system-call", "invalid-elf", "not-elf",
-		"no-unwind-info", "access-fault", "unknown",
+		"",
+		"ok",
+		"memory-invalid",
+		"unwind-info",
+		"unsupported",
+		"invalid-map",
+		"max-frames",
+		"ptrace",
+		"registers",
+		"system-call",
+		"invalid-elf",
+		"not-elf",
+		"no-unwind-info",
+		"access-fault",
+		"unknown",
 	};
 
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
@@ -449,8 +462,8 @@ static void on_sample(void *ctx, const struct prd_sample *smp)
 
 	if (d->o->stream && strcmp(d->o->stream, smp->timebase))
 		return;
-	if (d->o->folded && (smp->lost || !smp->nframes ||
-			     (!d->o->stream && !is_cpu_stream(smp->timebase))))
+	if (d->o->folded &&
+	    (smp->lost || !smp->nframes || (!d->o->stream && !is_cpu_stream(smp->timebase))))
 		return;
 	l = push(d);
 	if (!l)
@@ -481,7 +494,9 @@ static void on_sample(void *ctx, const struct prd_sample *smp)
 		return;
 	}
 	fprintf(f, "sample stream=%s pid=%u mode=%s frames=%u", smp->timebase, smp->pid,
-		smp->cpu_mode == 1 ? "kernel" : smp->cpu_mode == 2 ? "user" : "unknown",
+		smp->cpu_mode == 1   ? "kernel"
+		: smp->cpu_mode == 2 ? "user"
+				     : "unknown",
 		smp->nframes);
 	/* the recorder sets unwind_error only on DWARF unwinds; user frames
 	 * without it came from the kernel's frame-pointer walk */
@@ -500,8 +515,9 @@ static void on_sample(void *ctx, const struct prd_sample *smp)
 		/* leaf first, as perf script prints */
 		for (i = smp->nframes; i-- > 0;) {
 			const struct prd_frame *fr = &smp->frames[i];
-			const char *map = fr->kind == 2 ? "[kernel]" : fr->mapping[0]
-				? base_name(fr->mapping) : "";
+			const char *map = fr->kind == 2	   ? "[kernel]"
+					  : fr->mapping[0] ? base_name(fr->mapping)
+							   : "";
 
 			fprintf(f, "\n\t%s", fr->function[0] ? fr->function : "[unknown]");
 			if (fr->kind == 3 && fr->source_file[0])
@@ -544,7 +560,7 @@ static void put_quoted(FILE *f, const char *s)
 static void put_track(FILE *f, const struct prd_track_event *e)
 {
 	static const char *const kinds[] = {
-		[PRD_TRACK_OTHER] = "global", [PRD_TRACK_THREAD] = "thread",
+		[PRD_TRACK_OTHER] = "global",	 [PRD_TRACK_THREAD] = "thread",
 		[PRD_TRACK_PROCESS] = "process", [PRD_TRACK_NAMED] = "process",
 		[PRD_TRACK_COUNTER] = "counter",
 	};
@@ -653,8 +669,7 @@ static void on_track_event(void *ctx, const struct prd_track_event *e)
 			put_dur(f, e->ts - e->begin_ts);
 			l->has_dur = 1;
 			l->dur = e->ts - e->begin_ts;
-		}
-		else
+		} else
 			fputs("? unmatched", f);
 	}
 	if (e->type == PRD_COUNTER)
@@ -770,8 +785,15 @@ static void emit_line(struct dump *d, struct dline *l)
 		comm = l->tid == 0 ? "swapper" : "?";
 	if (d->sink) {
 		struct rline rl = {
-			.kind = l->kind, .ts = l->ts, .cpu = l->cpu, .tid = l->tid, .comm = comm,
-			.text = l->text, .fold = l->fold, .has_dur = l->has_dur, .dur = l->dur,
+			.kind = l->kind,
+			.ts = l->ts,
+			.cpu = l->cpu,
+			.tid = l->tid,
+			.comm = comm,
+			.text = l->text,
+			.fold = l->fold,
+			.has_dur = l->has_dur,
+			.dur = l->dur,
 		};
 
 		if (d->sink(d->sink_ctx, &rl))
@@ -974,7 +996,7 @@ static void pop_first(struct dump *d, struct dline *out)
 	if (d->nheap)
 		heap_down(d, 0);
 	if (!r->stream || u64map_get(&d->open, r->stream + 1) != r)
-		run_free(d, r);	/* a closed run: done */
+		run_free(d, r); /* a closed run: done */
 }
 
 /* The staged line joins its stream's run (a new run when the stream went back in time). */
@@ -982,8 +1004,8 @@ static void commit(struct dump *d)
 {
 	struct dline *l = &d->stage;
 	/* --no-sort: one run in file order */
-	uint64_t stream = d->o->raw_order ? 1
-			  : ((uint64_t)l->kind << 32 | (uint32_t)(l->cpu + 1)) + 1;
+	uint64_t stream =
+		d->o->raw_order ? 1 : ((uint64_t)l->kind << 32 | (uint32_t)(l->cpu + 1)) + 1;
 	struct run *r = u64map_get(&d->open, stream + 1);
 
 	d->staged = 0;
@@ -1150,8 +1172,9 @@ int dump_run(const struct dump_opts *o, rline_sink *sink, void *sink_ctx)
 	d.sink_ctx = sink_ctx;
 	ret = prd_read_file(o->input, o->spans ? &span_cb : &cb, &d, &st);
 	if (ret == -EBADMSG) {
-		pft_error("%s is not a valid trace (or is truncated); %llu events before the damage",
-			  o->input, (unsigned long long)d.seq);
+		pft_error(
+			"%s is not a valid trace (or is truncated); %llu events before the damage",
+			o->input, (unsigned long long)d.seq);
 		status = 1;
 	} else if (ret) {
 		pft_error("cannot read %s: %s", o->input, strerror(-ret));
@@ -1164,8 +1187,8 @@ int dump_run(const struct dump_opts *o, rline_sink *sink, void *sink_ctx)
 	}
 	if (d.late && !o->raw_order)
 		pft_warn("%llu events came more than %.0f s after newer ones in the file and are "
-			 "printed out of order", (unsigned long long)d.late,
-			 (double)DUMP_WINDOW_NS / 1e9);
+			 "printed out of order",
+			 (unsigned long long)d.late, (double)DUMP_WINDOW_NS / 1e9);
 	if (o->folded && d.nfolds) {
 		size_t j = 0;
 

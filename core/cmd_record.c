@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define TICK_MS 200	/* housekeeping period: target liveness, /proc reads */
+#define TICK_MS 200 /* housekeeping period: target liveness, /proc reads */
 /* --rt: back to SCHED_OTHER after this long without a busy drain */
 #define RT_CALM_NS 1000000000ULL
 
@@ -68,9 +68,10 @@ static int check_privileges(void)
 	if (pft_read_file("/proc/sys/kernel/perf_event_paranoid", buf, sizeof(buf)) > 0)
 		pft_parse_long(strtok(buf, "\n"), &paranoid);
 	if (paranoid <= -1)
-		return 0;	/* allowed; tracefs permissions decide the rest */
+		return 0; /* allowed; tracefs permissions decide the rest */
 	pft_error("recording needs root or CAP_PERFMON: kernel.perf_event_paranoid is %ld, which "
-		  "keeps unprivileged users from system-wide tracepoints", paranoid);
+		  "keeps unprivileged users from system-wide tracepoints",
+		  paranoid);
 	pft_hint("run it with sudo, give the binary CAP_PERFMON (setcap cap_perfmon+ep), or "
 		 "sysctl kernel.perf_event_paranoid=-1 (and make tracefs readable)");
 	return -EPERM;
@@ -106,7 +107,12 @@ static void install_signals(sigset_t *waitmask)
 }
 
 enum stop_reason {
-	STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_TARGET, STOP_WRITE_ERROR, STOP_WAIT_ERROR,
+	STOP_NONE,
+	STOP_DURATION,
+	STOP_SIGNAL,
+	STOP_TARGET,
+	STOP_WRITE_ERROR,
+	STOP_WAIT_ERROR,
 	STOP_MAX_SIZE
 };
 
@@ -116,17 +122,17 @@ struct record {
 	struct target t;
 	struct output out;
 	struct pw_writer *w;
-	int owned;			/* the writer owns out.fd (even once closed) */
+	int owned; /* the writer owns out.fd (even once closed) */
 	struct session *s;
-	sigset_t waitmask;		/* the signals ppoll() lets through */
+	sigset_t waitmask; /* the signals ppoll() lets through */
 	enum stop_reason why;
-	int wait_err;			/* STOP_WAIT_ERROR: -errno of session__wait */
-	int started;			/* the trace has its header: keep the file */
+	int wait_err; /* STOP_WAIT_ERROR: -errno of session__wait */
+	int started;  /* the trace has its header: keep the file */
 	/* --rt: the reader's scheduling class follows the load */
-	int rt_ok;			/* allowed here (root, >= 2 cpus, --rt > 0) */
-	int rt_on;			/* SCHED_FIFO now */
-	uint64_t rt_since, rt_calm;	/* when it went on; the last busy drain */
-	uint64_t rt_ns, rt_switches;	/* time spent and times switched on */
+	int rt_ok;		     /* allowed here (root, >= 2 cpus, --rt > 0) */
+	int rt_on;		     /* SCHED_FIFO now */
+	uint64_t rt_since, rt_calm;  /* when it went on; the last busy drain */
+	uint64_t rt_ns, rt_switches; /* time spent and times switched on */
 };
 
 static void record_init(struct record *r)
@@ -197,7 +203,7 @@ static int record_start(struct record *r)
 		return -1;
 	r->started = 1;
 	if (target_go(&r->t, &r->o)) {
-		r->started = 0;	/* nothing of the command ran: no trace */
+		r->started = 0; /* nothing of the command ran: no trace */
 		return 1;
 	}
 	if (r->o.cmd)
@@ -269,7 +275,7 @@ static void reader_sched(struct record *r, int busy)
 		if (sched_setscheduler(0, SCHED_OTHER, &sp)) {
 			pft_debug("cannot switch the reader back to SCHED_OTHER: %s",
 				  strerror(errno));
-			r->rt_ok = 0;	/* stays FIFO: count it to the end */
+			r->rt_ok = 0; /* stays FIFO: count it to the end */
 			return;
 		}
 		r->rt_on = 0;
@@ -293,7 +299,7 @@ static void record_loop(struct record *r)
 		uint32_t max_delay = session__max_read_delay(r->s);
 
 		if (max_delay && max_delay < (uint32_t)timeout)
-			timeout = (int)max_delay;	/* a stack hook reads memory (plugins) */
+			timeout = (int)max_delay; /* a stack hook reads memory (plugins) */
 
 		if (deadline) {
 			uint64_t now = pft_clock_ns(CLOCK_MONOTONIC);
@@ -314,16 +320,18 @@ static void record_loop(struct record *r)
 		r->why = record_check(r, ret);
 	}
 	if (r->why == STOP_SIGNAL && r->t.child && !r->t.child_exited && stop_signal != SIGINT)
-		kill(r->t.child, SIGTERM);	/* Ctrl-C reached it through the terminal */
+		kill(r->t.child, SIGTERM); /* Ctrl-C reached it through the terminal */
 	if (r->why == STOP_DURATION && r->t.child && target_alive(&r->t, &r->o))
 		pft_info("%s is still running after -d %g: it gets SIGTERM when the trace is "
-			 "written", r->o.cmd[0], (double)r->o.duration_ns / 1e9);
+			 "written",
+			 r->o.cmd[0], (double)r->o.duration_ns / 1e9);
 	if (r->why == STOP_MAX_SIZE)
 		pft_info("the trace reached --max-size (%llu bytes): recording stopped",
 			 (unsigned long long)r->o.max_size);
 	if (r->why == STOP_WAIT_ERROR)
 		pft_error("waiting for events failed: %s; recording stopped, the trace keeps "
-			  "what was read", strerror(-r->wait_err));
+			  "what was read",
+			  strerror(-r->wait_err));
 }
 
 static void record_report_target(const struct record *r)
@@ -369,13 +377,15 @@ static int record_finish(struct record *r)
 	if (r->rt_on)
 		r->rt_ns += pft_clock_ns(CLOCK_MONOTONIC) - r->rt_since;
 	if (pft_verbose && !pft_quiet && r->rt_ok)
-		fprintf(stderr, "  reader: SCHED_FIFO %d %llu times while the rings filled, "
-			"%.3f s in all\n", r->o.rt, (unsigned long long)r->rt_switches,
-			(double)r->rt_ns / 1e9);
+		fprintf(stderr,
+			"  reader: SCHED_FIFO %d %llu times while the rings filled, "
+			"%.3f s in all\n",
+			r->o.rt, (unsigned long long)r->rt_switches, (double)r->rt_ns / 1e9);
 	if (ret == -ENOSPC || ret == -EFBIG || ret == -EDQUOT) {
 		pft_error("%s: %s: recording stopped; the trace keeps what was written "
-			  "before (%llu bytes), %llu events were not written", r->o.output,
-			  strerror(-ret), (unsigned long long)bytes, (unsigned long long)dropped);
+			  "before (%llu bytes), %llu events were not written",
+			  r->o.output, strerror(-ret), (unsigned long long)bytes,
+			  (unsigned long long)dropped);
 	} else if (ret) {
 		pft_error("writing %s failed: %s; %llu events were not written", r->o.output,
 			  strerror(-ret), (unsigned long long)dropped);
@@ -423,6 +433,6 @@ out_free:
 	if (!r.started)
 		record_discard(&r);
 	session__free(r.s);
-	record_opts_fini(&r.o);	/* after the spans source, which used o.spans */
+	record_opts_fini(&r.o); /* after the spans source, which used o.spans */
 	return status;
 }

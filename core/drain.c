@@ -23,7 +23,6 @@
 #include <signal.h>
 #include <string.h>
 
-
 void session__deliver(struct pft_event *ev, const struct pft_record *rec)
 {
 	struct session *s = ev->s;
@@ -34,8 +33,7 @@ void session__deliver(struct pft_event *ev, const struct pft_record *rec)
 }
 
 /* Dispatch one record; 1 when it was an event. */
-static inline int handle_record(struct session *s, const struct perf_event_header *h,
-				uint32_t cpu)
+static inline int handle_record(struct session *s, const struct perf_event_header *h, uint32_t cpu)
 {
 	if (h->type == PERF_RECORD_SAMPLE) {
 		const unsigned char *p = (const unsigned char *)(h + 1);
@@ -162,7 +160,8 @@ static void check_skipped(struct session *s)
 	}
 	if (n && !s->corrupt_seen)
 		pft_warn("cpu %d: malformed data in the ring buffer; the rest of that batch was "
-			 "skipped (the summary counts skipped batches per cpu)", first);
+			 "skipped (the summary counts skipped batches per cpu)",
+			 first);
 	s->corrupt_seen = n;
 }
 
@@ -243,7 +242,7 @@ uint32_t session__max_read_delay(const struct session *s)
 
 int session__wait(struct session *s, int timeout_ms, const void *sigmask)
 {
-	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+	struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
 	int ret = ppoll(s->pfds, s->npfds, timeout_ms < 0 ? NULL : &ts, sigmask);
 
 	return ret < 0 ? -errno : 0;

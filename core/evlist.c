@@ -55,8 +55,8 @@ static uint32_t format_min_raw(const struct tp_format *fmt)
 	return min_raw;
 }
 
-struct pft_event *session__new_tracepoint(struct session *s, const char *system,
-					  const char *name, unsigned flags)
+struct pft_event *session__new_tracepoint(struct session *s, const char *system, const char *name,
+					  unsigned flags)
 {
 	struct tp_format *fmt;
 	struct pft_event *ev;
@@ -72,7 +72,8 @@ struct pft_event *session__new_tracepoint(struct session *s, const char *system,
 	id = tfs_event_id(system, name);
 	if (id < 0) {
 		if (flags & PFT_EV_OPTIONAL)
-			pft_warn("%s: tracepoint %s:%s is not available on this kernel; not recorded",
+			pft_warn("%s: tracepoint %s:%s is not available on this kernel; not "
+				 "recorded",
 				 s->cur_src ? s->cur_src->name : "?", system, name);
 		else if (id == -ENOENT)
 			pft_error("unknown tracepoint %s:%s (see %s/available_events)", system,
@@ -214,9 +215,9 @@ static void session__attr(const struct session *s, const struct pft_event *ev,
 
 /* What failed while opening an event, for the message. */
 enum open_step {
-	OPEN_EVENT,		/* perf_event_open */
-	OPEN_FILTER,		/* the kernel rejected the tracepoint filter */
-	OPEN_ATTACH,		/* redirecting into the ring, reading its id, bookkeeping */
+	OPEN_EVENT,  /* perf_event_open */
+	OPEN_FILTER, /* the kernel rejected the tracepoint filter */
+	OPEN_ATTACH, /* redirecting into the ring, reading its id, bookkeeping */
 };
 
 static int add_fd(struct session *s, int fd)
@@ -253,10 +254,12 @@ static void open_error(const struct session *s, int err, const char *what, int c
 
 		if (pft_read_file("/proc/sys/kernel/perf_event_paranoid", buf, sizeof(buf)) > 0)
 			pft_parse_long(strtok(buf, "\n"), &paranoid);
-		pft_error("not allowed to open perf events for %s (kernel.perf_event_paranoid = %ld)",
-			  what, paranoid);
+		pft_error(
+			"not allowed to open perf events for %s (kernel.perf_event_paranoid = %ld)",
+			what, paranoid);
 		pft_hint("run as root or give the binary CAP_PERFMON (kernel >= 5.8; CAP_SYS_ADMIN "
-			 "before); or allow it for everyone with: sysctl kernel.perf_event_paranoid=-1");
+			 "before); or allow it for everyone with: sysctl "
+			 "kernel.perf_event_paranoid=-1");
 	} else if (err == -EMFILE || err == -ENFILE) {
 		struct rlimit rl;
 		long lim = getrlimit(RLIMIT_NOFILE, &rl) ? -1 : (long)rl.rlim_cur;
@@ -265,13 +268,15 @@ static void open_error(const struct session *s, int err, const char *what, int c
 			  what, lim);
 		if (s->mode == SCOPE_ALL)
 			pft_hint("a system-wide recording needs one descriptor per event and CPU "
-				 "(%u events, %d CPUs here): raise 'ulimit -n'", s->nevents, s->ncpus);
+				 "(%u events, %d CPUs here): raise 'ulimit -n'",
+				 s->nevents, s->ncpus);
 		else
 			pft_hint("each traced thread needs one descriptor per tracepoint and CPU: "
 				 "raise 'ulimit -n' or record system-wide");
 	} else if (err == -EINVAL) {
 		pft_error("the kernel rejected the perf event for %s on cpu %d: Invalid argument "
-			  "(an attribute it lacks? use_clockid needs Linux 4.1, user stack copies 3.7)",
+			  "(an attribute it lacks? use_clockid needs Linux 4.1, user stack copies "
+			  "3.7)",
 			  what, cpu);
 	} else {
 		pft_error("perf_event_open for %s on cpu %d failed: %s", what, cpu, strerror(-err));
@@ -324,9 +329,9 @@ static int event_open_fd(struct session *s, struct pft_event *ev, int cpu, pid_t
 
 /* Open @ev for one cpu and pid (or cgroup) into @ring.  0 or -errno, with
  * *step saying what failed. */
-static int event_open_one(struct session *s, struct pft_event *ev, struct pm_ring *ring,
-			  int cpu, pid_t pid, unsigned long flags, int per_task,
-			  int enable_on_exec, enum open_step *step)
+static int event_open_one(struct session *s, struct pft_event *ev, struct pm_ring *ring, int cpu,
+			  pid_t pid, unsigned long flags, int per_task, int enable_on_exec,
+			  enum open_step *step)
 {
 	uint64_t id;
 	int fd, ret;
@@ -364,15 +369,15 @@ static int event_open_one(struct session *s, struct pft_event *ev, struct pm_rin
 	return 0;
 
 out_forget_id:
-	u64map_put(&s->ids, id, NULL);	/* no record of a closed event is dispatched */
+	u64map_put(&s->ids, id, NULL); /* no record of a closed event is dispatched */
 out_close:
 	close(fd);
 	return ret;
 }
 
 /* Open @ev on @cpu for the target.  0 or -errno (message printed). */
-static int event_open_cpu(struct session *s, struct pft_event *ev, struct pm_ring *ring,
-			  int cpu, const struct session_target *t)
+static int event_open_cpu(struct session *s, struct pft_event *ev, struct pm_ring *ring, int cpu,
+			  const struct session_target *t)
 {
 	enum open_step step;
 	unsigned k, ok = 0;
@@ -388,7 +393,7 @@ static int event_open_cpu(struct session *s, struct pft_event *ev, struct pm_rin
 			ret = event_open_one(s, ev, ring, cpu, t->tids[k], 0, 1, t->enable_on_exec,
 					     &step);
 			if (ret == -ESRCH && step == OPEN_EVENT) {
-				ret = 0;	/* that thread already exited */
+				ret = 0; /* that thread already exited */
 				continue;
 			}
 			if (ret)
@@ -429,11 +434,10 @@ static int session__open_ring(struct session *s, int cpu, size_t pages)
 		if (ret == -EPERM || ret == -ENOMEM)
 			pft_error("cannot map a %zu KiB ring buffer for cpu %d: %s "
 				  "(try a smaller --buffer-size, or raise "
-				  "kernel.perf_event_mlock_kb)", s->ring_bytes >> 10, cpu,
-				  strerror(-ret));
+				  "kernel.perf_event_mlock_kb)",
+				  s->ring_bytes >> 10, cpu, strerror(-ret));
 		else
-			pft_error("cannot map the ring buffer for cpu %d: %s", cpu,
-				  strerror(-ret));
+			pft_error("cannot map the ring buffer for cpu %d: %s", cpu, strerror(-ret));
 		goto out_close;
 	}
 	ret = add_fd(s, fd);
@@ -488,9 +492,8 @@ int session__open(struct session *s, const struct session_target *t)
 		 * smallest automatic size already needs raised. */
 		long phys = sysconf(_SC_PHYS_PAGES);
 
-		want = record_opts_auto_buffer(geteuid() == 0 && phys > 0 ? (uint64_t)phys * page
-									    : 0,
-					       pm_cpu_count());
+		want = record_opts_auto_buffer(
+			geteuid() == 0 && phys > 0 ? (uint64_t)phys * page : 0, pm_cpu_count());
 	}
 	while (pages * page < want)
 		pages <<= 1;

@@ -24,11 +24,13 @@
 
 /* struct pft_arg (the ABI) is passed to the writer as struct pw_arg */
 _Static_assert(sizeof(struct pft_arg) == sizeof(struct pw_arg) &&
-	       offsetof(struct pft_arg, kind) == offsetof(struct pw_arg, kind) &&
-	       offsetof(struct pft_arg, v) == offsetof(struct pw_arg, v) &&
-	       (int)PFT_ARG_INT == (int)PW_ARG_INT && (int)PFT_ARG_UINT == (int)PW_ARG_UINT &&
-	       (int)PFT_ARG_DOUBLE == (int)PW_ARG_DOUBLE && (int)PFT_ARG_STR == (int)PW_ARG_STR &&
-	       (int)PFT_ARG_BOOL == (int)PW_ARG_BOOL && (int)PFT_ARG_PTR == (int)PW_ARG_PTR,
+		       offsetof(struct pft_arg, kind) == offsetof(struct pw_arg, kind) &&
+		       offsetof(struct pft_arg, v) == offsetof(struct pw_arg, v) &&
+		       (int)PFT_ARG_INT == (int)PW_ARG_INT &&
+		       (int)PFT_ARG_UINT == (int)PW_ARG_UINT &&
+		       (int)PFT_ARG_DOUBLE == (int)PW_ARG_DOUBLE &&
+		       (int)PFT_ARG_STR == (int)PW_ARG_STR &&
+		       (int)PFT_ARG_BOOL == (int)PW_ARG_BOOL && (int)PFT_ARG_PTR == (int)PW_ARG_PTR,
 	       "struct pft_arg and struct pw_arg differ");
 
 static struct session *S(struct pft_host *h)
@@ -51,7 +53,7 @@ static struct pft_event *host_tracepoint(struct pft_host *h, const char *system,
 static const char *host_field_at(struct pft_event *ev, unsigned i, struct pft_field *out)
 {
 	return ev->fmt && i < tp_format__nfields(ev->fmt) ? tp_format__field_at(ev->fmt, i, out)
-							   : NULL;
+							  : NULL;
 }
 
 static int host_field(struct pft_event *ev, const char *name, struct pft_field *out)
@@ -126,7 +128,8 @@ static struct pft_event *host_event(struct pft_host *h, const char *spec, unsign
 	pl_len = colon ? (size_t)(colon - spec) : 0;
 	if (!colon || !pl_len || pl_len >= sizeof(prefix) || !colon[1]) {
 		pft_error("event '%s': expected SYSTEM:EVENT or a probe spec (uprobe:, uretprobe:, "
-			  "usdt:)", spec);
+			  "usdt:)",
+			  spec);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -141,8 +144,9 @@ static struct pft_event *host_event(struct pft_host *h, const char *spec, unsign
 
 		if (!a || !a->ops->resolve) {
 			if (a)
-				pft_error("plugin '%s' declares '%s:' events but cannot resolve them",
-					  pl->p->name, prefix);
+				pft_error(
+					"plugin '%s' declares '%s:' events but cannot resolve them",
+					pl->p->name, prefix);
 			errno = ENOENT;
 			return NULL;
 		}
@@ -157,9 +161,11 @@ static struct pft_event *host_event(struct pft_host *h, const char *spec, unsign
 	}
 	if (strlen(colon + 1) >= sizeof(name) || strpbrk(colon + 1, ": \t/")) {
 		pft_error("event '%s': no tracepoint system '%s', and no plugin resolves '%s:' "
-			  "events", spec, prefix, prefix);
+			  "events",
+			  spec, prefix, prefix);
 		pft_hint("tracepoints are SYSTEM:EVENT (see %s/available_events); user probes are "
-			 "uprobe:, uretprobe: and usdt: specs", tfs_dir() ? tfs_dir() : "tracefs");
+			 "uprobe:, uretprobe: and usdt: specs",
+			 tfs_dir() ? tfs_dir() : "tracefs");
 		errno = ENOENT;
 		return NULL;
 	}
@@ -261,7 +267,7 @@ static int host_stack_hook(struct pft_host *h, pft_stack_fn fn, void *priv)
 static ssize_t host_read_memory(struct pft_host *h, uint32_t pid, uint64_t addr, void *buf,
 				size_t len)
 {
-	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
 	ssize_t n;
 
 	(void)h;
@@ -346,11 +352,11 @@ struct symaddr_ctx {
 	uint32_t pid;
 	const char *file, *name;
 	uint64_t addr;
-	char tried[4096];	/* the last file looked in (its mappings come in a row) */
-	int found;		/* ... whether it has the symbol */
-	uint64_t off;		/* ... at this file offset */
-	uint64_t below;		/* a .bss symbol: the address through the file's last mapping
-				 * below its offset (the anonymous bss follows it), or 0 */
+	char tried[4096]; /* the last file looked in (its mappings come in a row) */
+	int found;	  /* ... whether it has the symbol */
+	uint64_t off;	  /* ... at this file offset */
+	uint64_t below;	  /* a .bss symbol: the address through the file's last mapping
+			   * below its offset (the anonymous bss follows it), or 0 */
 	uint64_t below_pgoff;
 };
 
@@ -378,13 +384,13 @@ static int symaddr_one(void *ctx, const struct pft_mapping *m)
 		c->below_pgoff = m->pgoff;
 	}
 	if (!c->found || c->off < m->pgoff || c->off >= m->pgoff + (m->end - m->start))
-		return 0;	/* not there, or another mapping of the file holds it */
+		return 0; /* not there, or another mapping of the file holds it */
 	c->addr = m->start + (c->off - m->pgoff);
 	return 1;
 }
 
-static int host_symbol_address(struct pft_host *h, uint32_t pid, const char *file,
-			       const char *name, uint64_t *addr)
+static int host_symbol_address(struct pft_host *h, uint32_t pid, const char *file, const char *name,
+			       uint64_t *addr)
 {
 	struct symaddr_ctx c;
 
@@ -395,7 +401,7 @@ static int host_symbol_address(struct pft_host *h, uint32_t pid, const char *fil
 	if (host_mappings(h, pid, symaddr_one, &c) != 1) {
 		if (!c.below)
 			return -ENOENT;
-		c.addr = c.below;	/* in .bss, past the file's bytes */
+		c.addr = c.below; /* in .bss, past the file's bytes */
 	}
 	*addr = c.addr;
 	return 0;
@@ -463,7 +469,7 @@ static void host_emit_generic(struct pft_host *h, struct pft_event *ev, const st
 	struct pw_field out[32];
 	char strs[8][128];
 	unsigned i, n = 0, ns = 0;
-	struct pw_ev e = { r->ts, r->cpu, r->tid };
+	struct pw_ev e = {r->ts, r->cpu, r->tid};
 
 	if (!ev->gf_done)
 		generic_fields(ev);
@@ -478,10 +484,11 @@ static void host_emit_generic(struct pft_host *h, struct pft_event *ev, const st
 			if (ns == 8)
 				continue;
 			o->kind = PW_FIELD_STR;
-			o->s = pft_field_str(&g->f, r->raw, r->raw_size, strs[ns], sizeof(strs[ns]));
+			o->s = pft_field_str(&g->f, r->raw, r->raw_size, strs[ns],
+					     sizeof(strs[ns]));
 			ns++;
 		} else if (g->f.flags & (PFT_FIELD_ARRAY | PFT_FIELD_DYNAMIC)) {
-			continue;	/* non-string arrays are not described generically */
+			continue; /* non-string arrays are not described generically */
 		} else if (g->f.flags & PFT_FIELD_SIGNED) {
 			o->kind = PW_FIELD_INT;
 			o->i = pft_field_s64(&g->f, r->raw);
@@ -519,8 +526,10 @@ static int host_fields(struct pft_event *ev, const char *const *names, struct pf
 		return -ENOENT;
 	for (i = 0; i < n; i++) {
 		if (tp_format__field(ev->fmt, names[i], &out[i])) {
-			pft_warn("%s: tracepoint %s:%s has no field '%s' on this kernel; not recorded",
-				 ev->src ? ev->src->name : "source", ev->system, ev->name, names[i]);
+			pft_warn("%s: tracepoint %s:%s has no field '%s' on this kernel; not "
+				 "recorded",
+				 ev->src ? ev->src->name : "source", ev->system, ev->name,
+				 names[i]);
 			ev->dropped = 1;
 			return -ENOENT;
 		}

@@ -10,17 +10,18 @@
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *what;	/* one line in `pftrace --help` */
+	const char *what; /* one line in `pftrace --help` */
 };
 
 static const struct command commands[] = {
-	{ "record", cmd_record,
-	  "record scheduling, IRQs, syscalls and stacks into a Perfetto trace" },
-	{ "dump", cmd_dump, "print a recorded trace as text, one event per line (or filtered, "
-	  "sysdig-style)" },
-	{ "report", cmd_report, "summarise a trace: top processes, syscalls, errors, stacks, spans" },
-	{ "plugins", cmd_plugins, "list the plugins (--plugin NAME) with their options" },
-	{ NULL, NULL, NULL },
+	{"record", cmd_record,
+	 "record scheduling, IRQs, syscalls and stacks into a Perfetto trace"},
+	{"dump", cmd_dump,
+	 "print a recorded trace as text, one event per line (or filtered, "
+	 "sysdig-style)"},
+	{"report", cmd_report, "summarise a trace: top processes, syscalls, errors, stacks, spans"},
+	{"plugins", cmd_plugins, "list the plugins (--plugin NAME) with their options"},
+	{NULL, NULL, NULL},
 };
 
 static const struct command *find_command(const char *name)
@@ -85,7 +86,7 @@ static void version(void)
 #else
 	       ""
 #endif
-	       );
+	);
 }
 
 int main(int argc, char **argv)
@@ -107,7 +108,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		if (argc > 2) {
 			/* pftrace help record: that command's --help */
-			char help[] = "--help", *av[] = { argv[2], help, NULL };
+			char help[] = "--help", *av[] = {argv[2], help, NULL};
 
 			c = find_command(argv[2]);
 			if (c)

@@ -20,16 +20,16 @@
 #include <string.h>
 
 enum opt_kind {
-	OPT_FLAG,	/* int: set to 1 */
-	OPT_COUNT,	/* int: one more per use (-vv) */
-	OPT_STR,	/* const char *: the argument (the last use wins) */
-	OPT_STR_LIST,	/* const char *[max_n] and an unsigned count: repeatable; cb, if
-			 * set, checks each value before it is added */
-	OPT_INT,	/* int in [min, max] */
-	OPT_U64,	/* uint64_t in [min, max] */
-	OPT_SIZE,	/* uint64_t bytes in [min, max]: 65536, 512K, 4M, 1G */
-	OPT_DURATION,	/* uint64_t ns in [min, max]: 10, 0.5, 500ms, 2m */
-	OPT_CALLBACK,	/* cb parses the argument (or, with no arg, the use) itself */
+	OPT_FLAG,     /* int: set to 1 */
+	OPT_COUNT,    /* int: one more per use (-vv) */
+	OPT_STR,      /* const char *: the argument (the last use wins) */
+	OPT_STR_LIST, /* const char *[max_n] and an unsigned count: repeatable; cb, if
+		       * set, checks each value before it is added */
+	OPT_INT,      /* int in [min, max] */
+	OPT_U64,      /* uint64_t in [min, max] */
+	OPT_SIZE,     /* uint64_t bytes in [min, max]: 65536, 512K, 4M, 1G */
+	OPT_DURATION, /* uint64_t ns in [min, max]: 10, 0.5, 500ms, 2m */
+	OPT_CALLBACK, /* cb parses the argument (or, with no arg, the use) itself */
 	OPT_HELP,
 };
 
@@ -40,17 +40,17 @@ typedef int opt_cb(void *dst, const struct opt *o, const char *name, const char 
 
 struct opt {
 	const char *lname;
-	int sname;		/* 0: long only */
+	int sname; /* 0: long only */
 	enum opt_kind kind;
-	size_t off;		/* offset of the value in the options struct */
-	size_t count_off;	/* lists: offset of the unsigned count */
-	unsigned max_n;		/* lists: capacity */
-	int64_t min, max;	/* OPT_INT, OPT_U64, OPT_SIZE, OPT_DURATION (ns) */
-	const char *what;	/* the expected value in errors: "a frequency in Hz" */
-	opt_cb *cb;		/* OPT_CALLBACK; OPT_STR_LIST: the check of a value */
-	int has_arg;		/* OPT_CALLBACK: takes an argument (OPT_ARG_OPTIONAL: may, as
-				   --name=ARG; the callback gets NULL without one) */
-	const char *arg;	/* the argument's name in --help */
+	size_t off;	  /* offset of the value in the options struct */
+	size_t count_off; /* lists: offset of the unsigned count */
+	unsigned max_n;	  /* lists: capacity */
+	int64_t min, max; /* OPT_INT, OPT_U64, OPT_SIZE, OPT_DURATION (ns) */
+	const char *what; /* the expected value in errors: "a frequency in Hz" */
+	opt_cb *cb;	  /* OPT_CALLBACK; OPT_STR_LIST: the check of a value */
+	int has_arg;	  /* OPT_CALLBACK: takes an argument (OPT_ARG_OPTIONAL: may, as
+			     --name=ARG; the callback gets NULL without one) */
+	const char *arg;  /* the argument's name in --help */
 	const char *help;
 };
 
@@ -59,14 +59,17 @@ struct opt {
 struct opt_cmd {
 	const struct opt *table;
 	const char *synopsis;
-	const char *what;	/* paragraph(s) under the synopsis */
-	void (*epilog)(FILE *f);	/* more help after the options, or NULL */
-	int permute;		/* options may follow the operands (dump TRACE -j) */
+	const char *what;	 /* paragraph(s) under the synopsis */
+	void (*epilog)(FILE *f); /* more help after the options, or NULL */
+	int permute;		 /* options may follow the operands (dump TRACE -j) */
 };
 
 /* ---- value kinds ------------------------------------------------------- */
 
-static void *field(void *dst, const struct opt *o) { return (char *)dst + o->off; }
+static void *field(void *dst, const struct opt *o)
+{
+	return (char *)dst + o->off;
+}
 
 static int opt_takes_arg(const struct opt *o)
 {
@@ -204,7 +207,7 @@ static int opt_store(void *dst, const struct opt *o, const char *name, const cha
 
 /* ---- --help ------------------------------------------------------------ */
 
-#define HELP_COL 29	/* where the descriptions start */
+#define HELP_COL 29 /* where the descriptions start */
 #define HELP_WIDTH 80
 
 static void usage(FILE *f, const struct opt_cmd *cmd)
@@ -258,8 +261,8 @@ static int parse(void *dst, const struct opt_cmd *cmd, int argc, char **argv, in
 	int c, li;
 
 	if (!cmd->permute)
-		sopts[ns++] = '+';	/* stop at the first non-option (the command) */
-	sopts[ns++] = ':';	/* a missing argument is ':', not '?' */
+		sopts[ns++] = '+'; /* stop at the first non-option (the command) */
+	sopts[ns++] = ':';	   /* a missing argument is ':', not '?' */
 	for (o = t; o->lname && nl < MAX_OPTS; o++, nl++) {
 		lopts[nl].name = o->lname;
 		lopts[nl].has_arg = o->kind == OPT_CALLBACK && o->has_arg == OPT_ARG_OPTIONAL
@@ -277,7 +280,7 @@ static int parse(void *dst, const struct opt_cmd *cmd, int argc, char **argv, in
 	memset(&lopts[nl], 0, sizeof(lopts[nl]));
 	sopts[ns] = 0;
 
-	optind = 0;	/* glibc: a full reset, also of a half-read "-vF" */
+	optind = 0; /* glibc: a full reset, also of a half-read "-vF" */
 	opterr = 0;
 	for (;;) {
 		char name[64];
@@ -289,7 +292,7 @@ static int parse(void *dst, const struct opt_cmd *cmd, int argc, char **argv, in
 		if (c == '?') {
 			const char *a = argv[optind - 1];
 
-			if (optopt && !strncmp(a, "--", 2))	/* known, but "--flag=x" */
+			if (optopt && !strncmp(a, "--", 2)) /* known, but "--flag=x" */
 				pft_error("%.*s: takes no argument, not '%s'", (int)strcspn(a, "="),
 					  a, a + strcspn(a, "=") + !!a[strcspn(a, "=")]);
 			else if (optopt)
@@ -357,7 +360,8 @@ static int check_event(void *dst, const struct opt *o, const char *name, const c
 	if (!pl || arg[pl] != ':' || !arg[pl + 1]) {
 		pft_error("%s: expected SYSTEM:EVENT (e.g. sched:sched_stat_runtime) or a probe "
 			  "(uprobe:PATH:SYMBOL, uretprobe:PATH:SYMBOL, usdt:PATH:PROVIDER:NAME), "
-			  "not '%s'", name, arg);
+			  "not '%s'",
+			  name, arg);
 		return -1;
 	}
 	return 0;
@@ -377,8 +381,8 @@ static int cb_markers(void *dst, const struct opt *o, const char *name, const ch
 		r->markers |= PFT_MARKERS_DEVNULL;
 		r->markers_devnull_asked = 1;
 	} else {
-		pft_error("%s: expected trace_marker or devnull (or no value: both), not '%s'", name,
-			  arg);
+		pft_error("%s: expected trace_marker or devnull (or no value: both), not '%s'",
+			  name, arg);
 		return -1;
 	}
 	return 0;
@@ -405,7 +409,7 @@ static int cb_call_graph(void *dst, const struct opt *o, const char *name, const
 			return -1;
 		}
 		r->cg_mode = CG_DWARF;
-		r->stack_size = (uint32_t)((v + 7) & ~(uint64_t)7);	/* the kernel wants u64s */
+		r->stack_size = (uint32_t)((v + 7) & ~(uint64_t)7); /* the kernel wants u64s */
 	} else {
 		pft_error("%s: expected fp, dwarf[,SIZE] or none, not '%s'", name, arg);
 		return -1;
@@ -415,92 +419,93 @@ static int cb_call_graph(void *dst, const struct opt *o, const char *name, const
 
 #define R(f) offsetof(struct record_opts, f)
 static const struct opt record_table[] = {
-	{ "output", 'o', OPT_STR, R(output), .arg = "FILE",
-	  .help = "write the trace to FILE (default: " PFT_DEFAULT_OUTPUT ")" },
-	{ "duration", 'd', OPT_DURATION, R(duration_ns), .min = 1, .max = INT64_MAX,
-	  .arg = "SECS",
-	  .help = "stop after SECS seconds (fractions and ms/s/m suffixes work; "
-		  "default: until Ctrl-C or the COMMAND exits)" },
-	{ "max-size", 0, OPT_SIZE, R(max_size), .min = PFT_MIN_MAX_SIZE, .max = PFT_MAX_MAX_SIZE,
-	  .what = "a trace size", .arg = "SIZE",
-	  .help = "stop when the trace reaches SIZE bytes, e.g. 100M, 2G; the file never "
-		  "grows past SIZE (events beyond are counted, not written)" },
-	{ "pid", 'p', OPT_CALLBACK, R(pids), R(npids), PFT_MAX_PIDS, .cb = cb_pid, .has_arg = 1,
-	  .arg = "PID",
-	  .help = "record only PID and its descendants, including children created while "
-		  "recording (repeatable)" },
-	{ "cgroup", 'c', OPT_STR, R(cgroup), .arg = "DIR",
-	  .help = "record only tasks in the cgroup (v2) directory DIR, e.g. "
-		  "/sys/fs/cgroup/system.slice/x.service" },
-	{ "syscalls", 0, OPT_FLAG, R(syscalls),
-	  .help = "record system calls (raw_syscalls:sys_enter/sys_exit) as slices on each "
-		  "thread" },
-	{ "event", 'e', OPT_STR_LIST, R(events), R(nevents), PFT_MAX_EVENTS, .cb = check_event,
-	  .arg = "SYS:NAME",
-	  .help = "also record tracepoint SYS:NAME with all its fields, or a user probe: "
-		  "uprobe:PATH:SYMBOL[+OFF], uretprobe:PATH:SYMBOL, usdt:PATH:[PROVIDER:]NAME, "
-		  "optionally followed by fetch args ('uprobe:/bin/app:handle fd=%di:s32'); "
-		  "PATH may be a library's short name such as libc (repeatable)" },
-	{ "plugin", 0, OPT_STR_LIST, R(plugins), R(nplugins), PFT_MAX_PLUGINS,
-	  .arg = "NAME[:K=V,...]",
-	  .help = "load plugin NAME (or a .so path) with options (repeatable; 'pftrace plugins' "
-		  "lists them)" },
-	{ "span", 0, OPT_STR_LIST, R(span_args), R(nspan_args), PFT_MAX_SPANS,
-	  .arg = "NAME=START,END",
-	  .help = "slices NAME from each START event to the next END event of the thread "
-		  "(any -e specs); NAME=START,END,key=ARG pairs them by argument ARG across "
-		  "threads; or a ready-made span: pthread_mutex, pthread_cond (repeatable)" },
-	{ "spans", 0, OPT_STR_LIST, R(span_files), R(nspan_files), PFT_MAX_SPAN_FILES,
-	  .arg = "FILE", .help = "read --span definitions from FILE, one per line" },
-	{ "trace-event-config", 0, OPT_STR_LIST, R(config_files), R(nconfig_files),
-	  PFT_MAX_SPAN_FILES, .arg = "FILE",
-	  .help = "read events, ranges and instants from a systing JSON config FILE" },
-	{ "markers", 0, OPT_CALLBACK, R(markers), .cb = cb_markers, .has_arg = OPT_ARG_OPTIONAL,
-	  .arg = "CHANNEL",
-	  .help = "spans that programs write: atrace and sysdig lines written to tracefs "
-		  "trace_marker, sysdig tracer lines written to /dev/null (a uprobe on libc's "
-		  "write(): only the recorded processes, unless --markers=devnull is given); "
-		  "CHANNEL trace_marker or devnull picks one (default both)" },
-	{ "no-sched", 0, OPT_FLAG, R(no_sched),
-	  .help = "do not record scheduling and task events" },
-	{ "no-irq", 0, OPT_FLAG, R(no_irq), .help = "do not record IRQ and softirq events" },
-	{ "no-stacks", 0, OPT_FLAG, R(no_stacks),
-	  .help = "turn stacks off: no stack sampling and no off-CPU stacks (scheduling and "
-		  "events only)" },
-	{ "freq", 'F', OPT_U64, R(freq), .min = 1, .max = PFT_MAX_FREQ,
-	  .what = "a sampling frequency in Hz", .arg = "HZ",
-	  .help = "sample stacks HZ times a second per CPU (default " PFT_STR(PFT_DEFAULT_FREQ)
-		  ")" },
-	{ "period", 0, OPT_U64, R(period), .min = 1, .max = INT64_MAX,
-	  .what = "a sampling period", .arg = "N",
-	  .help = "sample every N events of the counter instead (cycles, or ns of cpu-clock)" },
-	{ "call-graph", 'g', OPT_CALLBACK, R(cg_mode), .cb = cb_call_graph, .has_arg = 1,
-	  .arg = "MODE",
-	  .help = "user stacks: dwarf[,SIZE] (default; copies SIZE bytes of stack, default "
-		  PFT_STR(PFT_DEFAULT_STACK_SIZE) "), fp (frame pointers), none" },
-	{ "sleep-stacks", 0, OPT_FLAG, R(sleep_stacks),
-	  .help = "off-CPU stacks also when threads sleep interruptibly (S), not only in D state" },
-	{ "no-offcpu", 0, OPT_FLAG, R(no_offcpu), .help = "no stacks at uninterruptible sleep" },
-	{ "buffer-size", 'b', OPT_SIZE, R(buffer_size), .min = PFT_MIN_BUFFER_SIZE,
-	  .max = PFT_MAX_BUFFER_SIZE, .arg = "SIZE",
-	  .help = "ring buffer size per CPU, e.g. 512K, 8M (default: 1/" PFT_STR(
-		  PFT_AUTO_BUFFER_SHARE) " of the memory shared by the CPUs, "
-		  PFT_STR(PFT_AUTO_BUFFER_MIN_MB) "M to " PFT_STR(PFT_AUTO_BUFFER_MAX_MB)
-		  "M per CPU; rounded up to a power of two)" },
-	{ "nice", 0, OPT_INT, R(nice), .min = PFT_MIN_NICE, .max = PFT_MAX_NICE,
-	  .what = "a nice value", .arg = "N",
-	  .help = "run the reader at nice N (default " PFT_STR(PFT_DEFAULT_NICE) ", so it drains "
-		  "the rings in time on a busy machine; 0 to keep yours; root only)" },
-	{ "rt", 0, OPT_INT, R(rt), .min = 0, .max = PFT_MAX_RT,
-	  .what = "a SCHED_FIFO priority", .arg = "PRIO",
-	  .help = "while the rings fill faster than the reader drains them at its nice value, "
-		  "run it as SCHED_FIFO PRIO (default " PFT_STR(PFT_DEFAULT_RT) "; back to its "
-		  "nice value after a second without load; 0: never; root, 2 CPUs or more)" },
-	{ "verbose", 'v', OPT_COUNT, R(verbose),
-	  .help = "more detail in the summary (twice: debug)" },
-	{ "quiet", 'q', OPT_FLAG, R(quiet), .help = "no summary, only errors" },
-	{ "help", 'h', OPT_HELP, 0, .help = "show this help" },
-	{ NULL, 0, 0, 0 },
+	{"output", 'o', OPT_STR, R(output), .arg = "FILE",
+	 .help = "write the trace to FILE (default: " PFT_DEFAULT_OUTPUT ")"},
+	{"duration", 'd', OPT_DURATION, R(duration_ns), .min = 1, .max = INT64_MAX, .arg = "SECS",
+	 .help = "stop after SECS seconds (fractions and ms/s/m suffixes work; "
+		 "default: until Ctrl-C or the COMMAND exits)"},
+	{"max-size", 0, OPT_SIZE, R(max_size), .min = PFT_MIN_MAX_SIZE, .max = PFT_MAX_MAX_SIZE,
+	 .what = "a trace size", .arg = "SIZE",
+	 .help = "stop when the trace reaches SIZE bytes, e.g. 100M, 2G; the file never "
+		 "grows past SIZE (events beyond are counted, not written)"},
+	{"pid", 'p', OPT_CALLBACK, R(pids), R(npids), PFT_MAX_PIDS, .cb = cb_pid, .has_arg = 1,
+	 .arg = "PID",
+	 .help = "record only PID and its descendants, including children created while "
+		 "recording (repeatable)"},
+	{"cgroup", 'c', OPT_STR, R(cgroup), .arg = "DIR",
+	 .help = "record only tasks in the cgroup (v2) directory DIR, e.g. "
+		 "/sys/fs/cgroup/system.slice/x.service"},
+	{"syscalls", 0, OPT_FLAG, R(syscalls),
+	 .help = "record system calls (raw_syscalls:sys_enter/sys_exit) as slices on each "
+		 "thread"},
+	{"event", 'e', OPT_STR_LIST, R(events), R(nevents), PFT_MAX_EVENTS, .cb = check_event,
+	 .arg = "SYS:NAME",
+	 .help = "also record tracepoint SYS:NAME with all its fields, or a user probe: "
+		 "uprobe:PATH:SYMBOL[+OFF], uretprobe:PATH:SYMBOL, usdt:PATH:[PROVIDER:]NAME, "
+		 "optionally followed by fetch args ('uprobe:/bin/app:handle fd=%di:s32'); "
+		 "PATH may be a library's short name such as libc (repeatable)"},
+	{"plugin", 0, OPT_STR_LIST, R(plugins), R(nplugins), PFT_MAX_PLUGINS,
+	 .arg = "NAME[:K=V,...]",
+	 .help = "load plugin NAME (or a .so path) with options (repeatable; 'pftrace plugins' "
+		 "lists them)"},
+	{"span", 0, OPT_STR_LIST, R(span_args), R(nspan_args), PFT_MAX_SPANS,
+	 .arg = "NAME=START,END",
+	 .help = "slices NAME from each START event to the next END event of the thread "
+		 "(any -e specs); NAME=START,END,key=ARG pairs them by argument ARG across "
+		 "threads; or a ready-made span: pthread_mutex, pthread_cond (repeatable)"},
+	{"spans", 0, OPT_STR_LIST, R(span_files), R(nspan_files), PFT_MAX_SPAN_FILES, .arg = "FILE",
+	 .help = "read --span definitions from FILE, one per line"},
+	{"trace-event-config", 0, OPT_STR_LIST, R(config_files), R(nconfig_files),
+	 PFT_MAX_SPAN_FILES, .arg = "FILE",
+	 .help = "read events, ranges and instants from a systing JSON config FILE"},
+	{"markers", 0, OPT_CALLBACK, R(markers), .cb = cb_markers, .has_arg = OPT_ARG_OPTIONAL,
+	 .arg = "CHANNEL",
+	 .help = "spans that programs write: atrace and sysdig lines written to tracefs "
+		 "trace_marker, sysdig tracer lines written to /dev/null (a uprobe on libc's "
+		 "write(): only the recorded processes, unless --markers=devnull is given); "
+		 "CHANNEL trace_marker or devnull picks one (default both)"},
+	{"no-sched", 0, OPT_FLAG, R(no_sched), .help = "do not record scheduling and task events"},
+	{"no-irq", 0, OPT_FLAG, R(no_irq), .help = "do not record IRQ and softirq events"},
+	{"no-stacks", 0, OPT_FLAG, R(no_stacks),
+	 .help = "turn stacks off: no stack sampling and no off-CPU stacks (scheduling and "
+		 "events only)"},
+	{"freq", 'F', OPT_U64, R(freq), .min = 1, .max = PFT_MAX_FREQ,
+	 .what = "a sampling frequency in Hz", .arg = "HZ",
+	 .help = "sample stacks HZ times a second per CPU (default " PFT_STR(PFT_DEFAULT_FREQ) ")"},
+	{"period", 0, OPT_U64, R(period), .min = 1, .max = INT64_MAX, .what = "a sampling period",
+	 .arg = "N",
+	 .help = "sample every N events of the counter instead (cycles, or ns of cpu-clock)"},
+	{"call-graph", 'g', OPT_CALLBACK, R(cg_mode), .cb = cb_call_graph, .has_arg = 1,
+	 .arg = "MODE",
+	 .help = "user stacks: dwarf[,SIZE] (default; copies SIZE bytes of stack, default " PFT_STR(
+		 PFT_DEFAULT_STACK_SIZE) "), fp (frame pointers), none"},
+	{"sleep-stacks", 0, OPT_FLAG, R(sleep_stacks),
+	 .help = "off-CPU stacks also when threads sleep interruptibly (S), not only in D state"},
+	{"no-offcpu", 0, OPT_FLAG, R(no_offcpu), .help = "no stacks at uninterruptible sleep"},
+	{"buffer-size", 'b', OPT_SIZE, R(buffer_size), .min = PFT_MIN_BUFFER_SIZE,
+	 .max = PFT_MAX_BUFFER_SIZE, .arg = "SIZE",
+	 .help = "ring buffer size per CPU, e.g. 512K, 8M (default: 1/" PFT_STR(PFT_AUTO_BUFFER_SHARE) " of the memory shared by the CPUs, " PFT_STR(
+		 PFT_AUTO_BUFFER_MIN_MB) "M to " PFT_STR(PFT_AUTO_BUFFER_MAX_MB) "M per CPU; "
+										 "rounded up to a "
+										 "power of two)"},
+	{"nice", 0, OPT_INT, R(nice), .min = PFT_MIN_NICE, .max = PFT_MAX_NICE,
+	 .what = "a nice value", .arg = "N",
+	 .help = "run the reader at nice N (default " PFT_STR(
+		 PFT_DEFAULT_NICE) ", so it drains "
+				   "the rings in time on a busy machine; 0 to keep yours; root "
+				   "only)"},
+	{"rt", 0, OPT_INT, R(rt), .min = 0, .max = PFT_MAX_RT, .what = "a SCHED_FIFO priority",
+	 .arg = "PRIO",
+	 .help = "while the rings fill faster than the reader drains them at its nice value, "
+		 "run it as SCHED_FIFO PRIO (default " PFT_STR(
+			 PFT_DEFAULT_RT) "; back to its "
+					 "nice value after a second without load; 0: never; root, "
+					 "2 CPUs or more)"},
+	{"verbose", 'v', OPT_COUNT, R(verbose),
+	 .help = "more detail in the summary (twice: debug)"},
+	{"quiet", 'q', OPT_FLAG, R(quiet), .help = "no summary, only errors"},
+	{"help", 'h', OPT_HELP, 0, .help = "show this help"},
+	{NULL, 0, 0, 0},
 };
 #undef R
 
@@ -517,11 +522,13 @@ static const struct opt_cmd record_cmd = {
 	"Perfetto trace (open it in https://ui.perfetto.dev).  System-wide by default;\n"
 	"with COMMAND, runs it and records until it exits.  Ctrl-C stops cleanly.\n"
 	"\n"
-	"Stacks are on by default: user and kernel stacks sampled " PFT_STR(PFT_DEFAULT_FREQ)
-	" times a second\n"
-	"per CPU (-F, --period, --call-graph), and off-CPU stacks when threads block in\n"
-	"D state (--sleep-stacks adds S, --no-offcpu drops them).  --no-stacks turns all\n"
-	"stacks off.",
+	"Stacks are on by default: user and kernel stacks sampled " PFT_STR(
+		PFT_DEFAULT_FREQ) " times a second\n"
+				  "per CPU (-F, --period, --call-graph), and off-CPU stacks when "
+				  "threads block in\n"
+				  "D state (--sleep-stacks adds S, --no-offcpu drops them).  "
+				  "--no-stacks turns all\n"
+				  "stacks off.",
 	record_epilog,
 };
 
@@ -597,8 +604,11 @@ void record_opts_fini(struct record_opts *o)
 int record_opts_validate(struct record_opts *o)
 {
 	/* the first option that asks for stacks, for --no-stacks */
-	const char *stacks = o->freq ? "-F" : o->period ? "--period" : o->cg_mode != CG_UNSET ?
-			     "--call-graph" : o->sleep_stacks ? "--sleep-stacks" : NULL;
+	const char *stacks = o->freq		      ? "-F"
+			     : o->period	      ? "--period"
+			     : o->cg_mode != CG_UNSET ? "--call-graph"
+			     : o->sleep_stacks	      ? "--sleep-stacks"
+						      : NULL;
 
 	if (!*o->output) {
 		pft_error("-o: expected a file name, not ''");
@@ -630,7 +640,10 @@ int record_opts_validate(struct record_opts *o)
 	return 0;
 }
 
-void record_opts_usage(FILE *f) { usage(f, &record_cmd); }
+void record_opts_usage(FILE *f)
+{
+	usage(f, &record_cmd);
+}
 
 int record_opts_parse(struct record_opts *o, int argc, char **argv)
 {
@@ -674,29 +687,28 @@ static int check_filter(const char *text)
 
 #define D(f) offsetof(struct dump_opts, f)
 static const struct opt dump_table[] = {
-	{ "no-sort", 0, OPT_FLAG, D(raw_order),
-	  .help = "print in file order instead of time order" },
-	{ "folded", 0, OPT_FLAG, D(folded),
-	  .help = "print sampled stacks folded (comm;root;...;leaf COUNT) for "
-		  "flamegraph.pl/speedscope" },
-	{ "stream", 0, OPT_STR, D(stream), .arg = "NAME",
-	  .help = "only samples of this timebase (cpu-clock, cycles, D-state...); --folded "
-		  "defaults to CPU samples" },
-	{ "no-stacks", 0, OPT_FLAG, D(no_stacks), .help = "sample lines without their frames" },
-	{ "spans", 0, OPT_FLAG, D(spans),
-	  .help = "instead of events: per slice name, its count, total, p50, p95 and max "
-		  "duration (markers, spans)" },
-	{ "print", 'p', OPT_STR, D(format), .arg = "FORMAT",
-	  .help = "print each event as FORMAT, %field substituted (-p '%evt.time %proc.name "
-		  "%evt.type'; %% is a percent sign)" },
-	{ "json", 'j', OPT_FLAG, D(json),
-	  .help = "one JSON object per event (the default fields, or -p's as keys)" },
-	{ "sysdig", 'S', OPT_FLAG, D(sysdig),
-	  .help = "sysdig's line (NUM TIME CPU PROC (TID) DIR TYPE ARGS, syscalls decoded), the "
-		  "default with a FILTER" },
-	{ "list", 'l', OPT_FLAG, D(list_fields), .help = "list the fields of filters and -p" },
-	{ "help", 'h', OPT_HELP, 0, .help = "show this help" },
-	{ NULL, 0, 0, 0 },
+	{"no-sort", 0, OPT_FLAG, D(raw_order), .help = "print in file order instead of time order"},
+	{"folded", 0, OPT_FLAG, D(folded),
+	 .help = "print sampled stacks folded (comm;root;...;leaf COUNT) for "
+		 "flamegraph.pl/speedscope"},
+	{"stream", 0, OPT_STR, D(stream), .arg = "NAME",
+	 .help = "only samples of this timebase (cpu-clock, cycles, D-state...); --folded "
+		 "defaults to CPU samples"},
+	{"no-stacks", 0, OPT_FLAG, D(no_stacks), .help = "sample lines without their frames"},
+	{"spans", 0, OPT_FLAG, D(spans),
+	 .help = "instead of events: per slice name, its count, total, p50, p95 and max "
+		 "duration (markers, spans)"},
+	{"print", 'p', OPT_STR, D(format), .arg = "FORMAT",
+	 .help = "print each event as FORMAT, %field substituted (-p '%evt.time %proc.name "
+		 "%evt.type'; %% is a percent sign)"},
+	{"json", 'j', OPT_FLAG, D(json),
+	 .help = "one JSON object per event (the default fields, or -p's as keys)"},
+	{"sysdig", 'S', OPT_FLAG, D(sysdig),
+	 .help = "sysdig's line (NUM TIME CPU PROC (TID) DIR TYPE ARGS, syscalls decoded), the "
+		 "default with a FILTER"},
+	{"list", 'l', OPT_FLAG, D(list_fields), .help = "list the fields of filters and -p"},
+	{"help", 'h', OPT_HELP, 0, .help = "show this help"},
+	{NULL, 0, 0, 0},
 };
 #undef D
 
@@ -712,7 +724,10 @@ static const struct opt_cmd dump_cmd = {
 	1,
 };
 
-void dump_opts_usage(FILE *f) { usage(f, &dump_cmd); }
+void dump_opts_usage(FILE *f)
+{
+	usage(f, &dump_cmd);
+}
 
 int dump_opts_parse(struct dump_opts *o, int argc, char **argv)
 {
@@ -748,14 +763,14 @@ int dump_opts_parse(struct dump_opts *o, int argc, char **argv)
 #define PFT_DEFAULT_TOP 10
 #define R(f) offsetof(struct report_opts, f)
 static const struct opt report_table[] = {
-	{ "section", 0, OPT_STR, R(section), .arg = "NAME",
-	  .help = "only this table: cpu, threads, runnable, dstate, syscalls, syscall-time, "
-		  "slowest, errors, stacks, spans" },
-	{ "json", 'j', OPT_FLAG, R(json), .help = "the tables as one JSON object" },
-	{ "top", 'n', OPT_INT, R(top), .min = 1, .max = 1000000, .what = "a row count",
-	  .arg = "N", .help = "rows per table (default " PFT_STR(PFT_DEFAULT_TOP) ")" },
-	{ "help", 'h', OPT_HELP, 0, .help = "show this help" },
-	{ NULL, 0, 0, 0 },
+	{"section", 0, OPT_STR, R(section), .arg = "NAME",
+	 .help = "only this table: cpu, threads, runnable, dstate, syscalls, syscall-time, "
+		 "slowest, errors, stacks, spans"},
+	{"json", 'j', OPT_FLAG, R(json), .help = "the tables as one JSON object"},
+	{"top", 'n', OPT_INT, R(top), .min = 1, .max = 1000000, .what = "a row count", .arg = "N",
+	 .help = "rows per table (default " PFT_STR(PFT_DEFAULT_TOP) ")"},
+	{"help", 'h', OPT_HELP, 0, .help = "show this help"},
+	{NULL, 0, 0, 0},
 };
 #undef R
 
@@ -770,13 +785,16 @@ static const struct opt_cmd report_cmd = {
 	1,
 };
 
-void report_opts_usage(FILE *f) { usage(f, &report_cmd); }
+void report_opts_usage(FILE *f)
+{
+	usage(f, &report_cmd);
+}
 
 int report_opts_parse(struct report_opts *o, int argc, char **argv)
 {
-	static const char *const sections[] = { "cpu", "threads", "runnable", "dstate",
-						 "syscalls", "syscall-time", "slowest", "errors",
-						 "stacks", "spans", NULL };
+	static const char *const sections[] = {"cpu",	   "threads",	   "runnable", "dstate",
+					       "syscalls", "syscall-time", "slowest",  "errors",
+					       "stacks",   "spans",	   NULL};
 	int first, ret, i;
 
 	memset(o, 0, sizeof(*o));

@@ -20,7 +20,7 @@
 /* Defaults and limits of `pftrace record`.  The help strings quote the
  * defaults with PFT_STR(), so they are plain literals. */
 #define PFT_DEFAULT_OUTPUT "trace.pb"
-#define PFT_DEFAULT_FREQ 999		/* Hz per CPU: not a multiple of the timer tick */
+#define PFT_DEFAULT_FREQ 999 /* Hz per CPU: not a multiple of the timer tick */
 #define PFT_MAX_FREQ 100000
 /* -b default: chosen at open time from the memory and the CPU count (1/256 of
  * the memory across all CPUs, a power of two per CPU within these bounds) */
@@ -29,16 +29,16 @@
 #define PFT_AUTO_BUFFER_SHARE 256
 #define PFT_MIN_BUFFER_SIZE ((uint64_t)8 << 10)
 #define PFT_MAX_BUFFER_SIZE ((uint64_t)1 << 30)
-#define PFT_DEFAULT_STACK_SIZE 8192	/* --call-graph dwarf: bytes of user stack per sample */
+#define PFT_DEFAULT_STACK_SIZE 8192 /* --call-graph dwarf: bytes of user stack per sample */
 #define PFT_MIN_STACK_SIZE 64
 /* the kernel caps sample_stack_user at 65528 (a sample's size is a u16);
  * leave room for the registers and the rest of the sample */
 #define PFT_MAX_STACK_SIZE (65528 - 4096)
-#define PFT_DEFAULT_NICE -20		/* the reader's; root only */
+#define PFT_DEFAULT_NICE -20 /* the reader's; root only */
 #define PFT_MIN_NICE -20
 #define PFT_MIN_MAX_SIZE ((uint64_t)64 << 10)
 #define PFT_MAX_MAX_SIZE ((uint64_t)1 << 40)
-#define PFT_DEFAULT_RT 1		/* SCHED_FIFO priority while the rings fill; root only */
+#define PFT_DEFAULT_RT 1 /* SCHED_FIFO priority while the rings fill; root only */
 #define PFT_MAX_RT 99
 #define PFT_MAX_NICE 19
 
@@ -55,70 +55,70 @@ struct ss_set;
 #define PFT_MARKERS_DEVNULL 2u
 
 enum record_cg {
-	CG_UNSET,			/* only between parsing and record_opts_validate() */
+	CG_UNSET, /* only between parsing and record_opts_validate() */
 	CG_DWARF,
 	CG_FP,
 	CG_NONE,
 };
 
 struct record_opts {
-	const char *output;		/* -o */
-	uint64_t duration_ns;		/* -d; 0 = until Ctrl-C / command exit */
-	uint64_t max_size;		/* --max-size: stop at this many bytes; 0 = none */
-	pid_t pids[PFT_MAX_PIDS];	/* -p */
+	const char *output;	  /* -o */
+	uint64_t duration_ns;	  /* -d; 0 = until Ctrl-C / command exit */
+	uint64_t max_size;	  /* --max-size: stop at this many bytes; 0 = none */
+	pid_t pids[PFT_MAX_PIDS]; /* -p */
 	unsigned npids;
-	const char *cgroup;		/* -c */
-	int syscalls;			/* --syscalls */
-	int no_sched, no_irq;		/* --no-sched, --no-irq */
-	const char *events[PFT_MAX_EVENTS];	/* -e SYS:NAME or PREFIX:... (a plugin's) */
+	const char *cgroup;		    /* -c */
+	int syscalls;			    /* --syscalls */
+	int no_sched, no_irq;		    /* --no-sched, --no-irq */
+	const char *events[PFT_MAX_EVENTS]; /* -e SYS:NAME or PREFIX:... (a plugin's) */
 	unsigned nevents;
-	const char *plugins[PFT_MAX_PLUGINS];	/* --plugin NAME[:k=v,...] or PATH */
+	const char *plugins[PFT_MAX_PLUGINS]; /* --plugin NAME[:k=v,...] or PATH */
 	unsigned nplugins;
-	const char *span_args[PFT_MAX_SPANS];	/* --span NAME=START,END[,key=ARG] */
+	const char *span_args[PFT_MAX_SPANS]; /* --span NAME=START,END[,key=ARG] */
 	unsigned nspan_args;
-	const char *span_files[PFT_MAX_SPAN_FILES];	/* --spans FILE */
+	const char *span_files[PFT_MAX_SPAN_FILES]; /* --spans FILE */
 	unsigned nspan_files;
-	const char *config_files[PFT_MAX_SPAN_FILES];	/* --trace-event-config FILE */
+	const char *config_files[PFT_MAX_SPAN_FILES]; /* --trace-event-config FILE */
 	unsigned nconfig_files;
-	struct ss_set *spans;		/* all of the above, parsed; NULL when none */
-	unsigned markers;		/* --markers: PFT_MARKERS_* channels */
-	int markers_devnull_asked;	/* --markers=devnull given: system-wide too */
-	int nice;			/* --nice: the reader's nice value (root only) */
-	int rt;				/* --rt: SCHED_FIFO priority while busy; 0 = never */
-	uint64_t buffer_size;		/* -b: per cpu, bytes; 0 = chosen at open (auto) */
+	struct ss_set *spans;	   /* all of the above, parsed; NULL when none */
+	unsigned markers;	   /* --markers: PFT_MARKERS_* channels */
+	int markers_devnull_asked; /* --markers=devnull given: system-wide too */
+	int nice;		   /* --nice: the reader's nice value (root only) */
+	int rt;			   /* --rt: SCHED_FIFO priority while busy; 0 = never */
+	uint64_t buffer_size;	   /* -b: per cpu, bytes; 0 = chosen at open (auto) */
 	/* stacks */
-	int no_stacks;			/* --no-stacks */
-	uint64_t freq;			/* -F; 0 with --period */
-	uint64_t period;		/* --period; 0 = sample by frequency */
-	enum record_cg cg_mode;		/* --call-graph fp|dwarf[,SIZE]|none */
-	uint32_t stack_size;		/* dwarf: bytes of user stack copied (a multiple of 8) */
-	int sleep_stacks;		/* --sleep-stacks: off-CPU stacks for S too */
-	int no_offcpu;			/* --no-offcpu */
-	char **cmd;			/* after -- (NULL-terminated, points into argv) */
-	int verbose, quiet;		/* -v (count), -q */
+	int no_stacks;		/* --no-stacks */
+	uint64_t freq;		/* -F; 0 with --period */
+	uint64_t period;	/* --period; 0 = sample by frequency */
+	enum record_cg cg_mode; /* --call-graph fp|dwarf[,SIZE]|none */
+	uint32_t stack_size;	/* dwarf: bytes of user stack copied (a multiple of 8) */
+	int sleep_stacks;	/* --sleep-stacks: off-CPU stacks for S too */
+	int no_offcpu;		/* --no-offcpu */
+	char **cmd;		/* after -- (NULL-terminated, points into argv) */
+	int verbose, quiet;	/* -v (count), -q */
 };
 
 struct dump_opts {
 	const char *input;
-	int raw_order;			/* --no-sort: file order */
-	int folded;			/* --folded */
-	const char *stream;		/* --stream NAME: samples of that timebase only */
-	int no_stacks;			/* --no-stacks: sample lines without frames */
-	int spans;			/* --spans: duration statistics per slice name */
+	int raw_order;	    /* --no-sort: file order */
+	int folded;	    /* --folded */
+	const char *stream; /* --stream NAME: samples of that timebase only */
+	int no_stacks;	    /* --no-stacks: sample lines without frames */
+	int spans;	    /* --spans: duration statistics per slice name */
 	/* sysdig-style reading (core/dump_view.c) */
-	const char *filter;		/* FILTER, after TRACE */
-	const char *format;		/* -p FORMAT */
-	int json;			/* -j */
-	int sysdig;			/* -S: sysdig's default line without a filter */
-	int list_fields;		/* -l */
+	const char *filter; /* FILTER, after TRACE */
+	const char *format; /* -p FORMAT */
+	int json;	    /* -j */
+	int sysdig;	    /* -S: sysdig's default line without a filter */
+	int list_fields;    /* -l */
 };
 
 struct report_opts {
 	const char *input;
-	const char *filter;		/* FILTER, after TRACE */
-	const char *section;		/* --section NAME */
-	int json;			/* -j */
-	int top;			/* --top N: rows per table */
+	const char *filter;  /* FILTER, after TRACE */
+	const char *section; /* --section NAME */
+	int json;	     /* -j */
+	int top;	     /* --top N: rows per table */
 };
 
 /*

@@ -24,11 +24,11 @@ static const char *pseudo_fs(int fd)
 		unsigned long magic;
 		const char *name;
 	} fs[] = {
-		{ PROC_SUPER_MAGIC, "proc" },	   { SYSFS_MAGIC, "sysfs" },
-		{ DEBUGFS_MAGIC, "debugfs" },	   { TRACEFS_MAGIC, "tracefs" },
-		{ CGROUP_SUPER_MAGIC, "cgroup" },  { CGROUP2_SUPER_MAGIC, "cgroup2" },
-		{ SECURITYFS_MAGIC, "securityfs" }, { BPF_FS_MAGIC, "bpf" },
-		{ PSTOREFS_MAGIC, "pstore" },	   { EFIVARFS_MAGIC, "efivarfs" },
+		{PROC_SUPER_MAGIC, "proc"},	  {SYSFS_MAGIC, "sysfs"},
+		{DEBUGFS_MAGIC, "debugfs"},	  {TRACEFS_MAGIC, "tracefs"},
+		{CGROUP_SUPER_MAGIC, "cgroup"},	  {CGROUP2_SUPER_MAGIC, "cgroup2"},
+		{SECURITYFS_MAGIC, "securityfs"}, {BPF_FS_MAGIC, "bpf"},
+		{PSTOREFS_MAGIC, "pstore"},	  {EFIVARFS_MAGIC, "efivarfs"},
 	};
 	struct statfs sf;
 	size_t i;
@@ -76,7 +76,8 @@ int output_open(struct output *o, const char *path)
 	}
 	if (pseudo_fs(fd)) {
 		pft_error("refusing to write the trace to %s: not a regular file (a file of the %s "
-			  "filesystem)", path, pseudo_fs(fd));
+			  "filesystem)",
+			  path, pseudo_fs(fd));
 		close(fd);
 		return -EINVAL;
 	}
@@ -85,7 +86,7 @@ int output_open(struct output *o, const char *path)
 		pft_error("refusing to write the trace to %s: it has other hard links", path);
 		return -EMLINK;
 	}
-	fcntl(fd, F_SETFL, 0);	/* clear O_NONBLOCK */
+	fcntl(fd, F_SETFL, 0); /* clear O_NONBLOCK */
 	if (o->created && geteuid() == 0) {
 		/* sudo pftrace record: the user who ran sudo should own the trace */
 		const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");

@@ -11,7 +11,7 @@
 struct output {
 	const char *path;
 	int fd;
-	int created;		/* we created it: remove it if recording never starts */
+	int created; /* we created it: remove it if recording never starts */
 };
 
 /* 0 or -errno, with one error line printed. */

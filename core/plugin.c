@@ -105,14 +105,16 @@ static const struct pft_plugin *open_plugin(const char *path, void **dl, char *w
 		goto out_close;
 	}
 	if (p->abi_version != PFT_ABI_VERSION) {
-		snprintf(why, cap, "it was built for plugin ABI %u, this pftrace has ABI %u: "
-			 "rebuild it against this pftrace's pftrace.h", p->abi_version,
-			 PFT_ABI_VERSION);
+		snprintf(why, cap,
+			 "it was built for plugin ABI %u, this pftrace has ABI %u: "
+			 "rebuild it against this pftrace's pftrace.h",
+			 p->abi_version, PFT_ABI_VERSION);
 		goto out_close;
 	}
 	if (!p->name || !p->source || !p->source->init || !p->source->fini ||
 	    p->source->abi_version != PFT_ABI_VERSION) {
-		snprintf(why, cap, "its struct pft_plugin is incomplete (name, source with init "
+		snprintf(why, cap,
+			 "its struct pft_plugin is incomplete (name, source with init "
 			 "and fini, and matching ABI versions are required)");
 		goto out_close;
 	}
@@ -154,8 +156,10 @@ static int parse_options(struct plugin *pl, const char *text, const char *arg)
 			*eq = 0;
 		if (!*tok || !known_option(pl->p, tok)) {
 			if (*tok)
-				pft_error("--plugin %s: plugin '%s' has no option '%s' (see: pftrace "
-					  "plugins)", arg, pl->p->name, tok);
+				pft_error(
+					"--plugin %s: plugin '%s' has no option '%s' (see: pftrace "
+					"plugins)",
+					arg, pl->p->name, tok);
 			else
 				pft_error("--plugin %s: an option without a name", arg);
 			free(tok);
@@ -221,8 +225,10 @@ struct plugin *plugins__load(struct plugin_set *set, const char *arg)
 		if (pl)
 			return *opts && parse_options(pl, opts, arg) ? NULL : pl;
 		if (find_plugin(name, path, sizeof(path))) {
-			pft_error("plugin '%s' not found (looked in $PFTRACE_PLUGIN_PATH, next to the "
-				  "pftrace binary and in %s)", name, PFT_PLUGIN_DIR);
+			pft_error("plugin '%s' not found (looked in $PFTRACE_PLUGIN_PATH, next to "
+				  "the "
+				  "pftrace binary and in %s)",
+				  name, PFT_PLUGIN_DIR);
 			pft_hint("'pftrace plugins' lists the plugins that are installed");
 			return NULL;
 		}
@@ -300,7 +306,8 @@ static unsigned foreach_file(int (*fn)(void *ctx, const char *name, const char *
 					continue;
 				memcpy(name, de->d_name, l + 1);
 			} else {
-				if (l < 4 || l - 3 >= sizeof(name) || strcmp(de->d_name + l - 3, ".so"))
+				if (l < 4 || l - 3 >= sizeof(name) ||
+				    strcmp(de->d_name + l - 3, ".so"))
 					continue;
 				memcpy(name, de->d_name, l - 3);
 				name[l - 3] = 0;
@@ -352,7 +359,7 @@ static int try_prefix(void *ctx, const char *name, const char *path)
 
 struct plugin *plugins__for_prefix(struct plugin_set *set, const char *prefix)
 {
-	struct prefix_ctx c = { set, prefix, NULL };
+	struct prefix_ctx c = {set, prefix, NULL};
 	unsigned i;
 
 	for (i = 0; i < set->n; i++)
@@ -458,7 +465,7 @@ static int try_command(void *ctx, const char *name, const char *path)
 
 int plugins__run_command(const char *name, int argc, char **argv, int *status)
 {
-	struct command_ctx c = { name, argc, argv, 0, 0 };
+	struct command_ctx c = {name, argc, argv, 0, 0};
 
 	foreach_file(try_command, &c);
 	*status = c.status;
@@ -501,16 +508,19 @@ int cmd_plugins(int argc, char **argv)
 			       "List the plugins found ($PFTRACE_PLUGIN_PATH, next to the pftrace "
 			       "binary,\n%s) with their description, the events they add and "
 			       "their options\n(--plugin NAME:key=value,...).  -v also shows "
-			       "where each was found.\n", PFT_PLUGIN_DIR);
+			       "where each was found.\n",
+			       PFT_PLUGIN_DIR);
 			return 0;
 		} else {
-			fprintf(stderr, "pftrace: error: plugins: unknown argument '%s'\n", argv[i]);
+			fprintf(stderr, "pftrace: error: plugins: unknown argument '%s'\n",
+				argv[i]);
 			return 2;
 		}
 	}
 	if (!plugins__list(stdout)) {
 		printf("no plugins found (looked in $PFTRACE_PLUGIN_PATH, next to the pftrace "
-		       "binary and in %s)\n", PFT_PLUGIN_DIR);
+		       "binary and in %s)\n",
+		       PFT_PLUGIN_DIR);
 		return 1;
 	}
 	return 0;

@@ -22,8 +22,8 @@ struct plugin {
 	void *dl;
 	const struct pft_plugin *p;
 	char *path;
-	char *kv[PLUGIN_MAX_KV];	/* "key\0value" */
-	const char *vals[PLUGIN_MAX_KV];	/* into kv[i], or "" */
+	char *kv[PLUGIN_MAX_KV];	 /* "key\0value" */
+	const char *vals[PLUGIN_MAX_KV]; /* into kv[i], or "" */
 	unsigned nkv;
 };
 

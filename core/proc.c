@@ -25,7 +25,7 @@ enum pending_kind { PEND_PROCESS, PEND_THREAD, PEND_EXEC };
 struct pending {
 	uint64_t ts;
 	int32_t tid, tgid;
-	int32_t ppid;		/* the creator's tgid, when known */
+	int32_t ppid; /* the creator's tgid, when known */
 	enum pending_kind kind;
 	char comm[16];
 	char filename[128];
@@ -346,7 +346,7 @@ void proc_state__flush(struct proc_state *ps)
 				close(dfd);
 			}
 			if (!ppid)
-				ppid = p->ppid;	/* gone already: the creator from the event */
+				ppid = p->ppid; /* gone already: the creator from the event */
 			if (p->kind == PEND_PROCESS) {
 				size_t k;
 
@@ -441,8 +441,10 @@ static int add_threads_of(struct tidvec *t, pid_t pid)
 
 int proc_list_tree(pid_t root, pid_t **tids, unsigned *n)
 {
-	struct tidvec t = { 0 };
-	struct { pid_t pid, ppid; } *all = NULL;
+	struct tidvec t = {0};
+	struct {
+		pid_t pid, ppid;
+	} *all = NULL;
 	size_t nall = 0, capall = 0, i;
 	pid_t *procs = NULL;
 	size_t nprocs = 0;
@@ -527,7 +529,7 @@ int proc_list_tree(pid_t root, pid_t **tids, unsigned *n)
 	for (i = 0; i < nprocs && !ret; i++) {
 		ret = add_threads_of(&t, procs[i]);
 		if (ret == -ENOENT && i > 0)
-			ret = 0;	/* a descendant exited meanwhile */
+			ret = 0; /* a descendant exited meanwhile */
 	}
 	free(procs);
 	if (ret == -ENOENT)
@@ -553,7 +555,7 @@ static int cgroup_walk(struct tidvec *t, const char *dir, int depth)
 	snprintf(path, sizeof(path), "%s/cgroup.threads", dir);
 	buf = pft_slurp(path, NULL);
 	if (!buf) {
-		snprintf(path, sizeof(path), "%s/tasks", dir);	/* cgroup v1 */
+		snprintf(path, sizeof(path), "%s/tasks", dir); /* cgroup v1 */
 		buf = pft_slurp(path, NULL);
 	}
 	if (!buf)
@@ -582,7 +584,7 @@ static int cgroup_walk(struct tidvec *t, const char *dir, int depth)
 
 int proc_list_cgroup(const char *dir, pid_t **tids, unsigned *n)
 {
-	struct tidvec t = { 0 };
+	struct tidvec t = {0};
 	int ret = cgroup_walk(&t, dir, 0);
 
 	if (ret) {

@@ -75,13 +75,15 @@ void record_summary(struct session *s, uint64_t output_bytes)
 	summary_cpus(s);
 	session__sources_summary(s);
 	if (lost)
-		fprintf(stderr, "pftrace: the kernel dropped %llu records: the reader fell behind; "
+		fprintf(stderr,
+			"pftrace: the kernel dropped %llu records: the reader fell behind; "
 			"try a bigger --buffer-size (now %zu KiB per cpu)\n",
 			(unsigned long long)lost, st.ring_bytes >> 10);
 	if (pft_verbose) {
-		fprintf(stderr, "  ring buffer %zu KiB per cpu, %u perf events, %llu processes "
-			"described, %llu bytes/event\n", st.ring_bytes >> 10, st.nfds,
-			(unsigned long long)st.processes,
+		fprintf(stderr,
+			"  ring buffer %zu KiB per cpu, %u perf events, %llu processes "
+			"described, %llu bytes/event\n",
+			st.ring_bytes >> 10, st.nfds, (unsigned long long)st.processes,
 			(unsigned long long)(st.records ? output_bytes / st.records : 0));
 		if (st.unknown_records || st.bad_records)
 			fprintf(stderr, "  %llu records of unknown id, %llu malformed\n",

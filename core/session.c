@@ -34,10 +34,22 @@ static struct session *S(struct pft_host *h)
 	return h->s;
 }
 
-struct pw_writer *session__writer(struct pft_host *h) { return S(h)->w; }
-struct proc_state *session__procs(struct pft_host *h) { return S(h)->procs; }
-const struct record_opts *session__opts(struct pft_host *h) { return S(h)->opts; }
-int session__filtered(struct pft_host *h) { return S(h)->mode != SCOPE_ALL; }
+struct pw_writer *session__writer(struct pft_host *h)
+{
+	return S(h)->w;
+}
+struct proc_state *session__procs(struct pft_host *h)
+{
+	return S(h)->procs;
+}
+const struct record_opts *session__opts(struct pft_host *h)
+{
+	return S(h)->opts;
+}
+int session__filtered(struct pft_host *h)
+{
+	return S(h)->mode != SCOPE_ALL;
+}
 
 void session__scope_add(struct pft_host *h, uint32_t tid)
 {
@@ -60,8 +72,9 @@ struct session *session__new(const struct record_opts *opts, struct pw_writer *w
 	s->w = w;
 	s->self = getpid();
 	/* sources ask at init() whether they must filter: decide it now */
-	s->mode = opts->cgroup ? SCOPE_CGROUP : (opts->cmd || opts->npids) ? SCOPE_TASKS
-									  : SCOPE_ALL;
+	s->mode = opts->cgroup		       ? SCOPE_CGROUP
+		  : (opts->cmd || opts->npids) ? SCOPE_TASKS
+					       : SCOPE_ALL;
 	s->parser = tp_parser__new();
 	s->procs = proc_state__new(w);
 	s->ncpus = pm_cpu_count();
@@ -166,7 +179,8 @@ static int attach_stacks(struct session *s)
 			continue;
 		if (!s->stack_attach) {
 			pft_warn("%s:%s: stacks are off (--no-stacks): its hits are recorded "
-				 "without a stack", ev->system, ev->name);
+				 "without a stack",
+				 ev->system, ev->name);
 			continue;
 		}
 		ret = s->stack_attach(s->stack_attach_priv, ev);
@@ -325,7 +339,7 @@ int session__start(struct session *s)
 
 	/* Enable, then snapshot /proc: a task born in between is in both. */
 	for (i = 0; i < s->nfds; i++)
-		pm_event_enable(s->fds[i]);	/* enable_on_exec events ignore this until exec */
+		pm_event_enable(s->fds[i]); /* enable_on_exec events ignore this until exec */
 	s->start_boot = pft_clock_ns(CLOCK_BOOTTIME);
 	s->start_mono_wall = pft_clock_ns(CLOCK_MONOTONIC);
 	ret = proc_state__scan(s->procs, s->start_boot, want_pid, s);
@@ -359,7 +373,8 @@ int session__stop(struct session *s)
 
 		if (moved > 100000000 || moved < -100000000)
 			pft_warn("the machine was suspended while recording: events after the "
-				 "resume are off by %.3f s", (double)moved / 1e9);
+				 "resume are off by %.3f s",
+				 (double)moved / 1e9);
 	}
 	return pw_writer__flush(s->w);
 }

@@ -22,17 +22,17 @@ struct proc_state;
 struct record_opts;
 
 enum scope_mode {
-	SCOPE_ALL,		/* system-wide */
-	SCOPE_TASKS,		/* per-task events, inherited by children (-p, -- CMD) */
-	SCOPE_CGROUP,		/* perf cgroup events (-c) */
+	SCOPE_ALL,    /* system-wide */
+	SCOPE_TASKS,  /* per-task events, inherited by children (-p, -- CMD) */
+	SCOPE_CGROUP, /* perf cgroup events (-c) */
 };
 
 struct session_target {
 	enum scope_mode mode;
-	pid_t *tids;		/* SCOPE_TASKS: the threads to open events on */
+	pid_t *tids; /* SCOPE_TASKS: the threads to open events on */
 	unsigned ntids;
-	int enable_on_exec;	/* SCOPE_TASKS for a command not yet exec'ed */
-	int cgroup_fd;		/* SCOPE_CGROUP */
+	int enable_on_exec; /* SCOPE_TASKS for a command not yet exec'ed */
+	int cgroup_fd;	    /* SCOPE_CGROUP */
 };
 
 struct session;
@@ -46,24 +46,24 @@ typedef void (*session_record_fn)(void *priv, const struct perf_event_header *h,
  * clock, watermark, disabled and inheritance bits; the handler parses the
  * records (their layout follows attr.sample_type, IDENTIFIER first). */
 struct session_event {
-	const char *label;		/* "cpu-clock", "sched:sched_switch (D-state)" */
-	const char *tp_system, *tp_name;	/* a tracepoint, or NULL: attr.type/config */
+	const char *label;		 /* "cpu-clock", "sched:sched_switch (D-state)" */
+	const char *tp_system, *tp_name; /* a tracepoint, or NULL: attr.type/config */
 	struct perf_event_attr attr;
-	struct perf_event_attr fallback;	/* tried when attr is not supported (type 0 = none) */
+	struct perf_event_attr fallback; /* tried when attr is not supported (type 0 = none) */
 	const char *fallback_label;
-	const char *filter;		/* tracepoint filter, or NULL */
-	unsigned flags;			/* PFT_EV_* */
+	const char *filter; /* tracepoint filter, or NULL */
+	unsigned flags;	    /* PFT_EV_* */
 	session_record_fn record;
 	void *priv;
 };
 
 enum {
-	SESSION_SIDEBAND_MMAP = 1 << 0,	/* PERF_RECORD_MMAP2 of executable mappings */
-	SESSION_SIDEBAND_TASK = 1 << 1,	/* COMM (with exec), FORK, EXIT */
+	SESSION_SIDEBAND_MMAP = 1 << 0, /* PERF_RECORD_MMAP2 of executable mappings */
+	SESSION_SIDEBAND_TASK = 1 << 1, /* COMM (with exec), FORK, EXIT */
 };
 
 struct session *session__new(const struct record_opts *opts, struct pw_writer *w);
-void session__free(struct session *s);	/* NULL ok */
+void session__free(struct session *s); /* NULL ok */
 
 /* Sources subscribe (built-ins and -e events).  0 or -errno (message printed). */
 int session__add_sources(struct session *s);
@@ -137,30 +137,30 @@ uint64_t session__lost_total(const struct session *s);
 /* --- statistics, for the summary the record command prints ------------------------ */
 
 struct session_stats {
-	uint64_t elapsed_ns;		/* from enabling to disabling the events */
-	uint64_t records;		/* events handled */
-	uint64_t unknown_records;	/* samples of an id no event has */
-	uint64_t bad_records;		/* malformed samples */
-	uint64_t processes;		/* processes described in the trace */
-	size_t ring_bytes;		/* per cpu */
-	unsigned nfds;			/* perf events opened */
-	int filtered;			/* not system-wide: events read system-wide != kept */
+	uint64_t elapsed_ns;	  /* from enabling to disabling the events */
+	uint64_t records;	  /* events handled */
+	uint64_t unknown_records; /* samples of an id no event has */
+	uint64_t bad_records;	  /* malformed samples */
+	uint64_t processes;	  /* processes described in the trace */
+	size_t ring_bytes;	  /* per cpu */
+	unsigned nfds;		  /* perf events opened */
+	int filtered;		  /* not system-wide: events read system-wide != kept */
 };
 void session__stats(const struct session *s, struct session_stats *out);
 
 struct session_event_stats {
-	char name[170];			/* "system:name", or the label of a raw event */
-	uint64_t read;			/* records read */
-	uint64_t kept;			/* records put into the trace */
+	char name[170]; /* "system:name", or the label of a raw event */
+	uint64_t read;	/* records read */
+	uint64_t kept;	/* records put into the trace */
 };
 /* Event @i (0..): 0, or -ENOENT past the last one. */
 int session__event_stats(const struct session *s, unsigned i, struct session_event_stats *out);
 
 struct session_cpu_stats {
-	uint64_t events;		/* events read */
-	uint64_t lost_records;		/* PERF_RECORD_LOST: no room in the ring */
-	uint64_t lost_samples;		/* LOST_SAMPLES: dropped before the ring */
-	uint64_t skipped_batches;	/* batches cut short by a malformed record */
+	uint64_t events;	  /* events read */
+	uint64_t lost_records;	  /* PERF_RECORD_LOST: no room in the ring */
+	uint64_t lost_samples;	  /* LOST_SAMPLES: dropped before the ring */
+	uint64_t skipped_batches; /* batches cut short by a malformed record */
 	uint64_t bytes_read;
 };
 /* @cpu's ring: 0, or -ENODEV when the cpu had no ring. */

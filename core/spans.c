@@ -35,7 +35,7 @@
 #include <time.h>
 
 #define MAX_ARGS 8
-#define MAX_SLOTS 64	/* concurrent keyed slices per span */
+#define MAX_SLOTS 64 /* concurrent keyed slices per span */
 
 struct spans;
 
@@ -44,7 +44,7 @@ struct sp_event {
 	struct spans *sp;
 	size_t idx;
 	struct pft_event *ev;
-	struct pft_field args[MAX_ARGS];	/* systing args, located by name */
+	struct pft_field args[MAX_ARGS]; /* systing args, located by name */
 	const char *arg_names[MAX_ARGS];
 	unsigned nargs;
 	uint64_t hits;
@@ -53,18 +53,18 @@ struct sp_event {
 /* One open (or once open) pairing context: a thread, process, cpu or key. */
 struct sp_ctx {
 	uint32_t pid, tid;
-	uint32_t depth;		/* open slices */
-	int slot;		/* keyed: the track slot in use, -1 none */
+	uint32_t depth; /* open slices */
+	int slot;	/* keyed: the track slot in use, -1 none */
 	pft_track track;
-	struct sp_ctx *next;	/* all contexts of the span, for the end */
+	struct sp_ctx *next; /* all contexts of the span, for the end */
 };
 
 struct sp_span {
 	const struct ss_span *def;
 	struct pft_field key_start, key_end;
-	struct u64map ctx;	/* context key -> struct sp_ctx */
+	struct u64map ctx; /* context key -> struct sp_ctx */
 	struct sp_ctx *all;
-	uint64_t slots;		/* keyed: slot bitmap */
+	uint64_t slots; /* keyed: slot bitmap */
 	uint64_t begun, ended, unmatched, unfinished, dropped;
 };
 
@@ -80,10 +80,14 @@ struct spans {
 static uint64_t ctx_key(const struct sp_span *s, const struct pft_record *r, uint64_t keyval)
 {
 	switch (s->def->kind) {
-	case SS_SPAN_PROCESS: return (uint64_t)r->pid + 1;
-	case SS_SPAN_CPU: return (uint64_t)r->cpu + 1;
-	case SS_SPAN_KEYED: return keyval ? keyval : 0x8000000000000000ull;
-	default: return (uint64_t)r->tid + 1;
+	case SS_SPAN_PROCESS:
+		return (uint64_t)r->pid + 1;
+	case SS_SPAN_CPU:
+		return (uint64_t)r->cpu + 1;
+	case SS_SPAN_KEYED:
+		return keyval ? keyval : 0x8000000000000000ull;
+	default:
+		return (uint64_t)r->tid + 1;
 	}
 }
 
@@ -355,9 +359,11 @@ static int locate_keys(struct spans *sp, struct sp_span *s)
 		return 0;
 	if (sp->ops->field(sp->events[d->start].ev, d->key, &s->key_start) ||
 	    sp->ops->field(sp->events[d->end].ev, d->key, &s->key_end)) {
-		sp->ops->error(sp->h, "span '%s': key '%s' must be an argument of both its start "
-			       "(%s) and its end (%s)", d->name, d->key,
-			       sp->set->events[d->start].spec, sp->set->events[d->end].spec);
+		sp->ops->error(sp->h,
+			       "span '%s': key '%s' must be an argument of both its start "
+			       "(%s) and its end (%s)",
+			       d->name, d->key, sp->set->events[d->start].spec,
+			       sp->set->events[d->end].spec);
 		return -ENOENT;
 	}
 	return 0;
@@ -382,7 +388,7 @@ static int spans_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 		return -ENOMEM;
 	if (sp->set->nr_thresholds || sp->set->nr_stop_events)
 		ops->warn(h, "stop_triggers of the config are ignored: pftrace has no continuous "
-			  "(flight-recorder) mode yet");
+			     "(flight-recorder) mode yet");
 	for (i = 0; i < sp->set->nr_events; i++) {
 		if ((ret = subscribe(sp, i)))
 			return ret;
@@ -400,7 +406,7 @@ static int spans_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 static void spans_stop(void *priv)
 {
 	struct spans *sp = priv;
-	struct pft_arg unfinished = { "unfinished", PFT_ARG_BOOL, { .b = 1 } };
+	struct pft_arg unfinished = {"unfinished", PFT_ARG_BOOL, {.b = 1}};
 	struct timespec now;
 	uint64_t end;
 	size_t i;
@@ -438,9 +444,10 @@ static void spans_summary(void *priv)
 			(unsigned long long)s->begun, (unsigned long long)s->unmatched,
 			(unsigned long long)s->unfinished);
 		if (s->dropped)
-			fprintf(stderr, "  %-34s %llu starts dropped (more than %d open at once, "
-				"or out of memory)\n", "", (unsigned long long)s->dropped,
-				MAX_SLOTS);
+			fprintf(stderr,
+				"  %-34s %llu starts dropped (more than %d open at once, "
+				"or out of memory)\n",
+				"", (unsigned long long)s->dropped, MAX_SLOTS);
 	}
 }
 

@@ -12,25 +12,25 @@ struct irq_src {
 	struct pft_host *h;
 	const struct pft_host_ops *ops;
 	struct pw_writer *w;
-	struct pft_field entry[2], exit_[2], si_entry, si_exit;	/* {irq, name}, {irq, ret}, vec */
+	struct pft_field entry[2], exit_[2], si_entry, si_exit; /* {irq, name}, {irq, ret}, vec */
 };
 
 static int on_irq_entry(void *priv, const struct pft_record *r)
 {
 	struct irq_src *s = priv;
 	char name[64];
-	struct pw_ev e = { r->ts, r->cpu, r->tid };
+	struct pw_ev e = {r->ts, r->cpu, r->tid};
 
-	pw_ftrace_irq_handler_entry(s->w, &e, (int32_t)pft_field_s64(&s->entry[0], r->raw),
-				    pft_field_str(&s->entry[1], r->raw, r->raw_size, name,
-						  sizeof(name)));
+	pw_ftrace_irq_handler_entry(
+		s->w, &e, (int32_t)pft_field_s64(&s->entry[0], r->raw),
+		pft_field_str(&s->entry[1], r->raw, r->raw_size, name, sizeof(name)));
 	return 1;
 }
 
 static int on_irq_exit(void *priv, const struct pft_record *r)
 {
 	struct irq_src *s = priv;
-	struct pw_ev e = { r->ts, r->cpu, r->tid };
+	struct pw_ev e = {r->ts, r->cpu, r->tid};
 
 	pw_ftrace_irq_handler_exit(s->w, &e, (int32_t)pft_field_s64(&s->exit_[0], r->raw),
 				   (int32_t)pft_field_s64(&s->exit_[1], r->raw));
@@ -40,7 +40,7 @@ static int on_irq_exit(void *priv, const struct pft_record *r)
 static int on_softirq_entry(void *priv, const struct pft_record *r)
 {
 	struct irq_src *s = priv;
-	struct pw_ev e = { r->ts, r->cpu, r->tid };
+	struct pw_ev e = {r->ts, r->cpu, r->tid};
 
 	pw_ftrace_softirq_entry(s->w, &e, (uint32_t)pft_field_u64(&s->si_entry, r->raw));
 	return 1;
@@ -49,13 +49,13 @@ static int on_softirq_entry(void *priv, const struct pft_record *r)
 static int on_softirq_exit(void *priv, const struct pft_record *r)
 {
 	struct irq_src *s = priv;
-	struct pw_ev e = { r->ts, r->cpu, r->tid };
+	struct pw_ev e = {r->ts, r->cpu, r->tid};
 
 	pw_ftrace_softirq_exit(s->w, &e, (uint32_t)pft_field_u64(&s->si_exit, r->raw));
 	return 1;
 }
 
-#define NAMES(...) ((const char *const[]){ __VA_ARGS__ })
+#define NAMES(...) ((const char *const[]){__VA_ARGS__})
 
 static int irq_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
 {

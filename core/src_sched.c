@@ -9,7 +9,8 @@
  * (an interrupt, another task) and the kernel does not hand them to the
  * wakee's per-task events, so they are opened on all tasks too and kept when
  * the waker or the wakee is in scope; likewise sched_process_free and
- * sched_migrate_task, which run in another task's context.  task_newtask extends the scope to children.
+ * sched_migrate_task, which run in another task's context.  task_newtask extends the scope to
+ * children.
  */
 #include "config.h"
 #include "core/proc.h"
@@ -24,8 +25,16 @@
 #define CLONE_THREAD_FLAG 0x00010000
 
 /* Field tables: one array per tracepoint, indexed by these names. */
-enum { SW_PREV_COMM, SW_PREV_PID, SW_PREV_PRIO, SW_PREV_STATE, SW_NEXT_COMM, SW_NEXT_PID,
-       SW_NEXT_PRIO, SW_N };
+enum {
+	SW_PREV_COMM,
+	SW_PREV_PID,
+	SW_PREV_PRIO,
+	SW_PREV_STATE,
+	SW_NEXT_COMM,
+	SW_NEXT_PID,
+	SW_NEXT_PRIO,
+	SW_N
+};
 enum { WK_COMM, WK_PID, WK_PRIO, WK_N };
 enum { FK_PARENT_COMM, FK_PARENT_PID, FK_CHILD_COMM, FK_CHILD_PID, FK_N };
 enum { EX_FILENAME, EX_PID, EX_OLD_PID, EX_N };
@@ -34,7 +43,10 @@ enum { MG_COMM, MG_PID, MG_PRIO, MG_ORIG_CPU, MG_DEST_CPU, MG_N };
 enum { NT_PID, NT_COMM, NT_CLONE_FLAGS, NT_N };
 enum { RN_PID, RN_OLDCOMM, RN_NEWCOMM, RN_N };
 
-struct f_wake { struct pft_field f[WK_N], target_cpu; int has_target; };
+struct f_wake {
+	struct pft_field f[WK_N], target_cpu;
+	int has_target;
+};
 
 struct sched_src {
 	struct pft_host *h;
@@ -58,7 +70,10 @@ struct sched_src {
 
 #define COMM(f, r, buf) pft_field_str(&(f), (r)->raw, (r)->raw_size, buf, sizeof(buf))
 #define I32(f, r) ((int32_t)pft_field_s64(&(f), (r)->raw))
-#define EV(r) { (r)->ts, (r)->cpu, (r)->tid }
+#define EV(r)                                                                                      \
+	{                                                                                          \
+		(r)->ts, (r)->cpu, (r)->tid                                                        \
+	}
 
 static int on_switch(void *priv, const struct pft_record *r)
 {
@@ -70,15 +85,14 @@ static int on_switch(void *priv, const struct pft_record *r)
 	if (s->filtered && !s->ops->in_scope(s->h, 0, (uint32_t)prev_pid) &&
 	    !s->ops->in_scope(s->h, 0, (uint32_t)next_pid))
 		return 0;
-	pw_ftrace_sched_switch(s->w, &e, COMM(s->sw[SW_PREV_COMM], r, pc), prev_pid,
-			       I32(s->sw[SW_PREV_PRIO], r),
-			       pft_field_s64(&s->sw[SW_PREV_STATE], r->raw),
-			       COMM(s->sw[SW_NEXT_COMM], r, nc), next_pid, I32(s->sw[SW_NEXT_PRIO], r));
+	pw_ftrace_sched_switch(
+		s->w, &e, COMM(s->sw[SW_PREV_COMM], r, pc), prev_pid, I32(s->sw[SW_PREV_PRIO], r),
+		pft_field_s64(&s->sw[SW_PREV_STATE], r->raw), COMM(s->sw[SW_NEXT_COMM], r, nc),
+		next_pid, I32(s->sw[SW_NEXT_PRIO], r));
 	return 1;
 }
 
-static int wake(struct sched_src *s, const struct f_wake *f, const struct pft_record *r,
-		 int is_new)
+static int wake(struct sched_src *s, const struct f_wake *f, const struct pft_record *r, int is_new)
 {
 	char c[32];
 	int32_t pid = I32(f->f[WK_PID], r);
@@ -89,9 +103,11 @@ static int wake(struct sched_src *s, const struct f_wake *f, const struct pft_re
 	    !s->ops->in_scope(s->h, 0, (uint32_t)pid))
 		return 0;
 	if (is_new)
-		pw_ftrace_sched_wakeup_new(s->w, &e, COMM(f->f[WK_COMM], r, c), pid, I32(f->f[WK_PRIO], r), cpu);
+		pw_ftrace_sched_wakeup_new(s->w, &e, COMM(f->f[WK_COMM], r, c), pid,
+					   I32(f->f[WK_PRIO], r), cpu);
 	else
-		pw_ftrace_sched_waking(s->w, &e, COMM(f->f[WK_COMM], r, c), pid, I32(f->f[WK_PRIO], r), cpu);
+		pw_ftrace_sched_waking(s->w, &e, COMM(f->f[WK_COMM], r, c), pid,
+				       I32(f->f[WK_PRIO], r), cpu);
 	return 1;
 }
 
@@ -115,9 +131,9 @@ static int on_fork(void *priv, const struct pft_record *r)
 	char pc[32], cc[32];
 	struct pw_ev e = EV(r);
 
-	pw_ftrace_sched_process_fork(s->w, &e, COMM(s->fork[FK_PARENT_COMM], r, pc),
-				     I32(s->fork[FK_PARENT_PID], r), COMM(s->fork[FK_CHILD_COMM], r, cc),
-				     I32(s->fork[FK_CHILD_PID], r));
+	pw_ftrace_sched_process_fork(
+		s->w, &e, COMM(s->fork[FK_PARENT_COMM], r, pc), I32(s->fork[FK_PARENT_PID], r),
+		COMM(s->fork[FK_CHILD_COMM], r, cc), I32(s->fork[FK_CHILD_PID], r));
 	return 1;
 }
 
@@ -141,8 +157,8 @@ static int on_process_exit(void *priv, const struct pft_record *r)
 	int32_t tgid = s->has_exit_tgid ? I32(s->exit_tgid, r) : (int32_t)r->pid;
 	struct pw_ev e = EV(r);
 
-	pw_ftrace_sched_process_exit(s->w, &e, COMM(s->exit[CP_COMM], r, c), I32(s->exit[CP_PID], r),
-				     tgid, I32(s->exit[CP_PRIO], r));
+	pw_ftrace_sched_process_exit(s->w, &e, COMM(s->exit[CP_COMM], r, c),
+				     I32(s->exit[CP_PID], r), tgid, I32(s->exit[CP_PRIO], r));
 	return 1;
 }
 
@@ -201,12 +217,13 @@ static int on_rename(void *priv, const struct pft_record *r)
 	struct pw_ev e = EV(r);
 
 	pw_ftrace_task_rename(s->w, &e, I32(s->rename[RN_PID], r),
-			      COMM(s->rename[RN_OLDCOMM], r, oc), COMM(s->rename[RN_NEWCOMM], r, nc), oom);
+			      COMM(s->rename[RN_OLDCOMM], r, oc),
+			      COMM(s->rename[RN_NEWCOMM], r, nc), oom);
 	return 1;
 }
 
 #define SUB(sys, name, fl, fn) s->ops->tracepoint(h, sys, name, PFT_EV_OPTIONAL | (fl), fn, s)
-#define NAMES(...) ((const char *const[]){ __VA_ARGS__ })
+#define NAMES(...) ((const char *const[]){__VA_ARGS__})
 
 static int sched_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
 {
@@ -225,18 +242,19 @@ static int sched_init(struct pft_host *h, const struct pft_host_ops *ops, void *
 	/* Each tracepoint: subscribe, then locate its fields; one whose format
 	 * lacks a field we rely on is dropped rather than misdecoded. */
 	tp = SUB("sched", "sched_switch", PFT_EV_ALL_TASKS, on_switch);
-	ops->fields(tp, NAMES("prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm",
-			    "next_pid", "next_prio"), s->sw, SW_N);
+	ops->fields(tp,
+		    NAMES("prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm",
+			  "next_pid", "next_prio"),
+		    s->sw, SW_N);
 	tp = SUB("sched", "sched_waking", PFT_EV_ALL_TASKS, on_waking);
 	if (!ops->fields(tp, NAMES("comm", "pid", "prio"), s->waking.f, WK_N))
 		s->waking.has_target = !ops->field(tp, "target_cpu", &s->waking.target_cpu);
 	tp = SUB("sched", "sched_wakeup_new", PFT_EV_ALL_TASKS, on_wakeup_new);
 	if (!ops->fields(tp, NAMES("comm", "pid", "prio"), s->wakeup_new.f, WK_N))
-		s->wakeup_new.has_target =
-			!ops->field(tp, "target_cpu", &s->wakeup_new.target_cpu);
+		s->wakeup_new.has_target = !ops->field(tp, "target_cpu", &s->wakeup_new.target_cpu);
 	tp = SUB("sched", "sched_process_fork", 0, on_fork);
 	ops->fields(tp, NAMES("parent_comm", "parent_pid", "child_comm", "child_pid"), s->fork,
-	       FK_N);
+		    FK_N);
 	tp = SUB("sched", "sched_process_exec", 0, on_exec);
 	ops->fields(tp, NAMES("filename", "pid", "old_pid"), s->exec, EX_N);
 	tp = SUB("sched", "sched_process_exit", 0, on_process_exit);

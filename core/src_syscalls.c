@@ -25,7 +25,7 @@ static int on_enter(void *priv, const struct pft_record *r)
 	struct sys_src *s = priv;
 	uint64_t args[6];
 	unsigned i;
-	struct pw_ev e = { r->ts, r->cpu, r->tid };
+	struct pw_ev e = {r->ts, r->cpu, r->tid};
 
 	for (i = 0; i < s->nargs; i++)
 		args[i] = pft_field_elem_u64(&s->enter_args, r->raw, i);
@@ -36,7 +36,7 @@ static int on_enter(void *priv, const struct pft_record *r)
 static int on_exit_(void *priv, const struct pft_record *r)
 {
 	struct sys_src *s = priv;
-	struct pw_ev e = { r->ts, r->cpu, r->tid };
+	struct pw_ev e = {r->ts, r->cpu, r->tid};
 
 	pw_ftrace_sys_exit(s->w, &e, pft_field_s64(&s->exit_id, r->raw),
 			   pft_field_s64(&s->exit_ret, r->raw));

@@ -43,11 +43,10 @@
 #define MAX_FRAMES 256
 #define MAX_USER 128
 
-
 /* One frame of a sample, root first once assembled. */
 struct stack {
 	struct pw_frame f[MAX_FRAMES];
-	uint64_t ip[MAX_FRAMES];	/* absolute addresses, for stack hooks */
+	uint64_t ip[MAX_FRAMES]; /* absolute addresses, for stack hooks */
 	unsigned n;
 	uint32_t cpu_mode;
 	uint32_t unwind_error;
@@ -68,7 +67,7 @@ struct event_stream {
 
 struct stream_state {
 	struct pw_stream *ps;
-	const char *name;		/* its timebase: "cpu-clock", "D-state", ... */
+	const char *name; /* its timebase: "cpu-clock", "D-state", ... */
 	struct pft_event *tp;
 	uint64_t timebase_count;
 	uint64_t samples, lost;
@@ -84,8 +83,8 @@ struct stacks {
 	struct sym_unwinder *unw;
 	uint64_t regs_mask;
 	unsigned nregs;
-	int dwarf;		/* user stacks by DWARF unwinding (else the kernel's fp walk) */
-	uint64_t freq;		/* -F, clamped to what the kernel allows */
+	int dwarf;     /* user stacks by DWARF unwinding (else the kernel's fp walk) */
+	uint64_t freq; /* -F, clamped to what the kernel allows */
 	int kallsyms_ok;
 	pid_t self;
 	struct stream_state st[KIND__N];
@@ -104,7 +103,7 @@ struct stacks {
 	unsigned nevs;
 
 	struct stack scratch;
-	struct stack hooked;		/* a sample after the plugins' stack hooks */
+	struct stack hooked; /* a sample after the plugins' stack hooks */
 	struct pft_frame pf[MAX_FRAMES];
 	uint64_t ips[MAX_USER];
 };
@@ -122,8 +121,8 @@ struct parsed {
 	uint64_t regs_abi;
 	const uint64_t *regs;
 	const unsigned char *stack;
-	uint64_t stack_size;	/* dynamic size: bytes actually copied */
-	const void *raw;	/* PERF_SAMPLE_RAW: a tracepoint's payload */
+	uint64_t stack_size; /* dynamic size: bytes actually copied */
+	const void *raw;     /* PERF_SAMPLE_RAW: a tracepoint's payload */
 	uint32_t raw_size;
 };
 
@@ -134,7 +133,11 @@ static int parse_sample(const struct perf_event_header *h, uint64_t type, unsign
 	const unsigned char *end = (const unsigned char *)h + h->size;
 	uint32_t v[2];
 
-#define NEED(n) do { if ((size_t)(end - c) < (size_t)(n)) return -EINVAL; } while (0)
+#define NEED(n)                                                                                    \
+	do {                                                                                       \
+		if ((size_t)(end - c) < (size_t)(n))                                               \
+			return -EINVAL;                                                            \
+	} while (0)
 	memset(p, 0, sizeof(*p));
 	NEED(8);
 	memcpy(&p->id, c, 8);
@@ -168,7 +171,7 @@ static int parse_sample(const struct perf_event_header *h, uint64_t type, unsign
 		if (p->nr > 4096)
 			return -EINVAL;
 		NEED(p->nr * 8);
-		p->ips = (const uint64_t *)(const void *)c;	/* records are 8-aligned */
+		p->ips = (const uint64_t *)(const void *)c; /* records are 8-aligned */
 		c += p->nr * 8;
 	}
 	if (type & PERF_SAMPLE_RAW) {
@@ -251,13 +254,20 @@ static void user_frame(struct stacks *st, struct sym_maps *m, struct pw_frame *f
 static uint32_t unwind_error_of(enum sym_unwind_stop s)
 {
 	switch (s) {
-	case SYM_UNWIND_OK: return PW_UNWIND_OK;
-	case SYM_UNWIND_NO_MAP: return PW_UNWIND_INVALID_MAP;
-	case SYM_UNWIND_NO_CFI: return PW_UNWIND_UNWIND_INFO;
-	case SYM_UNWIND_STACK_SHORT: return PW_UNWIND_MEMORY_INVALID;
-	case SYM_UNWIND_TRUNCATED: return PW_UNWIND_MAX_FRAMES_EXCEEDED;
-	case SYM_UNWIND_UNSUPPORTED: return PW_UNWIND_UNSUPPORTED;
-	default: return PW_UNWIND_UNKNOWN;
+	case SYM_UNWIND_OK:
+		return PW_UNWIND_OK;
+	case SYM_UNWIND_NO_MAP:
+		return PW_UNWIND_INVALID_MAP;
+	case SYM_UNWIND_NO_CFI:
+		return PW_UNWIND_UNWIND_INFO;
+	case SYM_UNWIND_STACK_SHORT:
+		return PW_UNWIND_MEMORY_INVALID;
+	case SYM_UNWIND_TRUNCATED:
+		return PW_UNWIND_MAX_FRAMES_EXCEEDED;
+	case SYM_UNWIND_UNSUPPORTED:
+		return PW_UNWIND_UNSUPPORTED;
+	default:
+		return PW_UNWIND_UNKNOWN;
 	}
 }
 
@@ -266,8 +276,7 @@ static uint32_t unwind_error_of(enum sym_unwind_stop s)
  * first), then the kernel frames.  The callchain lists leaf first, with
  * PERF_CONTEXT_* markers before each part.
  */
-static void build_stack(struct stacks *st, const struct parsed *p, struct stack *sk,
-			uint16_t misc)
+static void build_stack(struct stacks *st, const struct parsed *p, struct stack *sk, uint16_t misc)
 {
 	uint64_t kips[MAX_FRAMES], uips[MAX_USER];
 	unsigned nk = 0, nu = 0, i;
@@ -289,7 +298,8 @@ static void build_stack(struct stacks *st, const struct parsed *p, struct stack 
 			uips[nu++] = ip;
 	}
 	sk->cpu_mode = (misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL
-		       ? PW_MODE_KERNEL : PW_MODE_USER;
+			       ? PW_MODE_KERNEL
+			       : PW_MODE_USER;
 
 	if (p->pid != 0 && p->pid != (uint32_t)-1)
 		m = sym_cache__maps(st->cache, (pid_t)p->pid, 1);
@@ -340,7 +350,7 @@ static struct pw_stream *stream_of(struct stacks *st, int kind)
 		d.frequency = st->freq;
 		d.period = st->o->period;
 	} else {
-		d.name = st->o->sleep_stacks ? "off-cpu" : "D-state";	/* S and D / D only */
+		d.name = st->o->sleep_stacks ? "off-cpu" : "D-state"; /* S and D / D only */
 		d.tracepoint = "sched:sched_switch";
 		d.period = 1;
 	}
@@ -407,8 +417,8 @@ static struct stack *run_hooks(struct stacks *st, struct stack *sk, const struct
 	return out;
 }
 
-static void on_sample(struct stacks *st, int kind, const struct perf_event_header *h,
-		      uint32_t cpu, uint64_t sample_type)
+static void on_sample(struct stacks *st, int kind, const struct perf_event_header *h, uint32_t cpu,
+		      uint64_t sample_type)
 {
 	struct stream_state *ss = &st->st[kind];
 	struct stack *sk = &st->scratch;
@@ -421,7 +431,7 @@ static void on_sample(struct stacks *st, int kind, const struct perf_event_heade
 		return;
 	}
 	if (p.pid == (uint32_t)st->self)
-		return;	/* the tracer's own samples stay out */
+		return; /* the tracer's own samples stay out */
 	build_stack(st, &p, sk, h->misc);
 	ps = stream_of(st, kind);
 	if (!ps)
@@ -589,7 +599,7 @@ static void on_sideband(void *priv, const struct perf_event_header *h, uint32_t 
 			return;
 		fl = strnlen((const char *)c + sizeof(r), len - sizeof(r));
 		if (fl == len - sizeof(r))
-			return;	/* not NUL-terminated */
+			return; /* not NUL-terminated */
 		if (h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID)
 			r.maj = r.min = 0, r.ino = 0;
 		sym_maps__mmap(m, r.addr, r.len, r.pgoff, r.maj, r.min, r.ino, r.prot,
@@ -605,7 +615,7 @@ static void on_sideband(void *priv, const struct perf_event_header *h, uint32_t 
 		break;
 	case PERF_RECORD_FORK:
 		if (len >= 16) {
-			memcpy(v, c, 16);	/* pid, ppid, tid, ptid */
+			memcpy(v, c, 16); /* pid, ppid, tid, ptid */
 			if (v[0] != v[1] && v[0] == v[2] && session__in_scope(st->s, v[1]))
 				sym_cache__fork_maps(st->cache, (pid_t)v[1], (pid_t)v[0]);
 		}
@@ -625,7 +635,7 @@ static void on_sideband(void *priv, const struct perf_event_header *h, uint32_t 
 static void on_lost(void *priv, const struct perf_event_header *h, uint32_t cpu)
 {
 	struct stacks *st = priv;
-	uint64_t rec[2];	/* id, lost */
+	uint64_t rec[2]; /* id, lost */
 	struct pft_event *tp;
 	int kind;
 
@@ -665,14 +675,16 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 	st->kallsyms_ok = ret == 0;
 	if (ret)
 		pft_warn("kernel symbols unavailable (%s): kernel frames will have no names",
-			 ret == -EPERM ? "kernel.kptr_restrict hides the addresses" : strerror(-ret));
+			 ret == -EPERM ? "kernel.kptr_restrict hides the addresses"
+				       : strerror(-ret));
 	st->dwarf = st->o->cg_mode == CG_DWARF;
 	st->freq = st->o->freq;
 	if (st->dwarf) {
 		st->unw = sym_unwinder__new(st->cache);
 		st->regs_mask = st->unw ? sym_unwind_regs_mask() : 0;
 		if (!st->regs_mask) {
-			pft_warn("DWARF unwinding is not available in this build; using frame pointers");
+			pft_warn("DWARF unwinding is not available in this build; using frame "
+				 "pointers");
 			st->dwarf = 0;
 		}
 		st->nregs = (unsigned)__builtin_popcountll(st->regs_mask);
@@ -685,10 +697,12 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 		char buf[32];
 		long max;
 
-		if (pft_read_file("/proc/sys/kernel/perf_event_max_sample_rate", buf,
-				  sizeof(buf)) > 0 && !pft_parse_long(strtok(buf, "\n"), &max) &&
-		    max > 0 && (uint64_t)max < st->freq) {
-			pft_warn("-F %llu is above kernel.perf_event_max_sample_rate; sampling at %ld Hz",
+		if (pft_read_file("/proc/sys/kernel/perf_event_max_sample_rate", buf, sizeof(buf)) >
+			    0 &&
+		    !pft_parse_long(strtok(buf, "\n"), &max) && max > 0 &&
+		    (uint64_t)max < st->freq) {
+			pft_warn("-F %llu is above kernel.perf_event_max_sample_rate; sampling at "
+				 "%ld Hz",
 				 (unsigned long long)st->freq, max);
 			st->freq = (uint64_t)max;
 		}
@@ -833,16 +847,19 @@ static void stacks_summary(void *priv)
 		fprintf(stderr, "  dwarf unwinds ended:");
 		for (i = 0; i < SYM_UNWIND__MAX; i++)
 			if (st->unwind_stop[i])
-				fprintf(stderr, " %s %llu", sym_unwind_stop_str((enum sym_unwind_stop)i),
+				fprintf(stderr, " %s %llu",
+					sym_unwind_stop_str((enum sym_unwind_stop)i),
 					(unsigned long long)st->unwind_stop[i]);
 		fprintf(stderr, "\n");
 	}
 	sym_cache__stats(st->cache, &ss);
-	fprintf(stderr, "  symbols: %llu ELF files (%llu without symbols), %llu symbols, %llu kernel "
-		"symbols, %llu lookups (%llu unnamed), %s held\n", (unsigned long long)ss.dsos,
-		(unsigned long long)ss.dsos_without_symbols, (unsigned long long)ss.symbols,
-		(unsigned long long)ss.kernel_symbols, (unsigned long long)ss.lookups,
-		(unsigned long long)ss.misses, pft_fmt_bytes(ss.memory_bytes, b, sizeof(b)));
+	fprintf(stderr,
+		"  symbols: %llu ELF files (%llu without symbols), %llu symbols, %llu kernel "
+		"symbols, %llu lookups (%llu unnamed), %s held\n",
+		(unsigned long long)ss.dsos, (unsigned long long)ss.dsos_without_symbols,
+		(unsigned long long)ss.symbols, (unsigned long long)ss.kernel_symbols,
+		(unsigned long long)ss.lookups, (unsigned long long)ss.misses,
+		pft_fmt_bytes(ss.memory_bytes, b, sizeof(b)));
 	if (st->bad_samples)
 		fprintf(stderr, "  %llu malformed samples skipped\n",
 			(unsigned long long)st->bad_samples);

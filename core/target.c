@@ -98,8 +98,9 @@ int target_check(struct target *t, const struct record_opts *o)
 		if (fstatfs(fd, &sfs) || ((unsigned long)sfs.f_type != CGROUP2_SUPER_MAGIC &&
 					  (unsigned long)sfs.f_type != CGROUP_SUPER_MAGIC)) {
 			close(fd);
-			pft_error("%s is not a cgroup directory (expected e.g. /sys/fs/cgroup/NAME)",
-				  o->cgroup);
+			pft_error(
+				"%s is not a cgroup directory (expected e.g. /sys/fs/cgroup/NAME)",
+				o->cgroup);
 			return -EINVAL;
 		}
 		t->st.cgroup_fd = fd;
@@ -113,7 +114,7 @@ static int add_tids(struct target *t, pid_t *v, unsigned n)
 	pid_t *nv;
 
 	if (!n)
-		return 0;	/* an empty cgroup: its tasks come as they start */
+		return 0; /* an empty cgroup: its tasks come as they start */
 	nv = realloc(t->st.tids, (t->st.ntids + n) * sizeof(*nv));
 	if (!nv)
 		return -ENOMEM;
@@ -149,7 +150,8 @@ int target_prepare(struct target *t, const struct record_opts *o)
 
 		ret = proc_list_cgroup(o->cgroup, &v, &n);
 		if (ret) {
-			pft_error("cannot list the tasks of cgroup %s: %s", o->cgroup, strerror(-ret));
+			pft_error("cannot list the tasks of cgroup %s: %s", o->cgroup,
+				  strerror(-ret));
 			return ret;
 		}
 		ret = add_tids(t, v, n);
@@ -266,7 +268,7 @@ int target_alive(struct target *t, const struct record_opts *o)
 void target_fini(struct target *t)
 {
 	if (t->go_fd >= 0)
-		close(t->go_fd);	/* the held child sees EOF and exits */
+		close(t->go_fd); /* the held child sees EOF and exits */
 	if (t->err_fd >= 0)
 		close(t->err_fd);
 	t->go_fd = t->err_fd = -1;

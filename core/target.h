@@ -15,8 +15,8 @@ struct record_opts;
 
 struct target {
 	struct session_target st;
-	pid_t child;		/* the command, or 0 */
-	int go_fd, err_fd;	/* command handshake */
+	pid_t child;	   /* the command, or 0 */
+	int go_fd, err_fd; /* command handshake */
 	int child_status;
 	int child_exited;
 	char cmd_path[4096];

@@ -15,7 +15,7 @@
 struct tp_format {
 	struct tep_event *ev;
 	unsigned nfields;
-	struct tep_format_field **fields;	/* from tep_event_fields(), free()d */
+	struct tep_format_field **fields; /* from tep_event_fields(), free()d */
 	struct tp_format *next;
 };
 

@@ -15,7 +15,7 @@ struct tp_parser;
 struct tp_format;
 
 struct tp_parser *tp_parser__new(void);
-void tp_parser__free(struct tp_parser *p);	/* frees every format it parsed; NULL ok */
+void tp_parser__free(struct tp_parser *p); /* frees every format it parsed; NULL ok */
 
 /* Parse a format file's text; the result is owned by the parser.  NULL + errno. */
 struct tp_format *tp_parser__parse(struct tp_parser *p, const char *system, const char *text,

@@ -46,9 +46,8 @@ static int find_mount(void)
 
 			snprintf(p, sizeof(p), "%s/tracing/events", m->mnt_dir);
 			if (!stat(p, &st)) {
-				snprintf(tfs_path, sizeof(tfs_path), "%s/tracing",
-					 m->mnt_dir);
-				found = 1;	/* keep looking for a real tracefs */
+				snprintf(tfs_path, sizeof(tfs_path), "%s/tracing", m->mnt_dir);
+				found = 1; /* keep looking for a real tracefs */
 			}
 		}
 	}
@@ -78,7 +77,8 @@ const char *tfs_dir(void)
 			pft_hint("run as root, or mount it first: mount -t tracefs nodev %s",
 				 target);
 		else
-			pft_hint("is the kernel built with CONFIG_FTRACE? try: mount -t tracefs nodev %s",
+			pft_hint("is the kernel built with CONFIG_FTRACE? try: mount -t tracefs "
+				 "nodev %s",
 				 target);
 		errno = err;
 	}

@@ -13,10 +13,10 @@
 struct u64map {
 	uint64_t *keys;
 	void **vals;
-	size_t cap;		/* power of two */
+	size_t cap; /* power of two */
 	size_t n;
 };
-int u64map_put(struct u64map *m, uint64_t key, void *val);	/* 0 or -ENOMEM */
+int u64map_put(struct u64map *m, uint64_t key, void *val); /* 0 or -ENOMEM */
 void u64map_free(struct u64map *m);
 
 static inline uint64_t u64map_hash(uint64_t k)

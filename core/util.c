@@ -113,11 +113,25 @@ int pft_parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 0: break;
-	case 'k': case 'K': mult = 1ull << 10; end++; break;
-	case 'm': case 'M': mult = 1ull << 20; end++; break;
-	case 'g': case 'G': mult = 1ull << 30; end++; break;
-	default: return -EINVAL;
+	case 0:
+		break;
+	case 'k':
+	case 'K':
+		mult = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ull << 30;
+		end++;
+		break;
+	default:
+		return -EINVAL;
 	}
 	if (*end == 'B' || *end == 'b' || (*end == 'i' && end[1] == 'B' && end++))
 		end++;
@@ -251,4 +265,3 @@ pid_t pft_gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
 }
-

@@ -8,8 +8,8 @@
 #include <sys/types.h>
 #include <time.h>
 
-extern int pft_verbose;		/* -v count */
-extern int pft_quiet;		/* -q */
+extern int pft_verbose; /* -v count */
+extern int pft_quiet;	/* -q */
 
 void pft_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pft_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

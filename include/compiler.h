@@ -23,10 +23,10 @@
  */
 #define PFT_RECORD_LOST_SAMPLES 13
 #ifndef PERF_RECORD_MISC_COMM_EXEC
-#define PERF_RECORD_MISC_COMM_EXEC (1 << 13)	/* Linux 3.16 */
+#define PERF_RECORD_MISC_COMM_EXEC (1 << 13) /* Linux 3.16 */
 #endif
 #ifndef PERF_RECORD_MISC_MMAP_BUILD_ID
-#define PERF_RECORD_MISC_MMAP_BUILD_ID (1 << 14)	/* Linux 5.12 */
+#define PERF_RECORD_MISC_MMAP_BUILD_ID (1 << 14) /* Linux 5.12 */
 #endif
 
 #endif

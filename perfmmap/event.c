@@ -19,7 +19,7 @@
 #include "testing.h"
 
 #ifndef PERF_FLAG_FD_CLOEXEC
-#define PERF_FLAG_FD_CLOEXEC (1UL << 3)	/* Linux 3.14 */
+#define PERF_FLAG_FD_CLOEXEC (1UL << 3) /* Linux 3.14 */
 #endif
 
 int pm_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd,
@@ -35,8 +35,7 @@ int pm_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd
 	if (!attr->size)
 		attr->size = sizeof(*attr);
 
-	fd = syscall(__NR_perf_event_open, attr, pid, cpu, group_fd,
-		     flags | PERF_FLAG_FD_CLOEXEC);
+	fd = syscall(__NR_perf_event_open, attr, pid, cpu, group_fd, flags | PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	return (int)fd;

@@ -48,9 +48,9 @@ int pm_cpu_count(void);
  * had no room for; LOST_SAMPLES counts samples dropped before reaching the
  * ring (e.g. by the PMU). */
 struct pm_loss {
-	uint64_t lost_records;		/* sum of PERF_RECORD_LOST.lost */
-	uint64_t lost_samples;		/* sum of PERF_RECORD_LOST_SAMPLES.lost */
-	uint64_t lost_events;		/* number of LOST / LOST_SAMPLES records seen */
+	uint64_t lost_records; /* sum of PERF_RECORD_LOST.lost */
+	uint64_t lost_samples; /* sum of PERF_RECORD_LOST_SAMPLES.lost */
+	uint64_t lost_events;  /* number of LOST / LOST_SAMPLES records seen */
 };
 
 struct pm_ring;
@@ -62,14 +62,14 @@ struct pm_ring;
  * Free with pm_ring__free().
  */
 struct pm_ring *pm_ring__new(int fd, int cpu, size_t data_pages);
-void pm_ring__free(struct pm_ring *ring);		/* accepts NULL; closes nothing */
+void pm_ring__free(struct pm_ring *ring); /* accepts NULL; closes nothing */
 
 /* Redirect the output of @fd (same CPU) into this ring.  0 or -errno. */
 int pm_ring__add_fd(struct pm_ring *ring, int fd);
 
 int pm_ring__cpu(const struct pm_ring *ring);
-int pm_ring__fd(const struct pm_ring *ring);	/* the fd the ring was mapped on */
-size_t pm_ring__size(const struct pm_ring *ring);	/* data area bytes */
+int pm_ring__fd(const struct pm_ring *ring);	  /* the fd the ring was mapped on */
+size_t pm_ring__size(const struct pm_ring *ring); /* data area bytes */
 
 /*
  * Reading, batched:

@@ -38,28 +38,27 @@
 #include "testing.h"
 #include "compiler.h"
 
-
 /* header.size is a u16, so no record is larger than this. */
-#define PM_RECORD_MAX	65536
+#define PM_RECORD_MAX 65536
 
 /* The kernel pads every record to a multiple of 8 bytes. */
-#define PM_RECORD_ALIGN	8
+#define PM_RECORD_ALIGN 8
 
 struct pm_ring {
 	/* Touched for every record. */
-	unsigned char *data;		/* start of the data area */
-	uint64_t mask;			/* data area size - 1 */
-	uint64_t start;			/* position of the next record to hand out */
-	uint64_t end;			/* data_head as loaded by read_begin */
+	unsigned char *data; /* start of the data area */
+	uint64_t mask;	     /* data area size - 1 */
+	uint64_t start;	     /* position of the next record to hand out */
+	uint64_t end;	     /* data_head as loaded by read_begin */
 	uint64_t bytes_read;
-	unsigned char *copy;		/* contiguous copy of a record that wraps */
+	unsigned char *copy; /* contiguous copy of a record that wraps */
 
 	struct pm_loss loss;
 	uint64_t corrupt;
 
 	struct perf_event_mmap_page *pc;
-	uint64_t published;		/* last value stored to data_tail */
-	void *map;			/* NULL when wrapping a caller's buffer */
+	uint64_t published; /* last value stored to data_tail */
+	void *map;	    /* NULL when wrapping a caller's buffer */
 	size_t map_len;
 	int fd;
 	int cpu;
@@ -245,7 +244,7 @@ copy_wrapped(struct pm_ring *r, uint64_t off, size_t size)
 }
 
 static __attribute__((noinline, cold)) void count_loss(struct pm_ring *r,
-							const struct perf_event_header *ev)
+						       const struct perf_event_header *ev)
 {
 	const unsigned char *body = (const unsigned char *)(ev + 1);
 	uint64_t lost;

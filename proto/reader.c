@@ -51,12 +51,12 @@ struct cpu_state {
 
 /* iid -> entry, for one InternedData field of one sequence (or seq id -> sequence) */
 struct imap_slot {
-	uint64_t key;		/* 0: free */
+	uint64_t key; /* 0: free */
 	void *val;
 };
 
 struct imap {
-	struct imap_slot *slots;	/* mask + 1 of them, or NULL */
+	struct imap_slot *slots; /* mask + 1 of them, or NULL */
 	size_t mask, count;
 };
 
@@ -88,11 +88,11 @@ struct rd {
 	struct sbuf sb;
 	struct cpu_state *cpus;
 	size_t ncpus;
-	struct imap seqs;		/* trusted_packet_sequence_id -> struct rseq */
-	struct prd_frame *frames;	/* the stack being delivered */
+	struct imap seqs;	  /* trusted_packet_sequence_id -> struct rseq */
+	struct prd_frame *frames; /* the stack being delivered */
 	size_t frames_cap;
-	struct imap tracks;		/* TrackDescriptor uuid -> struct r_track */
-	struct prd_arg *args;		/* the track event's arguments being delivered */
+	struct imap tracks;   /* TrackDescriptor uuid -> struct r_track */
+	struct prd_arg *args; /* the track event's arguments being delivered */
 	size_t args_cap;
 };
 
@@ -286,7 +286,7 @@ static void sb_str(struct sbuf *sb, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\') {
-			char esc[2] = { '\\', (char)c };
+			char esc[2] = {'\\', (char)c};
 
 			sb_put(sb, esc, 2);
 		} else if (c == '\n') {
@@ -338,8 +338,7 @@ static bool field_present(const ProtobufCMessage *m, const ProtobufCFieldDescrip
 }
 
 /* Integer value of element @i of a scalar field at @p; false for non-integers. */
-static bool scalar_value(ProtobufCType type, const void *p, size_t i, bool *is_signed,
-			 uint64_t *u)
+static bool scalar_value(ProtobufCType type, const void *p, size_t i, bool *is_signed, uint64_t *u)
 {
 	*is_signed = false;
 	switch (type) {
@@ -789,15 +788,23 @@ static void do_system_info(struct rd *r, const Perfetto__Protos__SystemInfo *si)
  */
 
 enum {
-	RI_FUNC, RI_PATH, RI_BUILD_ID, RI_SOURCE, RI_MAPPING, RI_FRAME, RI_STACK,
-	RI_EVENT_NAME, RI_ARG_NAME, RI_NUM
+	RI_FUNC,
+	RI_PATH,
+	RI_BUILD_ID,
+	RI_SOURCE,
+	RI_MAPPING,
+	RI_FRAME,
+	RI_STACK,
+	RI_EVENT_NAME,
+	RI_ARG_NAME,
+	RI_NUM
 };
 
 struct r_mapping {
 	uint64_t build_id;
 	size_t npaths;
 	uint64_t *paths;
-	char *name;		/* made at first use and kept, as trace_processor caches it */
+	char *name; /* made at first use and kept, as trace_processor caches it */
 };
 
 struct r_frame {
@@ -813,7 +820,7 @@ struct r_stack {
 
 struct rseq {
 	bool valid;
-	char *timebase;		/* from the defaults; NULL: none */
+	char *timebase; /* from the defaults; NULL: none */
 	struct imap tab[RI_NUM];
 };
 
@@ -850,7 +857,8 @@ static int imap_put(struct imap *m, uint64_t key, void *val)
 		for (i = 0; m->slots && i <= m->mask; i++) {
 			if (!m->slots[i].key)
 				continue;
-			for (j = imap_index(m->slots[i].key, n - 1); v[j].key; j = (j + 1) & (n - 1))
+			for (j = imap_index(m->slots[i].key, n - 1); v[j].key;
+			     j = (j + 1) & (n - 1))
 				;
 			v[j] = m->slots[i];
 		}
@@ -1058,13 +1066,26 @@ static int intern_data(struct rseq *q, const Perfetto__Protos__InternedData *id)
 static const char *counter_name(int c)
 {
 	static const char *const names[] = {
-		[1] = "cpu-clock", [2] = "page-faults", [3] = "task-clock",
-		[4] = "context-switches", [5] = "cpu-migrations", [6] = "minor-faults",
-		[7] = "major-faults", [8] = "alignment-faults", [9] = "emulation-faults",
-		[10] = "cpu-cycles", [11] = "instructions", [12] = "cache-references",
-		[13] = "cache-misses", [14] = "branch-instructions", [15] = "branch-misses",
-		[16] = "bus-cycles", [17] = "stalled-cycles-frontend",
-		[18] = "stalled-cycles-backend", [19] = "ref-cycles", [20] = "dummy",
+		[1] = "cpu-clock",
+		[2] = "page-faults",
+		[3] = "task-clock",
+		[4] = "context-switches",
+		[5] = "cpu-migrations",
+		[6] = "minor-faults",
+		[7] = "major-faults",
+		[8] = "alignment-faults",
+		[9] = "emulation-faults",
+		[10] = "cpu-cycles",
+		[11] = "instructions",
+		[12] = "cache-references",
+		[13] = "cache-misses",
+		[14] = "branch-instructions",
+		[15] = "branch-misses",
+		[16] = "bus-cycles",
+		[17] = "stalled-cycles-frontend",
+		[18] = "stalled-cycles-backend",
+		[19] = "ref-cycles",
+		[20] = "dummy",
 	};
 
 	if (c > 0 && (size_t)c < sizeof(names) / sizeof(names[0]) && names[c])
@@ -1083,7 +1104,8 @@ static int set_defaults(struct rseq *q, const Perfetto__Protos__TracePacketDefau
 		name = tb->name;
 	else if (tb && tb->event_case == PERFETTO__PROTOS__PERF_EVENTS__TIMEBASE__EVENT_COUNTER)
 		name = counter_name((int)tb->counter);
-	else if (tb && tb->event_case == PERFETTO__PROTOS__PERF_EVENTS__TIMEBASE__EVENT_TRACEPOINT &&
+	else if (tb &&
+		 tb->event_case == PERFETTO__PROTOS__PERF_EVENTS__TIMEBASE__EVENT_TRACEPOINT &&
 		 tb->tracepoint && tb->tracepoint->name)
 		name = tb->tracepoint->name;
 	free(q->timebase);
@@ -1098,8 +1120,8 @@ static int do_sequence(struct rd *r, const Packet *pk, struct rseq **out)
 {
 	uint32_t id = pk->has_trusted_packet_sequence_id ? pk->trusted_packet_sequence_id : 0;
 	uint32_t flags = pk->has_sequence_flags ? pk->sequence_flags : 0;
-	bool cleared = (flags & 1) || (pk->has_incremental_state_cleared &&
-				       pk->incremental_state_cleared);
+	bool cleared =
+		(flags & 1) || (pk->has_incremental_state_cleared && pk->incremental_state_cleared);
 	bool dropped = pk->has_previous_packet_dropped && pk->previous_packet_dropped;
 	struct rseq *q;
 	int ret;
@@ -1179,7 +1201,7 @@ static int resolve_stack(struct rd *r, const struct rseq *q, uint64_t iid, unsig
 	int ret;
 
 	if (!st || !st->n || (uint64_t)st->n > UINT32_MAX)
-		return 0;	/* trace_processor: invalid or empty callstack */
+		return 0; /* trace_processor: invalid or empty callstack */
 	if (st->n > r->frames_cap) {
 		struct prd_frame *f = realloc(r->frames, st->n * sizeof(*f));
 
@@ -1286,7 +1308,7 @@ struct r_open {
 struct r_track {
 	struct prd_track t;
 	char *name;
-	struct r_open *open;	/* the track's open slices, outermost first */
+	struct r_open *open; /* the track's open slices, outermost first */
 	size_t nopen, capopen;
 };
 
@@ -1325,10 +1347,11 @@ static int do_track_descriptor(struct rd *r, const Perfetto__Protos__TrackDescri
 	if (!d->has_uuid || !d->uuid)
 		return 0;
 	if (d->static_or_dynamic_name_case ==
-	    PERFETTO__PROTOS__TRACK_DESCRIPTOR__STATIC_OR_DYNAMIC_NAME_NAME && d->name)
+		    PERFETTO__PROTOS__TRACK_DESCRIPTOR__STATIC_OR_DYNAMIC_NAME_NAME &&
+	    d->name)
 		name = d->name;
 	else if (d->static_or_dynamic_name_case ==
-		 PERFETTO__PROTOS__TRACK_DESCRIPTOR__STATIC_OR_DYNAMIC_NAME_STATIC_NAME &&
+			 PERFETTO__PROTOS__TRACK_DESCRIPTOR__STATIC_OR_DYNAMIC_NAME_STATIC_NAME &&
 		 d->static_name)
 		name = d->static_name;
 	dup = strdup(name);
@@ -1610,7 +1633,7 @@ static int read_buffer(const void *buf, size_t len, const struct prd_callbacks *
 		       struct prd_stats *stats, bool mapped)
 {
 	static const struct prd_callbacks none;
-	ProtobufCAllocator alloc = { .alloc = arena_alloc, .free = arena_free };
+	ProtobufCAllocator alloc = {.alloc = arena_alloc, .free = arena_free};
 	const uint8_t *p = buf, *end = p + len, *released = p;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct rd r;
@@ -1706,13 +1729,13 @@ static int read_buffer(const void *buf, size_t len, const struct prd_callbacks *
 }
 
 int prd_read_buffer(const void *buf, size_t len, const struct prd_callbacks *cb, void *ctx,
-		   struct prd_stats *stats)
+		    struct prd_stats *stats)
 {
 	return read_buffer(buf, len, cb, ctx, stats, false);
 }
 
 int prd_read_file(const char *path, const struct prd_callbacks *cb, void *ctx,
-		 struct prd_stats *stats)
+		  struct prd_stats *stats)
 {
 	struct stat st;
 	void *map = MAP_FAILED;

@@ -54,7 +54,6 @@
 /* upper bound of one encoded Frame / Mapping entry, framing included */
 #define PS_ENTRY_MAX (2 * (PB_TAG_MAX + PB_LEN_MAX) + 8 * PB_FIELD_MAX)
 
-
 enum {
 	SEQ_INCREMENTAL_STATE_CLEARED = 1,
 	SEQ_NEEDS_INCREMENTAL_STATE = 2,
@@ -109,25 +108,25 @@ enum {
 enum ps_tab { T_FUNC, T_FRAME, T_STACK, T_BUILD_ID, T_PATH, T_SOURCE, T_MAPPING, T_NUM };
 
 static const uint32_t tab_field[T_NUM] = {
-	[T_FUNC] = 5,		/* InternedData.function_names */
-	[T_FRAME] = 6,		/* frames */
-	[T_STACK] = 7,		/* callstacks */
-	[T_BUILD_ID] = 16,	/* build_ids */
-	[T_PATH] = 17,		/* mapping_paths */
-	[T_SOURCE] = 18,	/* source_paths */
-	[T_MAPPING] = 19,	/* mappings */
+	[T_FUNC] = 5,	   /* InternedData.function_names */
+	[T_FRAME] = 6,	   /* frames */
+	[T_STACK] = 7,	   /* callstacks */
+	[T_BUILD_ID] = 16, /* build_ids */
+	[T_PATH] = 17,	   /* mapping_paths */
+	[T_SOURCE] = 18,   /* source_paths */
+	[T_MAPPING] = 19,  /* mappings */
 };
 
 struct ps_slot {
-	uint32_t hash;		/* low half of the key's hash */
-	uint32_t iid;		/* 0: free */
-	uint32_t off, len;	/* the key, in the arena */
+	uint32_t hash;	   /* low half of the key's hash */
+	uint32_t iid;	   /* 0: free */
+	uint32_t off, len; /* the key, in the arena */
 };
 
 struct ps_table {
-	struct ps_slot *slots;	/* mask + 1 of them (a power of two), or NULL */
+	struct ps_slot *slots; /* mask + 1 of them (a power of two), or NULL */
 	uint32_t mask;
-	uint32_t count;		/* entries of this generation: iids 1..count */
+	uint32_t count; /* entries of this generation: iids 1..count */
 	uint8_t *arena;
 	size_t used, cap;
 };
@@ -179,7 +178,7 @@ struct frame_cent {
 	const char *fn, *src;
 	uint64_t rel_pc;
 	uint32_t mapping, kind, line, fn_len, src_len;
-	uint32_t gen, iid, off;		/* off: the frame's key in the frames arena */
+	uint32_t gen, iid, off; /* off: the frame's key in the frames arena */
 };
 
 struct map_cent {
@@ -187,23 +186,23 @@ struct map_cent {
 	const uint8_t *build_id;
 	uint64_t start, end, pgoff, load_bias;
 	uint32_t path_len, build_id_len;
-	uint32_t gen, iid, off;		/* off: the mapping's key in the mappings arena */
+	uint32_t gen, iid, off; /* off: the mapping's key in the mappings arena */
 };
 
 struct pw_stream {
 	struct pw_writer *w;
 	uint32_t seq;
 	size_t max_bytes;
-	size_t live;		/* bytes accounted to this generation's entries */
-	bool started;		/* a packet went out on the sequence */
-	bool clear;		/* the next packet starts a generation */
-	uint32_t gen;		/* generation number, from 1 (for the front caches) */
-	uint32_t kernel_map;	/* the kernel mapping's iid in this generation, 0: not yet */
+	size_t live;	     /* bytes accounted to this generation's entries */
+	bool started;	     /* a packet went out on the sequence */
+	bool clear;	     /* the next packet starts a generation */
+	uint32_t gen;	     /* generation number, from 1 (for the front caches) */
+	uint32_t kernel_map; /* the kernel mapping's iid in this generation, 0: not yet */
 	struct ps_table tab[T_NUM];
-	struct ps_buf pend[T_NUM];	/* encoded entries for the next packet, per field */
-	struct ps_buf fids;	/* scratch: the sample's frame iids (uint32_t) */
-	struct ps_buf pkt;	/* scratch: the packet being built */
-	uint8_t *defaults;	/* the encoded trace_packet_defaults field */
+	struct ps_buf pend[T_NUM]; /* encoded entries for the next packet, per field */
+	struct ps_buf fids;	   /* scratch: the sample's frame iids (uint32_t) */
+	struct ps_buf pkt;	   /* scratch: the packet being built */
+	uint8_t *defaults;	   /* the encoded trace_packet_defaults field */
 	size_t defaults_len;
 	struct pw_stream_stats st;
 	struct map_cent mcache[PS_MAP_CACHE];
@@ -453,7 +452,7 @@ static void new_generation(struct pw_stream *s)
 static int intern_str(struct pw_stream *s, enum ps_tab t, const void *str, uint32_t len,
 		      uint32_t *iid)
 {
-	struct piece k[1] = { { str, len } };
+	struct piece k[1] = {{str, len}};
 	uint32_t h = key_hash(k, 1);
 	struct ps_buf *b = &s->pend[t];
 	uint8_t *p, *lp;
@@ -479,7 +478,9 @@ static int intern_mapping(struct pw_stream *s, const struct map_key *mk, const c
 			  const uint8_t *build_id, uint32_t *iid, uint32_t *off)
 {
 	struct piece k[3] = {
-		{ mk, sizeof(*mk) }, { path, mk->path_len }, { build_id, mk->build_id_len },
+		{mk, sizeof(*mk)},
+		{path, mk->path_len},
+		{build_id, mk->build_id_len},
 	};
 	uint32_t len = (uint32_t)sizeof(*mk) + mk->path_len + mk->build_id_len;
 	uint32_t h = key_hash(k, 3), path_iid = 0, bid_iid = 0;
@@ -511,7 +512,7 @@ static int intern_mapping(struct pw_stream *s, const struct map_key *mk, const c
 	if (mk->load_bias)
 		p = pb_u64(p, MA_LOAD_BIAS, mk->load_bias);
 	if (path_iid)
-		p = pb_u64(p, MA_PATH_STRING_IDS, path_iid);	/* repeated, unpacked as upstream */
+		p = pb_u64(p, MA_PATH_STRING_IDS, path_iid); /* repeated, unpacked as upstream */
 	p = pb_msg_end(lp, p);
 	b->len = (size_t)(p - b->p);
 	s->st.interned_mappings++;
@@ -521,7 +522,7 @@ static int intern_mapping(struct pw_stream *s, const struct map_key *mk, const c
 /* The conventional kernel mapping: start = end = 0, no build id, path ["kernel"]. */
 static int kernel_mapping(struct pw_stream *s, uint32_t *iid)
 {
-	struct map_key k = { .path_len = 6 };
+	struct map_key k = {.path_len = 6};
 	uint32_t off;
 	int ret;
 
@@ -564,8 +565,8 @@ static int frame_mapping(struct pw_stream *s, const struct pw_frame *f, struct m
 	if (bl > PS_BUILD_ID_MAX)
 		bl = PS_BUILD_ID_MAX;
 	/* frames of one binary come in runs */
-	if (m->iid && m->path == f->map_path && m->start == f->map_start &&
-	    m->end == f->map_end && m->pgoff == f->map_pgoff && m->load_bias == f->map_load_bias &&
+	if (m->iid && m->path == f->map_path && m->start == f->map_start && m->end == f->map_end &&
+	    m->pgoff == f->map_pgoff && m->load_bias == f->map_load_bias &&
 	    m->build_id == f->build_id && m->build_id_len == bl) {
 		*iid = m->iid;
 		return 0;
@@ -653,9 +654,9 @@ static int intern_frame(struct pw_stream *s, const struct pw_frame *f, struct ma
 	fk.line = f->line;
 	fk.fn_len = f->function ? (uint32_t)strnlen(f->function, PW_STREAM_STR_MAX) : 0;
 	fk.src_len = f->source_file ? (uint32_t)strnlen(f->source_file, PW_STREAM_STR_MAX) : 0;
-	k[0] = (struct piece){ &fk, sizeof(fk) };
-	k[1] = (struct piece){ f->function, fk.fn_len };
-	k[2] = (struct piece){ f->source_file, fk.src_len };
+	k[0] = (struct piece){&fk, sizeof(fk)};
+	k[1] = (struct piece){f->function, fk.fn_len};
+	k[2] = (struct piece){f->source_file, fk.src_len};
 	len = (uint32_t)sizeof(fk) + fk.fn_len + fk.src_len;
 	h = key_hash(k, 3);
 	sl = tab_lookup(&s->tab[T_FRAME], k, 3, len, h);
@@ -705,7 +706,7 @@ cache:
 
 static int intern_stack(struct pw_stream *s, const uint32_t *fids, unsigned n, uint32_t *iid)
 {
-	struct piece k[1] = { { fids, n * (uint32_t)sizeof(*fids) } };
+	struct piece k[1] = {{fids, n * (uint32_t)sizeof(*fids)}};
 	uint32_t h = key_hash(k, 1);
 	struct ps_buf *b = &s->pend[T_STACK];
 	uint8_t *p, *lp;
@@ -714,15 +715,16 @@ static int intern_stack(struct pw_stream *s, const uint32_t *fids, unsigned n, u
 	*iid = tab_find(&s->tab[T_STACK], k, 1, k[0].n, h);
 	if (likely(*iid))
 		return 0;
-	if (buf_reserve(s, b, PB_TAG_MAX + PB_LEN_MAX + PB_FIELD_MAX +
-				      (size_t)n * (1 + PB_VARINT_MAX)) < 0 ||
+	if (buf_reserve(s, b,
+			PB_TAG_MAX + PB_LEN_MAX + PB_FIELD_MAX + (size_t)n * (1 + PB_VARINT_MAX)) <
+		    0 ||
 	    tab_add(s, &s->tab[T_STACK], k, 1, k[0].n, h, iid) < 0)
 		return -ENOMEM;
 	p = b->p + b->len;
 	lp = pb_msg_begin(p, tab_field[T_STACK]);
 	p = pb_u64(pb_msg_body(lp), CS_IID, *iid);
 	for (i = 0; i < n; i++)
-		p = pb_u64(p, CS_FRAME_IDS, fids[i]);	/* repeated, unpacked as upstream */
+		p = pb_u64(p, CS_FRAME_IDS, fids[i]); /* repeated, unpacked as upstream */
 	p = pb_msg_end(lp, p);
 	b->len = (size_t)(p - b->p);
 	s->st.interned_callstacks++;
@@ -743,8 +745,8 @@ static int emit(struct pw_stream *s, const struct pw_sample *smp, uint32_t cs_ii
 
 	for (t = 0; t < T_NUM; t++)
 		idata += s->pend[t].len;
-	bound = PS_HEADROOM + 4 * PB_FIELD_MAX + s->defaults_len + PB_TAG_MAX + PB_LEN_MAX +
-		idata + PB_TAG_MAX + PB_LEN_MAX + 8 * PB_FIELD_MAX;
+	bound = PS_HEADROOM + 4 * PB_FIELD_MAX + s->defaults_len + PB_TAG_MAX + PB_LEN_MAX + idata +
+		PB_TAG_MAX + PB_LEN_MAX + 8 * PB_FIELD_MAX;
 	s->pkt.len = 0;
 	if (buf_reserve(s, &s->pkt, bound) < 0)
 		return -ENOMEM;
@@ -813,7 +815,7 @@ static int emit(struct pw_stream *s, const struct pw_sample *smp, uint32_t cs_ii
 
 int pw_stream__sample(struct pw_stream *s, const struct pw_sample *smp)
 {
-	struct map_memo memo = { .iid = 0 };
+	struct map_memo memo = {.iid = 0};
 	const struct pw_frame *fr;
 	uint32_t *fids, cs_iid = 0;
 	unsigned n, i;
@@ -863,13 +865,13 @@ drop:
 
 int pw_stream__lost(struct pw_stream *s, uint64_t ts, uint32_t cpu, uint64_t count)
 {
-	struct pw_sample m = { .ts = ts, .cpu = cpu, .pid = 0 };
+	struct pw_sample m = {.ts = ts, .cpu = cpu, .pid = 0};
 	int ret;
 
 	if (!s)
 		return -EINVAL;
 	if (!count)
-		return 0;	/* kernel_records_lost = 0 would read as a sample */
+		return 0; /* kernel_records_lost = 0 would read as a sample */
 	ret = pw_writer__error(s->w);
 	if (!ret)
 		ret = emit(s, &m, 0, count);

@@ -49,26 +49,26 @@ enum pw_cpu_mode {
 
 /* Profiling.StackUnwindError (subset) */
 enum pw_unwind_error {
-	PW_UNWIND_NONE = 0,		/* not set */
-	PW_UNWIND_OK = 1,		/* UNWIND_ERROR_NONE */
+	PW_UNWIND_NONE = 0, /* not set */
+	PW_UNWIND_OK = 1,   /* UNWIND_ERROR_NONE */
 	PW_UNWIND_MEMORY_INVALID = 2,
 	PW_UNWIND_UNWIND_INFO = 3,
 	PW_UNWIND_UNSUPPORTED = 4,
 	PW_UNWIND_INVALID_MAP = 5,
 	PW_UNWIND_MAX_FRAMES_EXCEEDED = 6,
-	PW_UNWIND_UNKNOWN = 14,		/* UNWIND_ERROR_UNKNOWN */
+	PW_UNWIND_UNKNOWN = 14, /* UNWIND_ERROR_UNKNOWN */
 };
 
 struct pw_frame {
-	uint32_t kind;			/* enum pw_frame_kind */
-	const char *function;		/* NULL or "" when unknown */
-	uint64_t rel_pc;		/* pc relative to the ELF file (kernel: the address) */
+	uint32_t kind;	      /* enum pw_frame_kind */
+	const char *function; /* NULL or "" when unknown */
+	uint64_t rel_pc;      /* pc relative to the ELF file (kernel: the address) */
 	/* The mapping; for PW_FRAME_KERNEL these are ignored and the conventional
 	 * kernel mapping (start = end = 0, path "kernel") is used.  map_path NULL
 	 * means no mapping (e.g. interpreted frames). */
 	const char *map_path;
 	uint64_t map_start, map_end, map_pgoff, map_load_bias;
-	const uint8_t *build_id;	/* raw bytes, or NULL */
+	const uint8_t *build_id; /* raw bytes, or NULL */
 	uint32_t build_id_len;
 	/* Interpreted frames (optional). */
 	const char *source_file;
@@ -77,24 +77,25 @@ struct pw_frame {
 
 /* What the stream's timebase is, for PerfSampleDefaults. */
 struct pw_stream_desc {
-	const char *name;		/* timebase name shown by the UI: "cpu-clock", "D-state" */
-	const char *tracepoint;		/* "sched:sched_switch", or NULL for a counter */
-	uint32_t counter;		/* PerfEvents.Counter when !tracepoint: 1 = SW_CPU_CLOCK, 10 = HW_CPU_CYCLES */
-	uint64_t frequency;		/* Hz, or 0 */
-	uint64_t period;		/* or a period, or 0 */
-	size_t max_intern_bytes;	/* memory bound of the tables; 0 = 64 MiB */
+	const char *name;	 /* timebase name shown by the UI: "cpu-clock", "D-state" */
+	const char *tracepoint;	 /* "sched:sched_switch", or NULL for a counter */
+	uint32_t counter;	 /* PerfEvents.Counter when !tracepoint: 1 = SW_CPU_CLOCK, 10 =
+				    HW_CPU_CYCLES */
+	uint64_t frequency;	 /* Hz, or 0 */
+	uint64_t period;	 /* or a period, or 0 */
+	size_t max_intern_bytes; /* memory bound of the tables; 0 = 64 MiB */
 };
 
 /* A new stream on the next free sequence id.  NULL + errno. Freed by the writer. */
 struct pw_stream *pw_stream__new(struct pw_writer *w, const struct pw_stream_desc *d);
 
 struct pw_sample {
-	uint64_t ts;			/* BOOTTIME ns */
-	uint32_t cpu, pid, tid;		/* (uint32_t)-1: the task was reaped; left out */
-	uint32_t cpu_mode;		/* enum pw_cpu_mode */
-	uint64_t timebase_count;	/* running count of the timebase, 0 = unset */
-	uint32_t unwind_error;		/* enum pw_unwind_error, 0 = unset */
-	const struct pw_frame *frames;	/* root first */
+	uint64_t ts;		       /* BOOTTIME ns */
+	uint32_t cpu, pid, tid;	       /* (uint32_t)-1: the task was reaped; left out */
+	uint32_t cpu_mode;	       /* enum pw_cpu_mode */
+	uint64_t timebase_count;       /* running count of the timebase, 0 = unset */
+	uint32_t unwind_error;	       /* enum pw_unwind_error, 0 = unset */
+	const struct pw_frame *frames; /* root first */
 	unsigned nframes;
 };
 

@@ -35,7 +35,6 @@
 #define PT_MAX_INTERN ((size_t)16 << 20)
 #define PT_HEADROOM 16
 
-
 enum {
 	SEQ_INCREMENTAL_STATE_CLEARED = 1,
 	SEQ_NEEDS_INCREMENTAL_STATE = 2,
@@ -81,14 +80,14 @@ enum { TYPE_SLICE_BEGIN = 1, TYPE_SLICE_END = 2, TYPE_INSTANT = 3, TYPE_COUNTER 
 
 /* the tables, in InternedData field order */
 enum { N_EVENT, N_ARG, N_NUM };
-static const uint32_t tab_field[N_NUM] = { ID_EVENT_NAMES, ID_DEBUG_ANNOTATION_NAMES };
+static const uint32_t tab_field[N_NUM] = {ID_EVENT_NAMES, ID_DEBUG_ANNOTATION_NAMES};
 
 /* track kinds, hashed into the uuid */
 enum { K_THREAD = 1, K_PROCESS, K_NAMED, K_GLOBAL, K_COUNTER };
 
 struct pt_slot {
 	uint32_t hash;
-	uint32_t iid;		/* 0: free */
+	uint32_t iid; /* 0: free */
 	uint32_t off, len;
 };
 
@@ -107,13 +106,13 @@ struct pt_buf {
 struct pw_tracks {
 	struct pw_writer *w;
 	uint32_t seq;
-	bool started;		/* a packet went out on the sequence */
-	bool clear;		/* the next event packet starts a generation */
+	bool started; /* a packet went out on the sequence */
+	bool clear;   /* the next event packet starts a generation */
 	size_t live, max_bytes;
 	struct pt_table tab[N_NUM];
 	struct pt_buf pend[N_NUM];
 	struct pt_buf pkt;
-	uint64_t *uuids;	/* descriptors written; 0: free slot */
+	uint64_t *uuids; /* descriptors written; 0: free slot */
 	size_t umask, ucount;
 	struct pw_track_stats st;
 };
@@ -373,7 +372,7 @@ static uint64_t make_uuid(int kind, uint32_t pid, uint32_t tid, const char *name
 /* The ProcessDescriptor track of @pid, written if new; 0 on failure. */
 static uint64_t process_track(struct pw_tracks *t, uint32_t pid)
 {
-	struct td d = { .kind = K_PROCESS, .pid = pid };
+	struct td d = {.kind = K_PROCESS, .pid = pid};
 
 	d.uuid = make_uuid(K_PROCESS, pid, 0, NULL, 0, 0);
 	return descriptor_out(t, &d) < 0 ? 0 : d.uuid;
@@ -382,7 +381,7 @@ static uint64_t process_track(struct pw_tracks *t, uint32_t pid)
 uint64_t pw_track_thread(struct pw_writer *w, uint32_t pid, uint32_t tid)
 {
 	struct pw_tracks *t = tracks_get(w);
-	struct td d = { .kind = K_THREAD, .pid = pid, .tid = tid };
+	struct td d = {.kind = K_THREAD, .pid = pid, .tid = tid};
 
 	if (!t)
 		return 0;
@@ -394,7 +393,7 @@ static uint64_t named_track(struct pw_writer *w, int kind, uint32_t pid, const c
 			    uint32_t lane)
 {
 	struct pw_tracks *t = tracks_get(w);
-	struct td d = { .kind = kind, .pid = pid, .name = name ? name : "" };
+	struct td d = {.kind = kind, .pid = pid, .name = name ? name : ""};
 
 	if (!t)
 		return 0;
@@ -553,8 +552,8 @@ static uint8_t *put_arg(uint8_t *p, const struct pw_arg *a, uint64_t name_iid)
  * {debug_annotations, type, name_iid, track_uuid, double_counter_value},
  * interned_data, sequence_flags, first_packet_on_sequence.
  */
-static int track_event(struct pw_writer *w, int type, uint64_t track, uint64_t ts,
-		       const char *name, const struct pw_arg *args, unsigned nargs, double value)
+static int track_event(struct pw_writer *w, int type, uint64_t track, uint64_t ts, const char *name,
+		       const struct pw_arg *args, unsigned nargs, double value)
 {
 	struct pw_tracks *t = tracks_get(w);
 	uint64_t name_iid = 0, arg_iid[PW_ARGS_MAX];
@@ -614,7 +613,7 @@ static int track_event(struct pw_writer *w, int type, uint64_t track, uint64_t t
 		p = pb_varint(pb_tag(p, TP_INTERNED_DATA, PB_WT_LEN), idata);
 		for (k = 0; k < N_NUM; k++) {
 			if (!t->pend[k].len)
-				continue;	/* (.p may be NULL: memcpy must not see it) */
+				continue; /* (.p may be NULL: memcpy must not see it) */
 			memcpy(p, t->pend[k].p, t->pend[k].len);
 			p += t->pend[k].len;
 		}

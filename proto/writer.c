@@ -95,33 +95,32 @@ enum {
 /* upper bound of a string field of @n bytes */
 #define PW_STR_FIELD(n) (PB_TAG_MAX + PB_LEN_MAX + (n))
 
-
 struct pw_mark {
-	uint32_t end;		/* offset in the output buffer just past the packet */
-	uint32_t events;	/* kernel events the packet holds */
+	uint32_t end;	 /* offset in the output buffer just past the packet */
+	uint32_t events; /* kernel events the packet holds */
 };
 
 struct pw_bundle {
-	uint8_t *buf;		/* PW_HEADROOM + PW_BUNDLE_MAX + PW_TAIL bytes */
-	size_t len;		/* bundle body bytes after the headroom, cpu field included */
-	size_t hdr_len;		/* length of the cpu field that starts every body */
+	uint8_t *buf;	/* PW_HEADROOM + PW_BUNDLE_MAX + PW_TAIL bytes */
+	size_t len;	/* bundle body bytes after the headroom, cpu field included */
+	size_t hdr_len; /* length of the cpu field that starts every body */
 	uint32_t nevents;
 	bool lost;
 };
 
 struct pw_writer {
 	int fd;
-	int err;		/* sticky 0 / -errno */
+	int err; /* sticky 0 / -errno */
 	uint32_t max_cpus;
-	bool seq_started;	/* a packet on PW_SEQ_KERNEL has been produced */
-	off_t base_off;		/* file offset of the trace start (0 normally) */
+	bool seq_started; /* a packet on PW_SEQ_KERNEL has been produced */
+	off_t base_off;	  /* file offset of the trace start (0 normally) */
 
-	uint64_t committed;	/* trace bytes in the file, ending at a packet boundary */
-	uint64_t limit;		/* pw_writer__set_limit: committed stays within; 0 = none */
-	uint32_t bundle_max;	/* a cpu's bundle becomes a packet past this (<= PW_BUNDLE_MAX) */
-	uint64_t packets;	/* packets in the file */
-	uint64_t events;	/* kernel events in the file */
-	uint64_t dropped;	/* kernel events given up */
+	uint64_t committed;  /* trace bytes in the file, ending at a packet boundary */
+	uint64_t limit;	     /* pw_writer__set_limit: committed stays within; 0 = none */
+	uint32_t bundle_max; /* a cpu's bundle becomes a packet past this (<= PW_BUNDLE_MAX) */
+	uint64_t packets;    /* packets in the file */
+	uint64_t events;     /* kernel events in the file */
+	uint64_t dropped;    /* kernel events given up */
 
 	uint8_t *out;
 	size_t out_len;
@@ -133,8 +132,8 @@ struct pw_writer {
 	/* sample streams (samples.c), freed on close; they take ids from PW_SEQ_KERNEL + 1 */
 	struct pw_stream **streams;
 	size_t nstreams;
-	uint32_t last_seq;	/* the highest sequence id handed out */
-	struct pw_tracks *tracks;	/* tracks.c, NULL until used */
+	uint32_t last_seq;	  /* the highest sequence id handed out */
+	struct pw_tracks *tracks; /* tracks.c, NULL until used */
 };
 
 /* --- output ---------------------------------------------------------------- */
@@ -239,7 +238,7 @@ static void out_commit(struct pw_writer *w, size_t n, uint32_t events)
 /* Appends a complete framed packet. */
 static int out_packet(struct pw_writer *w, const uint8_t *pkt, size_t n, uint32_t events)
 {
-	struct pw_mark m = { .end = 0, .events = events };
+	struct pw_mark m = {.end = 0, .events = events};
 	uint8_t *p;
 
 	if (w->err) {
@@ -539,8 +538,8 @@ out:
 	return ret;
 }
 
-int pw_process_tree(struct pw_writer *w, uint64_t ts, const struct pw_process *procs,
-		    size_t nprocs, const struct pw_thread *threads, size_t nthreads)
+int pw_process_tree(struct pw_writer *w, uint64_t ts, const struct pw_process *procs, size_t nprocs,
+		    const struct pw_thread *threads, size_t nthreads)
 {
 	size_t pi = 0, ti = 0;
 	int ret;
@@ -653,7 +652,7 @@ struct pw_enc {
  * the event is dropped (counted).
  */
 static __always_inline uint8_t *ev_open(struct pw_writer *w, const struct pw_ev *e, size_t bound,
-			       uint32_t field, struct pw_enc *x)
+					uint32_t field, struct pw_enc *x)
 {
 	struct pw_bundle *b;
 	uint8_t *p;
@@ -720,8 +719,8 @@ void pw_ftrace_sched_switch(struct pw_writer *w, const struct pw_ev *e, const ch
 }
 
 /* sched_wakeup, sched_waking, sched_wakeup_new: comm=1 pid=2 prio=3 (success=4) target_cpu=5 */
-static void wake_event(struct pw_writer *w, const struct pw_ev *e, uint32_t field,
-		       const char *comm, int32_t pid, int32_t prio, int32_t target_cpu)
+static void wake_event(struct pw_writer *w, const struct pw_ev *e, uint32_t field, const char *comm,
+		       int32_t pid, int32_t prio, int32_t target_cpu)
 {
 	size_t cl = str_len(comm);
 	struct pw_enc x;
@@ -774,15 +773,15 @@ void pw_ftrace_sched_process_fork(struct pw_writer *w, const struct pw_ev *e,
 	ev_close(&x, p);
 }
 
-void pw_ftrace_sched_process_exec(struct pw_writer *w, const struct pw_ev *e,
-				  const char *filename, int32_t pid, int32_t old_pid)
+void pw_ftrace_sched_process_exec(struct pw_writer *w, const struct pw_ev *e, const char *filename,
+				  int32_t pid, int32_t old_pid)
 {
 	size_t fl = str_len(filename);
 	struct pw_enc x;
 	uint8_t *p;
 
-	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(fl) + 2 * PB_FIELD_MAX,
-		    FE_SCHED_PROCESS_EXEC, &x);
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(fl) + 2 * PB_FIELD_MAX, FE_SCHED_PROCESS_EXEC,
+		    &x);
 	if (!p)
 		return;
 	p = put_str(p, 1, filename, fl);
@@ -798,8 +797,8 @@ void pw_ftrace_sched_process_exit(struct pw_writer *w, const struct pw_ev *e, co
 	struct pw_enc x;
 	uint8_t *p;
 
-	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(cl) + 3 * PB_FIELD_MAX,
-		    FE_SCHED_PROCESS_EXIT, &x);
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(cl) + 3 * PB_FIELD_MAX, FE_SCHED_PROCESS_EXIT,
+		    &x);
 	if (!p)
 		return;
 	p = put_str(p, 1, comm, cl);
@@ -845,8 +844,8 @@ void pw_ftrace_sched_migrate_task(struct pw_writer *w, const struct pw_ev *e, co
 	struct pw_enc x;
 	uint8_t *p;
 
-	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(cl) + 4 * PB_FIELD_MAX,
-		    FE_SCHED_MIGRATE_TASK, &x);
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(cl) + 4 * PB_FIELD_MAX, FE_SCHED_MIGRATE_TASK,
+		    &x);
 	if (!p)
 		return;
 	p = put_str(p, 1, comm, cl);
@@ -899,8 +898,7 @@ void pw_ftrace_irq_handler_entry(struct pw_writer *w, const struct pw_ev *e, int
 	struct pw_enc x;
 	uint8_t *p;
 
-	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(nl) + PB_FIELD_MAX, FE_IRQ_HANDLER_ENTRY,
-		    &x);
+	p = ev_open(w, e, PW_EV_FIXED + PW_STR_FIELD(nl) + PB_FIELD_MAX, FE_IRQ_HANDLER_ENTRY, &x);
 	if (!p)
 		return;
 	p = pb_i64(p, 1, irq);
@@ -922,8 +920,7 @@ void pw_ftrace_irq_handler_exit(struct pw_writer *w, const struct pw_ev *e, int3
 	ev_close(&x, p);
 }
 
-static void softirq_event(struct pw_writer *w, const struct pw_ev *e, uint32_t field,
-			  uint32_t vec)
+static void softirq_event(struct pw_writer *w, const struct pw_ev *e, uint32_t field, uint32_t vec)
 {
 	struct pw_enc x;
 	uint8_t *p;

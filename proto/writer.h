@@ -57,12 +57,12 @@ int pw_writer__close(struct pw_writer *w);
  * would take it there and everything after are dropped (counted), with the
  * sticky error -EFBIG. */
 void pw_writer__set_limit(struct pw_writer *w, uint64_t bytes);
-int pw_writer__error(const struct pw_writer *w);	/* sticky 0 / -errno */
-uint64_t pw_writer__bytes(const struct pw_writer *w);	/* bytes safely in the file */
+int pw_writer__error(const struct pw_writer *w);      /* sticky 0 / -errno */
+uint64_t pw_writer__bytes(const struct pw_writer *w); /* bytes safely in the file */
 /* events not written: after an error, or with cpu >= max_cpus, or oversized */
 uint64_t pw_writer__dropped_events(const struct pw_writer *w);
 uint64_t pw_writer__packets(const struct pw_writer *w);
-uint64_t pw_writer__events(const struct pw_writer *w);	/* kernel events safely in the file */
+uint64_t pw_writer__events(const struct pw_writer *w); /* kernel events safely in the file */
 
 /* Writes buffered packets to the fd (does not close bundles). */
 int pw_writer__sync(struct pw_writer *w);
@@ -70,7 +70,7 @@ int pw_writer__sync(struct pw_writer *w);
 /* --- one-off packets ---------------------------------------------------- */
 
 struct pw_clock {
-	uint32_t clock_id;	/* enum pw_clock_id */
+	uint32_t clock_id; /* enum pw_clock_id */
 	uint64_t ts;
 };
 int pw_clock_snapshot(struct pw_writer *w, const struct pw_clock *clocks, size_t n);
@@ -81,7 +81,7 @@ struct pw_system_info {
 	uint32_t num_cpus;
 	int64_t hz;
 	uint64_t ram_bytes;
-	const char *service_version;	/* "pftrace x.y" */
+	const char *service_version; /* "pftrace x.y" */
 };
 int pw_system_info(struct pw_writer *w, const struct pw_system_info *si);
 
@@ -99,8 +99,8 @@ struct pw_thread {
 	int32_t tid, tgid;
 	const char *name;
 };
-int pw_process_tree(struct pw_writer *w, uint64_t ts, const struct pw_process *procs,
-		    size_t nprocs, const struct pw_thread *threads, size_t nthreads);
+int pw_process_tree(struct pw_writer *w, uint64_t ts, const struct pw_process *procs, size_t nprocs,
+		    const struct pw_thread *threads, size_t nthreads);
 
 /* --- kernel events, per CPU bundle ---------------------------------------- */
 /*
@@ -112,9 +112,9 @@ int pw_process_tree(struct pw_writer *w, uint64_t ts, const struct pw_process *p
 
 /* Common header of every FtraceEvent. */
 struct pw_ev {
-	uint64_t ts;		/* BOOTTIME ns */
+	uint64_t ts; /* BOOTTIME ns */
 	uint32_t cpu;
-	uint32_t pid;		/* common_pid: the tid current on the cpu */
+	uint32_t pid; /* common_pid: the tid current on the cpu */
 };
 
 void pw_ftrace_sched_switch(struct pw_writer *w, const struct pw_ev *e, const char *prev_comm,
@@ -130,8 +130,8 @@ void pw_ftrace_sched_wakeup(struct pw_writer *w, const struct pw_ev *e, const ch
 void pw_ftrace_sched_process_fork(struct pw_writer *w, const struct pw_ev *e,
 				  const char *parent_comm, int32_t parent_pid,
 				  const char *child_comm, int32_t child_pid);
-void pw_ftrace_sched_process_exec(struct pw_writer *w, const struct pw_ev *e,
-				  const char *filename, int32_t pid, int32_t old_pid);
+void pw_ftrace_sched_process_exec(struct pw_writer *w, const struct pw_ev *e, const char *filename,
+				  int32_t pid, int32_t old_pid);
 void pw_ftrace_sched_process_exit(struct pw_writer *w, const struct pw_ev *e, const char *comm,
 				  int32_t pid, int32_t tgid, int32_t prio);
 void pw_ftrace_sched_process_free(struct pw_writer *w, const struct pw_ev *e, const char *comm,
@@ -222,9 +222,9 @@ struct pw_arg {
 	enum pw_arg_kind kind;
 	union {
 		int64_t i;
-		uint64_t u;	/* PW_ARG_UINT, PW_ARG_PTR */
+		uint64_t u; /* PW_ARG_UINT, PW_ARG_PTR */
 		double d;
-		const char *s;	/* NULL: "" */
+		const char *s; /* NULL: "" */
 		int b;
 	} v;
 };
@@ -240,11 +240,11 @@ int pw_instant(struct pw_writer *w, uint64_t track, uint64_t ts, const char *nam
 int pw_counter(struct pw_writer *w, uint64_t track, uint64_t ts, double value);
 
 struct pw_track_stats {
-	uint32_t seq_id;		/* 0: no track call yet */
-	uint64_t events;		/* handed to the writer */
-	uint64_t dropped;		/* not written: track 0, writer error, ENOMEM */
-	uint64_t tracks;		/* descriptors written */
-	uint64_t interned_names;	/* event + argument names defined, all generations */
+	uint32_t seq_id;	 /* 0: no track call yet */
+	uint64_t events;	 /* handed to the writer */
+	uint64_t dropped;	 /* not written: track 0, writer error, ENOMEM */
+	uint64_t tracks;	 /* descriptors written */
+	uint64_t interned_names; /* event + argument names defined, all generations */
 	uint64_t generations;
 	uint64_t memory_bytes;
 };

@@ -47,18 +47,18 @@
 
 #include "symbolize/internal.h"
 
-#define BUILD_ID_MAX	64
+#define BUILD_ID_MAX 64
 
 struct dso_sym {
-	uint64_t start, end;	/* ELF virtual addresses, [start, end) */
-	const char *name;	/* in sym_dso.names */
+	uint64_t start, end; /* ELF virtual addresses, [start, end) */
+	const char *name;    /* in sym_dso.names */
 };
 
 struct dso_sec {
-	const char *name;	/* in dso_file.secnames */
+	const char *name; /* in dso_file.secnames */
 	uint64_t off, addr, size, flags;
 	uint32_t type;
-	void *inflated;		/* SHF_COMPRESSED contents, decompressed on request */
+	void *inflated; /* SHF_COMPRESSED contents, decompressed on request */
 	size_t inflated_size;
 };
 
@@ -66,11 +66,11 @@ struct dso_sec {
 struct dso_file {
 	void *image;
 	size_t size;
-	bool heap;		/* image is malloc'd (the vdso copy), not mapped */
-	char *path;		/* to open it again (in the root of sym_dso.pid) */
-	dev_t dev;		/* and to be sure it is the same file then */
+	bool heap;  /* image is malloc'd (the vdso copy), not mapped */
+	char *path; /* to open it again (in the root of sym_dso.pid) */
+	dev_t dev;  /* and to be sure it is the same file then */
 	ino_t ino;
-	struct dso_sec *secs;	/* indexed by section number */
+	struct dso_sec *secs; /* indexed by section number */
 	size_t nsecs;
 	char *secnames;
 	size_t secnames_size;
@@ -82,12 +82,12 @@ struct dso_load {
 };
 
 struct sym_dso {
-	struct sym_dso *hnext;	/* hash chain */
-	struct sym_dso *next;	/* all dsos */
+	struct sym_dso *hnext; /* hash chain */
+	struct sym_dso *next;  /* all dsos */
 	struct sym_cache *cache;
 	uint64_t dev, ino;
 	char *path;
-	pid_t pid;		/* a process mapping it, to open it in its root */
+	pid_t pid; /* a process mapping it, to open it in its root */
 	bool loaded, mismatch, is_vdso;
 	uint8_t build_id_len;
 	uint8_t build_id[BUILD_ID_MAX];
@@ -350,9 +350,9 @@ static int open_rooted(pid_t pid, const char *path, const struct stat *want, str
 
 /* What a scan of one ELF image found, valid until elf_end(). */
 struct elf_scan {
-	size_t symtab, dynsym;		/* section indices, 0 when absent */
-	bool has_cfi;			/* .eh_frame or .debug_frame with contents */
-	const char *debuglink;		/* .gnu_debuglink file name */
+	size_t symtab, dynsym; /* section indices, 0 when absent */
+	bool has_cfi;	       /* .eh_frame or .debug_frame with contents */
+	const char *debuglink; /* .gnu_debuglink file name */
 	uint32_t debuglink_crc;
 	uint8_t build_id[BUILD_ID_MAX];
 	size_t build_id_len;
@@ -405,7 +405,7 @@ static int elf_scan(Elf *elf, struct dso_file *f, struct elf_scan *s)
 		f->secs[idx].size = sh.sh_size;
 		f->secs[idx].flags = sh.sh_flags;
 		f->secs[idx].type = sh.sh_type;
-		f->secs[idx].name = name;	/* into libelf's data for now */
+		f->secs[idx].name = name; /* into libelf's data for now */
 		if (name)
 			names += strlen(name) + 1;
 		if (!name || sh.sh_type == SHT_NOBITS)
@@ -477,10 +477,10 @@ static int elf_segments(struct sym_dso *d, Elf *elf, struct elf_scan *s)
 			l->vaddr = ph.p_vaddr;
 			l->flags = ph.p_flags;
 		} else if (ph.p_type == PT_NOTE && !s->build_id_len) {
-			notes_build_id(elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz,
-							    ph.p_align == 8 ? ELF_T_NHDR8 :
-									      ELF_T_NHDR),
-				       s);
+			notes_build_id(
+				elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz,
+						     ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR),
+				s);
 		}
 	}
 	return 0;
@@ -490,9 +490,9 @@ static int elf_segments(struct sym_dso *d, Elf *elf, struct elf_scan *s)
 struct cand {
 	uint64_t start, size;
 	const char *name;
-	uint32_t rank;		/* lower is a better name for the address */
+	uint32_t rank; /* lower is a better name for the address */
 	uint32_t shndx;
-	bool plt;		/* a PLT stub: named NAME@plt */
+	bool plt; /* a PLT stub: named NAME@plt */
 };
 
 static int cand_cmp(const void *a, const void *b)
@@ -540,7 +540,8 @@ static size_t sec_find(const struct dso_file *f, const char *name)
 	size_t i;
 
 	for (i = 1; i < f->nsecs; i++)
-		if (f->secs[i].name && f->secs[i].type != SHT_NOBITS && !strcmp(f->secs[i].name, name))
+		if (f->secs[i].name && f->secs[i].type != SHT_NOBITS &&
+		    !strcmp(f->secs[i].name, name))
 			return i;
 	return 0;
 }
@@ -564,10 +565,18 @@ static size_t plt_cands(Elf *elf, const struct dso_file *f, int machine, struct 
 	uint64_t base, end;
 
 	switch (machine) {
-	case EM_X86_64: jump_slot = R_X86_64_JUMP_SLOT; break;
-	case EM_386: jump_slot = R_386_JMP_SLOT; break;
-	case EM_AARCH64: jump_slot = R_AARCH64_JUMP_SLOT; header = 32; break;
-	default: return 0;
+	case EM_X86_64:
+		jump_slot = R_X86_64_JUMP_SLOT;
+		break;
+	case EM_386:
+		jump_slot = R_386_JMP_SLOT;
+		break;
+	case EM_AARCH64:
+		jump_slot = R_AARCH64_JUMP_SLOT;
+		header = 32;
+		break;
+	default:
+		return 0;
 	}
 	if (!rel) {
 		rel = sec_find(f, ".rel.plt");
@@ -602,7 +611,8 @@ static size_t plt_cands(Elf *elf, const struct dso_file *f, int machine, struct 
 		uint64_t info;
 		const char *name;
 
-		if (is_rela ? !gelf_getrela(reldata, (int)i, &ra) : !gelf_getrel(reldata, (int)i, &r))
+		if (is_rela ? !gelf_getrela(reldata, (int)i, &ra)
+			    : !gelf_getrel(reldata, (int)i, &r))
 			continue;
 		info = is_rela ? ra.r_info : r.r_info;
 		if (GELF_R_TYPE(info) != jump_slot || !GELF_R_SYM(info) ||
@@ -616,7 +626,7 @@ static size_t plt_cands(Elf *elf, const struct dso_file *f, int machine, struct 
 			out[n].start = base + 16 * i;
 			out[n].size = 16;
 			out[n].name = name;
-			out[n].rank = UINT32_MAX;	/* a real symbol there names it better */
+			out[n].rank = UINT32_MAX; /* a real symbol there names it better */
 			out[n].shndx = (uint32_t)plt;
 			out[n].plt = true;
 		}
@@ -663,7 +673,7 @@ static int load_symbols(struct sym_dso *d, Elf *elf, size_t symidx, const struct
 			continue;
 		cands[n].start = sym.st_value;
 		if (machine == EM_ARM)
-			cands[n].start &= ~1ull;	/* Thumb bit */
+			cands[n].start &= ~1ull; /* Thumb bit */
 		cands[n].size = sym.st_size;
 		cands[n].name = strs + sym.st_name;
 		cands[n].rank = cand_rank(&sym, cands[n].name, i);
@@ -700,8 +710,8 @@ static int load_symbols(struct sym_dso *d, Elf *elf, size_t symidx, const struct
 
 			if (cd->shndx < f->nsecs && f->secs[cd->shndx].addr <= cd->start)
 				sec_end = f->secs[cd->shndx].addr + f->secs[cd->shndx].size;
-			s->end = i + 1 < n && cands[i + 1].start < sec_end ? cands[i + 1].start :
-									      sec_end;
+			s->end = i + 1 < n && cands[i + 1].start < sec_end ? cands[i + 1].start
+									   : sec_end;
 			if (s->end <= s->start)
 				s->end = s->start + 1;
 		}
@@ -776,7 +786,7 @@ static Elf *file_open_elf(struct dso_file *f, const char *path, int fd, const st
 static Elf *debug_try(struct sym_dso *d, const char *path, const uint32_t *crc,
 		      const struct stat *self, int *fd_out)
 {
-	struct dso_file f = { 0 };
+	struct dso_file f = {0};
 	struct elf_scan s;
 	struct stat st;
 	Elf *elf = NULL;
@@ -786,7 +796,7 @@ static Elf *debug_try(struct sym_dso *d, const char *path, const uint32_t *crc,
 	if (fd < 0)
 		return NULL;
 	if (st.st_dev == self->st_dev && st.st_ino == self->st_ino)
-		goto fail;	/* the debuglink named the file itself */
+		goto fail; /* the debuglink named the file itself */
 	elf = file_open_elf(&f, path, fd, &st);
 	if (!elf)
 		goto fail;
@@ -794,8 +804,8 @@ static Elf *debug_try(struct sym_dso *d, const char *path, const uint32_t *crc,
 		goto fail;
 	if (elf_scan(elf, &f, &s))
 		goto fail;
-	if (!crc && (s.build_id_len != d->build_id_len ||
-		     memcmp(s.build_id, d->build_id, s.build_id_len)))
+	if (!crc &&
+	    (s.build_id_len != d->build_id_len || memcmp(s.build_id, d->build_id, s.build_id_len)))
 		goto fail;
 	d->debug = f;
 	*fd_out = fd;
@@ -857,7 +867,7 @@ static void dso_load_elf(struct sym_dso *d)
 	Elf *elf = NULL, *dbg_elf = NULL;
 	int fd = -1, dbg_fd = -1, machine;
 	const char *dbg_source = NULL;
-	struct stat want, st = { 0 };
+	struct stat want, st = {0};
 	struct elf_scan s;
 	GElf_Ehdr eh;
 
@@ -892,14 +902,18 @@ static void dso_load_elf(struct sym_dso *d)
 			if (d->debug.secs[i].type == SHT_SYMTAB && d->debug.secs[i].size)
 				symtab = i;
 		}
-		if (symtab && !load_symbols(d, dbg_elf, symtab, &d->debug, machine, elf, &d->file) && d->nsyms) {
+		if (symtab &&
+		    !load_symbols(d, dbg_elf, symtab, &d->debug, machine, elf, &d->file) &&
+		    d->nsyms) {
 			d->source = dbg_source;
 			goto out;
 		}
 	}
-	if (s.symtab && !load_symbols(d, elf, s.symtab, &d->file, machine, elf, &d->file) && d->nsyms)
+	if (s.symtab && !load_symbols(d, elf, s.symtab, &d->file, machine, elf, &d->file) &&
+	    d->nsyms)
 		d->source = "symtab";
-	else if (s.dynsym && !load_symbols(d, elf, s.dynsym, &d->file, machine, elf, &d->file) && d->nsyms)
+	else if (s.dynsym && !load_symbols(d, elf, s.dynsym, &d->file, machine, elf, &d->file) &&
+		 d->nsyms)
 		d->source = "dynsym";
 out:
 	if (dbg_elf)
@@ -916,7 +930,7 @@ out:
 static struct sym_dso *vdso_make(struct sym_cache *c)
 {
 	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)getauxval(AT_SYSINFO_EHDR);
-	const ElfW(Phdr) *ph;
+	const ElfW(Phdr) * ph;
 	struct sym_dso *d;
 	size_t size, i;
 
@@ -1119,8 +1133,8 @@ static int file_section(const struct sym_dso *d, struct dso_file *f, const char 
 	return -ENOENT;
 }
 
-int sym_dso__section(struct sym_dso *d, const char *name, const void **image_out,
-		     uint64_t *offset, uint64_t *vaddr, uint64_t *size)
+int sym_dso__section(struct sym_dso *d, const char *name, const void **image_out, uint64_t *offset,
+		     uint64_t *vaddr, uint64_t *size)
 {
 	dso_load(d);
 	if (!file_section(d, &d->file, name, image_out, offset, vaddr, size))

@@ -23,8 +23,7 @@ static int same_name(const char *sym, const char *name, size_t nl)
 	return !strncmp(sym, name, nl) && (!sym[nl] || sym[nl] == '@');
 }
 
-static int find_in(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
-		   GElf_Sym *out)
+static int find_in(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, GElf_Sym *out)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t i, n, nl = strlen(name);
@@ -70,7 +69,7 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 int sym_elf__lookup(const char *path, const char *name, uint64_t *file_offset, uint64_t *size)
 {
 	Elf_Scn *scn = NULL;
-	GElf_Sym sym = { 0 };
+	GElf_Sym sym = {0};
 	Elf *elf;
 	int fd, ret = -ENOENT;
 

@@ -24,9 +24,9 @@
 struct sym_strpool_chunk;
 struct sym_strpool {
 	struct sym_strpool_chunk *chunks;
-	const char **tab;	/* open addressing, power of two */
+	const char **tab; /* open addressing, power of two */
 	size_t tab_size, count;
-	size_t bytes;		/* held by chunks */
+	size_t bytes; /* held by chunks */
 };
 const char *sym_strpool__intern(struct sym_strpool *p, const char *s, size_t len);
 void sym_strpool__exit(struct sym_strpool *p);
@@ -36,10 +36,10 @@ struct sym_kernel {
 	uint64_t *addrs;
 	uint32_t *name_offs;
 	size_t count;
-	uint64_t *index;	/* addrs[i * KSYM_BLOCK]: a first search that stays in cache */
+	uint64_t *index; /* addrs[i * KSYM_BLOCK]: a first search that stays in cache */
 	size_t index_count;
 	char *names;
-	size_t memory;		/* bytes held */
+	size_t memory; /* bytes held */
 };
 void sym_kernel__exit(struct sym_kernel *k);
 /* The whole of a file (also /proc ones, whose size reads 0), NUL-terminated. */
@@ -52,16 +52,16 @@ struct sym_cache {
 	struct sym_kernel kernel;
 
 	/* dso.c */
-	struct sym_dso **dso_hash;	/* (dev, ino) -> dso, chained */
+	struct sym_dso **dso_hash; /* (dev, ino) -> dso, chained */
 	size_t dso_hash_size, dso_count;
-	struct sym_dso *dso_list;	/* every dso, for stats and freeing */
-	struct sym_dso *vdso;		/* copy of our own vdso, see sym_dso__vdso() */
+	struct sym_dso *dso_list; /* every dso, for stats and freeing */
+	struct sym_dso *vdso;	  /* copy of our own vdso, see sym_dso__vdso() */
 	int vdso_tried;
 
 	/* maps.c */
-	struct sym_maps **maps_hash;	/* pid -> address space, chained */
+	struct sym_maps **maps_hash; /* pid -> address space, chained */
 	size_t maps_hash_size, maps_count;
-	struct sym_strpool strings;	/* map names, JIT names */
+	struct sym_strpool strings; /* map names, JIT names */
 	uint64_t lookups, misses;
 
 	/* demangle.c */

@@ -23,15 +23,15 @@
 
 struct sym_ksym {
 	uint64_t addr;
-	uint32_t name;		/* offset in sym_kernel.names */
-	uint32_t rank;		/* order for equal addresses: lower wins */
+	uint32_t name; /* offset in sym_kernel.names */
+	uint32_t rank; /* order for equal addresses: lower wins */
 };
 
 /* No kernel function is this large: past it, an address belongs to no symbol. */
-#define KSYM_MAX_SIZE	(1u << 20)
+#define KSYM_MAX_SIZE (1u << 20)
 
 /* Symbols per entry of the sparse index searched first (a 512-byte block of addrs). */
-#define KSYM_BLOCK	64
+#define KSYM_BLOCK 64
 
 int sym_read_file(const char *path, char **out, size_t *out_len)
 {
@@ -113,7 +113,7 @@ void sym_kernel__exit(struct sym_kernel *k)
 
 int sym_kallsyms__load(struct sym_cache *c, const char *path)
 {
-	struct sym_kernel k = { 0 };
+	struct sym_kernel k = {0};
 	struct sym_ksym *syms = NULL;
 	size_t len, cap = 0, n = 0, line_no = 0, w = 0, i, out;
 	bool nonzero = false, sorted = true;
@@ -170,8 +170,8 @@ int sym_kallsyms__load(struct sym_cache *c, const char *path)
 		/* Global before local, then first in the file. */
 		syms[n].addr = addr;
 		syms[n].name = (uint32_t)w;
-		syms[n].rank = (uint32_t)((line_no & 0x7fffffff) | (type == 't' || type == 'w' ?
-									1u << 31 : 0));
+		syms[n].rank = (uint32_t)((line_no & 0x7fffffff) |
+					  (type == 't' || type == 'w' ? 1u << 31 : 0));
 		if (n && addr < syms[n - 1].addr)
 			sorted = false;
 		if (addr)
@@ -187,7 +187,7 @@ int sym_kallsyms__load(struct sym_cache *c, const char *path)
 			w += mod_len;
 		}
 		buf[w++] = '\0';
-next:
+	next:
 		p = eol;
 	}
 
@@ -196,7 +196,7 @@ next:
 		goto out_free;
 	}
 	if (!nonzero) {
-		err = -EPERM;	/* kptr_restrict: every address reads as 0 */
+		err = -EPERM; /* kptr_restrict: every address reads as 0 */
 		goto out_free;
 	}
 	if (!sorted)

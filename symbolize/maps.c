@@ -35,7 +35,7 @@
 
 /* --- interned strings ------------------------------------------------------ */
 
-#define STRPOOL_CHUNK	65536
+#define STRPOOL_CHUNK 65536
 
 struct sym_strpool_chunk {
 	struct sym_strpool_chunk *next;
@@ -45,7 +45,7 @@ struct sym_strpool_chunk {
 
 static inline uint64_t str_hash(const char *s, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
 
 	while (len--)
 		h = (h ^ (unsigned char)*s++) * 0x100000001b3ull;
@@ -133,16 +133,16 @@ void sym_strpool__exit(struct sym_strpool *p)
 
 struct jit_sym {
 	uint64_t start, end;
-	const char *name;	/* interned */
+	const char *name; /* interned */
 };
 
 struct sym_jit {
 	struct jit_sym *syms;
 	size_t count;
-	struct timespec mtime;	/* of the file last read */
+	struct timespec mtime; /* of the file last read */
 	off_t size;
 	ino_t ino;
-	uint64_t checked_ns;	/* CLOCK_MONOTONIC_COARSE of the last look */
+	uint64_t checked_ns; /* CLOCK_MONOTONIC_COARSE of the last look */
 };
 
 struct sym_maps {
@@ -154,7 +154,7 @@ struct sym_maps {
 	struct sym_jit jit;
 };
 
-#define JIT_RECHECK_NS	1000000000ull
+#define JIT_RECHECK_NS 1000000000ull
 
 static inline size_t pid_hash(pid_t pid, size_t size)
 {
@@ -263,7 +263,7 @@ static int maps_insert(struct sym_maps *m, const struct sym_map *nm)
 	struct sym_map left, right;
 	bool has_left, has_right;
 
-	while (lo < hi) {	/* first map ending after nm->start */
+	while (lo < hi) { /* first map ending after nm->start */
 		size_t mid = lo + (hi - lo) / 2;
 
 		if (m->maps[mid].end <= nm->start)
@@ -298,10 +298,10 @@ static int maps_insert(struct sym_maps *m, const struct sym_map *nm)
 	return 0;
 }
 
-int sym_maps__mmap(struct sym_maps *m, uint64_t start, uint64_t len, uint64_t pgoff,
-		   uint32_t maj, uint32_t min, uint64_t ino, uint32_t prot, const char *filename)
+int sym_maps__mmap(struct sym_maps *m, uint64_t start, uint64_t len, uint64_t pgoff, uint32_t maj,
+		   uint32_t min, uint64_t ino, uint32_t prot, const char *filename)
 {
-	struct sym_map nm = { .start = start, .end = start + len, .pgoff = pgoff, .prot = prot };
+	struct sym_map nm = {.start = start, .end = start + len, .pgoff = pgoff, .prot = prot};
 	int err;
 
 	if (!len || nm.end < start)
@@ -344,7 +344,7 @@ int sym_maps__parse(struct sym_maps *m, const char *buf, size_t len)
 	for (p = buf, end = buf + len; p < end; p++) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		char *e;
-		struct sym_map map = { 0 };
+		struct sym_map map = {0};
 		unsigned long maj, min;
 		uint64_t ino;
 
@@ -370,12 +370,12 @@ int sym_maps__parse(struct sym_maps *m, const char *buf, size_t len)
 			goto next;
 		err = map_init(m, &map, (uint32_t)maj, (uint32_t)min, ino, e, (size_t)(eol - e));
 		if (!err && m->count && map.start < m->maps[m->count - 1].end)
-			err = maps_insert(m, &map);	/* never seen: /proc is sorted */
+			err = maps_insert(m, &map); /* never seen: /proc is sorted */
 		else if (!err && !(err = maps_reserve(m, m->count + 1)))
 			m->maps[m->count++] = map;
 		if (err)
 			break;
-next:
+	next:
 		p = eol;
 	}
 	return err;
@@ -425,7 +425,7 @@ static bool jit_load(struct sym_maps *m)
 
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)m->pid);
 	if (stat(path, &st) || !S_ISREG(st.st_mode))
-		return false;	/* gone: keep what we had, the code may still run */
+		return false; /* gone: keep what we had, the code may still run */
 	if (j->syms && st.st_ino == j->ino && st.st_size == j->size &&
 	    st.st_mtim.tv_sec == j->mtime.tv_sec && st.st_mtim.tv_nsec == j->mtime.tv_nsec)
 		return false;
@@ -462,7 +462,7 @@ static bool jit_load(struct sym_maps *m)
 		v[n].line = line;
 		if (v[n].sym.name)
 			n++;
-next:
+	next:
 		p = eol;
 	}
 	free(buf);
@@ -615,7 +615,7 @@ int sym_cache__fork_maps(struct sym_cache *c, pid_t parent, pid_t child)
 	if (parent == child)
 		return 0;
 	p = maps_lookup(c, parent);
-	if (!p)	/* parent unknown: the child's own view is the best there is */
+	if (!p) /* parent unknown: the child's own view is the best there is */
 		return sym_cache__maps(c, child, 1) ? 0 : -errno;
 	ch = maps_lookup(c, child);
 	if (!ch) {

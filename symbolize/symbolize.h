@@ -35,7 +35,7 @@ struct sym_maps;
 struct sym_dso;
 
 struct sym_cache *sym_cache__new(void);
-void sym_cache__free(struct sym_cache *c);		/* NULL ok */
+void sym_cache__free(struct sym_cache *c); /* NULL ok */
 
 /* --- kernel ----------------------------------------------------------------- */
 
@@ -49,11 +49,11 @@ const char *sym_kernel__resolve(struct sym_cache *c, uint64_t addr);
 /* --- process address spaces --------------------------------------------------- */
 
 struct sym_map {
-	uint64_t start, end;	/* [start, end) */
-	uint64_t pgoff;		/* file offset of start */
-	struct sym_dso *dso;	/* NULL for anonymous/special mappings */
-	uint32_t prot;		/* PROT_* */
-	const char *name;	/* path or "[vdso]" etc.; owned by the cache */
+	uint64_t start, end; /* [start, end) */
+	uint64_t pgoff;	     /* file offset of start */
+	struct sym_dso *dso; /* NULL for anonymous/special mappings */
+	uint32_t prot;	     /* PROT_* */
+	const char *name;    /* path or "[vdso]" etc.; owned by the cache */
 };
 
 /*
@@ -70,8 +70,8 @@ int sym_cache__fork_maps(struct sym_cache *c, pid_t parent, pid_t child);
 void sym_cache__exec_maps(struct sym_cache *c, pid_t pid);
 
 /* A PERF_RECORD_MMAP2 (or MMAP, with maj = min = ino = 0) for this process. */
-int sym_maps__mmap(struct sym_maps *m, uint64_t start, uint64_t len, uint64_t pgoff,
-		   uint32_t maj, uint32_t min, uint64_t ino, uint32_t prot, const char *filename);
+int sym_maps__mmap(struct sym_maps *m, uint64_t start, uint64_t len, uint64_t pgoff, uint32_t maj,
+		   uint32_t min, uint64_t ino, uint32_t prot, const char *filename);
 
 const struct sym_map *sym_maps__find(const struct sym_maps *m, uint64_t addr);
 pid_t sym_maps__pid(const struct sym_maps *m);
@@ -79,11 +79,11 @@ pid_t sym_maps__pid(const struct sym_maps *m);
 /* --- resolving user addresses --------------------------------------------------- */
 
 struct sym_frame {
-	uint64_t ip;		/* absolute address */
-	const struct sym_map *map;	/* NULL if no mapping covers ip */
-	uint64_t rel_pc;	/* address relative to the ELF file (what Perfetto wants) */
-	const char *name;	/* demangled function name, or NULL */
-	int jit;		/* name came from /tmp/perf-PID.map */
+	uint64_t ip;		   /* absolute address */
+	const struct sym_map *map; /* NULL if no mapping covers ip */
+	uint64_t rel_pc;	   /* address relative to the ELF file (what Perfetto wants) */
+	const char *name;	   /* demangled function name, or NULL */
+	int jit;		   /* name came from /tmp/perf-PID.map */
 };
 
 /* Fill @out for @ip in @m.  0 when a mapping was found (name may still be
@@ -112,8 +112,8 @@ int sym_dso__mismatch(const struct sym_dso *d);
  * Output pointers may be NULL.
  */
 const void *sym_dso__image(struct sym_dso *d, size_t *size);
-int sym_dso__section(struct sym_dso *d, const char *name, const void **image_out,
-		     uint64_t *offset, uint64_t *vaddr, uint64_t *size);
+int sym_dso__section(struct sym_dso *d, const char *name, const void **image_out, uint64_t *offset,
+		     uint64_t *vaddr, uint64_t *size);
 /* Translate a file offset of a mapping into an ELF virtual address (PT_LOAD). */
 uint64_t sym_dso__offset_to_vaddr(struct sym_dso *d, uint64_t offset);
 
@@ -130,11 +130,11 @@ int sym_elf__lookup(const char *path, const char *name, uint64_t *file_offset, u
 
 struct sym_stats {
 	uint64_t dsos, dsos_without_symbols;
-	uint64_t symbols;		/* loaded, all dsos */
+	uint64_t symbols; /* loaded, all dsos */
 	uint64_t kernel_symbols;
-	uint64_t processes;		/* address spaces alive */
-	uint64_t lookups, misses;	/* sym_resolve calls, unresolved names */
-	uint64_t memory_bytes;		/* approximate heap held by the cache */
+	uint64_t processes;	  /* address spaces alive */
+	uint64_t lookups, misses; /* sym_resolve calls, unresolved names */
+	uint64_t memory_bytes;	  /* approximate heap held by the cache */
 };
 void sym_cache__stats(const struct sym_cache *c, struct sym_stats *out);
 

@@ -27,13 +27,13 @@ extern "C" {
 
 /* Why an unwind stopped early. */
 enum sym_unwind_stop {
-	SYM_UNWIND_OK = 0,		/* reached the outermost frame */
-	SYM_UNWIND_NO_MAP,		/* an ip outside every known mapping */
-	SYM_UNWIND_NO_CFI,		/* no unwind info for an ip */
-	SYM_UNWIND_STACK_SHORT,		/* needed memory beyond the copied stack */
-	SYM_UNWIND_BAD_FRAME,		/* CFI led nowhere (loop, bad return address) */
-	SYM_UNWIND_TRUNCATED,		/* hit max frames */
-	SYM_UNWIND_UNSUPPORTED,		/* no libunwind / architecture */
+	SYM_UNWIND_OK = 0,	/* reached the outermost frame */
+	SYM_UNWIND_NO_MAP,	/* an ip outside every known mapping */
+	SYM_UNWIND_NO_CFI,	/* no unwind info for an ip */
+	SYM_UNWIND_STACK_SHORT, /* needed memory beyond the copied stack */
+	SYM_UNWIND_BAD_FRAME,	/* CFI led nowhere (loop, bad return address) */
+	SYM_UNWIND_TRUNCATED,	/* hit max frames */
+	SYM_UNWIND_UNSUPPORTED, /* no libunwind / architecture */
 	SYM_UNWIND__MAX
 };
 const char *sym_unwind_stop_str(enum sym_unwind_stop s);
@@ -41,7 +41,7 @@ const char *sym_unwind_stop_str(enum sym_unwind_stop s);
 struct sym_unwinder;
 
 struct sym_unwinder *sym_unwinder__new(struct sym_cache *c);
-void sym_unwinder__free(struct sym_unwinder *u);	/* NULL ok */
+void sym_unwinder__free(struct sym_unwinder *u); /* NULL ok */
 
 /* The perf_event_attr.sample_regs_user mask this unwinder needs. */
 uint64_t sym_unwind_regs_mask(void);
@@ -54,9 +54,8 @@ uint64_t sym_unwind_regs_mask(void);
  * first (ips[0] is the sampled ip), and returns how many, or -errno.
  * *stop says why it ended.
  */
-int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
-	       const void *stack, size_t stack_size, uint64_t *ips, int max,
-	       enum sym_unwind_stop *stop);
+int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs, const void *stack,
+	       size_t stack_size, uint64_t *ips, int max, enum sym_unwind_stop *stop);
 
 #ifdef __cplusplus
 }

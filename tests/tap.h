@@ -13,7 +13,11 @@
 
 static int tap_n, tap_failed;
 
-static inline void tap_plan(int n) { printf("1..%d\n", n); fflush(stdout); }
+static inline void tap_plan(int n)
+{
+	printf("1..%d\n", n);
+	fflush(stdout);
+}
 
 static inline int tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline int tap_ok(int cond, const char *fmt, ...)
@@ -31,18 +35,20 @@ static inline int tap_ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-#define tap_is_int(got, want, name) do { \
-	long long g_ = (long long)(got), w_ = (long long)(want); \
-	if (!tap_ok(g_ == w_, "%s", name)) \
-		printf("#   got %lld, want %lld (%s:%d)\n", g_, w_, __FILE__, __LINE__); \
-} while (0)
+#define tap_is_int(got, want, name)                                                                \
+	do {                                                                                       \
+		long long g_ = (long long)(got), w_ = (long long)(want);                           \
+		if (!tap_ok(g_ == w_, "%s", name))                                                 \
+			printf("#   got %lld, want %lld (%s:%d)\n", g_, w_, __FILE__, __LINE__);   \
+	} while (0)
 
-#define tap_is_str(got, want, name) do { \
-	const char *g_ = (got), *w_ = (want); \
-	if (!tap_ok(g_ && w_ && strcmp(g_, w_) == 0, "%s", name)) \
-		printf("#   got \"%s\", want \"%s\" (%s:%d)\n", g_ ? g_ : "(null)", \
-		       w_ ? w_ : "(null)", __FILE__, __LINE__); \
-} while (0)
+#define tap_is_str(got, want, name)                                                                \
+	do {                                                                                       \
+		const char *g_ = (got), *w_ = (want);                                              \
+		if (!tap_ok(g_ && w_ && strcmp(g_, w_) == 0, "%s", name))                          \
+			printf("#   got \"%s\", want \"%s\" (%s:%d)\n", g_ ? g_ : "(null)",        \
+			       w_ ? w_ : "(null)", __FILE__, __LINE__);                            \
+	} while (0)
 
 static inline void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static inline void tap_diag(const char *fmt, ...)

@@ -70,13 +70,20 @@ static void put_sample(struct ring *r, uint64_t id, uint32_t pid, uint32_t tid, 
 	h.misc = 0;
 	h.size = (uint16_t)(sizeof(h) + 8 + 8 + 8 + 8 + 4 + size);
 	memset(buf, 0, sizeof(buf));
-	memcpy(buf + off, &id, 8); off += 8;
-	memcpy(buf + off, &pid, 4); off += 4;
-	memcpy(buf + off, &tid, 4); off += 4;
-	memcpy(buf + off, &time, 8); off += 8;
-	memcpy(buf + off, &cpu, 4); off += 4;
-	memcpy(buf + off, &zero, 4); off += 4;
-	memcpy(buf + off, &size, 4); off += 4;
+	memcpy(buf + off, &id, 8);
+	off += 8;
+	memcpy(buf + off, &pid, 4);
+	off += 4;
+	memcpy(buf + off, &tid, 4);
+	off += 4;
+	memcpy(buf + off, &time, 8);
+	off += 8;
+	memcpy(buf + off, &cpu, 4);
+	off += 4;
+	memcpy(buf + off, &zero, 4);
+	off += 4;
+	memcpy(buf + off, &size, 4);
+	off += 4;
 	memcpy(buf + off, raw, raw_len);
 	memcpy(buf, &h, sizeof(h));
 	ring_put(r, buf, h.size);
@@ -101,9 +108,18 @@ static void put_lost(struct ring *r, uint64_t lost)
 	ring_put(r, &rec, sizeof(rec));
 }
 
-static void w16(unsigned char *p, uint16_t v) { memcpy(p, &v, 2); }
-static void w32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void w64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
+static void w16(unsigned char *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+static void w32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+static void w64(unsigned char *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
 
 /* Field offsets of one kernel's formats, as that kernel would lay out records. */
 struct layout {
@@ -115,14 +131,10 @@ struct layout {
 };
 
 static const struct layout new_layout = {
-	"tests/data/tracefs", 372, 375,
-	64, 8, 24, 28, 32, 40, 56, 60,
-	36, 8, 24, 28, 32,
+	"tests/data/tracefs", 372, 375, 64, 8, 24, 28, 32, 40, 56, 60, 36, 8, 24, 28, 32,
 };
 static const struct layout old_layout = {
-	"tests/data/tracefs-old", 263, 264,
-	72, 12, 28, 32, 40, 48, 64, 68,
-	44, 12, 28, 32, 40,
+	"tests/data/tracefs-old", 263, 264, 72, 12, 28, 32, 40, 48, 64, 68, 44, 12, 28, 32, 40,
 };
 
 struct collected {
@@ -176,7 +188,7 @@ static void run_layout(const char *srcdir, const struct layout *L, int full)
 	struct pw_writer *w;
 	struct session *s;
 	struct collected c;
-	struct prd_callbacks cb = { .event = on_event, .lost = on_lost };
+	struct prd_callbacks cb = {.event = on_event, .lost = on_lost};
 	unsigned char raw[128];
 	int fd, ret;
 
@@ -185,7 +197,7 @@ static void run_layout(const char *srcdir, const struct layout *L, int full)
 	memset(&o, 0, sizeof(o));
 	o.buffer_size = 1 << 20;
 	o.no_irq = !full;
-	o.no_stacks = 1;	/* tracepoint decoding only */
+	o.no_stacks = 1; /* tracepoint decoding only */
 	o.syscalls = full;
 	o.quiet = 1;
 
@@ -269,18 +281,20 @@ static void run_layout(const char *srcdir, const struct layout *L, int full)
 	ret = prd_read_file(path, &cb, &c, NULL);
 	tap_is_int(ret, 0, "trace reads back");
 	tap_ok(find(&c, "1000 1 100 sched_switch prev_comm=bash prev_pid=100 prev_prio=120 "
-		   "prev_state=0x1 next_comm=swapper/1 next_pid=0 next_prio=120"),
+			"prev_state=0x1 next_comm=swapper/1 next_pid=0 next_prio=120"),
 	       "%s: sched_switch decoded at the format's offsets", L->dir);
 	tap_ok(find(&c, "2000 1 100 sched_waking comm=worker pid=200 prio=110 target_cpu=0"),
 	       "%s: sched_waking decoded", L->dir);
 	if (full) {
 		tap_ok(find(&c, "3000 1 300 sys_enter id=110 args=0xdead,0x0,0x0,0x0,0x0,0x6"),
 		       "sys_enter with its six arguments");
-		tap_ok(find(&c, "3100 1 300 sys_exit id=110 ret=-2"), "sys_exit with a negative ret");
+		tap_ok(find(&c, "3100 1 300 sys_exit id=110 ret=-2"),
+		       "sys_exit with a negative ret");
 		tap_ok(find(&c, "4000 1 0 irq_handler_entry irq=24 name=virtio0"),
 		       "irq_handler_entry with a __data_loc name");
 		tap_ok(find(&c, "5000 1 300 task_newtask pid=301 comm=worker clone_flags=0x3d0f00 "
-			   "oom_score_adj=0"), "task_newtask");
+				"oom_score_adj=0"),
+		       "task_newtask");
 	}
 	tap_is_int(c.n, full ? 6 : 2, "no event from the short record or the unknown id");
 	tap_is_int(c.lost, 1, "the bundle after the loss says lost_events");
@@ -296,7 +310,7 @@ int main(void)
 
 	if (!srcdir)
 		srcdir = ".";
-	pft_quiet = 1;	/* the old layout lacks most events: no warnings */
+	pft_quiet = 1; /* the old layout lacks most events: no warnings */
 	run_layout(srcdir, &new_layout, 1);
 	run_layout(srcdir, &old_layout, 0);
 	return tap_done();

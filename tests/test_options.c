@@ -92,7 +92,8 @@ static void test_values(void)
 	struct record_opts o;
 
 	tap_is_int(rec(&o, "-o", "x.pb", "-d", "0.5", "-b", "512K", "--nice", "5", "-F", "99",
-		       "--syscalls", "-vv", "-q", NULL), 0, "a full set of valid options parses");
+		       "--syscalls", "-vv", "-q", NULL),
+		   0, "a full set of valid options parses");
 	tap_is_str(o.output, "x.pb", "-o");
 	tap_is_int(o.duration_ns, 500000000, "-d 0.5");
 	tap_is_int(o.buffer_size, 512 << 10, "-b 512K");
@@ -131,13 +132,14 @@ static void test_values(void)
 	tap_is_int(o.npids, 3, "three pids");
 	tap_ok(o.pids[0] == 1 && o.pids[1] == 2 && o.pids[2] == 3, "the pids in order");
 
-	tap_is_int(rec(&o, "-e", "sched:sched_wakeup", "--event", "irq:irq_handler_entry", NULL),
-		   0, "-e repeated");
+	tap_is_int(rec(&o, "-e", "sched:sched_wakeup", "--event", "irq:irq_handler_entry", NULL), 0,
+		   "-e repeated");
 	tap_is_int(o.nevents, 2, "two events");
 	tap_is_str(o.events[1], "irq:irq_handler_entry", "the second event");
 	tap_is_int(rec(&o, "-e", "uprobe:/bin/app:handle fd=%di:s32", "-e", "usdt:libc:p:n", NULL),
 		   0, "-e with probe specs (a plugin resolves them)");
-	tap_is_str(o.events[0], "uprobe:/bin/app:handle fd=%di:s32", "the probe spec, fetch args kept");
+	tap_is_str(o.events[0], "uprobe:/bin/app:handle fd=%di:s32",
+		   "the probe spec, fetch args kept");
 	tap_is_int(rec(&o, "--plugin", "example:counter=no", "--plugin", "./x.so", NULL), 0,
 		   "--plugin repeated");
 	tap_is_int(o.nplugins, 2, "two plugins");
@@ -167,33 +169,33 @@ static void test_values(void)
 static void test_bad_values(void)
 {
 	static const char *const bad[][3] = {
-		{ "-d", "abc", "a duration that is not one" },
-		{ "-d", "0", "a zero duration" },
-		{ "-d", "-1", "a negative duration" },
-		{ "-d", "5x", "a duration with an unknown unit" },
-		{ "-b", "4X", "a size with an unknown unit" },
-		{ "-b", "4K", "a size under 8K" },
-		{ "-b", "2G", "a size over 1G" },
-		{ "--buffer-size", "", "an empty size" },
-		{ "-F", "0", "-F 0" },
-		{ "-F", "100001", "-F over the maximum" },
-		{ "-F", "1k", "-F with a suffix" },
-		{ "--period", "0", "--period 0" },
-		{ "--period", "-5", "a negative --period" },
-		{ "--nice", "20", "--nice over 19" },
-		{ "--nice", "-21", "--nice under -20" },
-		{ "--nice", "1.5", "a fractional --nice" },
-		{ "-g", "lbr", "an unknown call graph" },
-		{ "-g", "dwarf,32", "a dwarf stack size under the minimum" },
-		{ "-g", "dwarf,65536", "a dwarf stack size over the maximum" },
-		{ "-g", "dwarfx", "dwarf with garbage" },
-		{ "-p", "0", "pid 0" },
-		{ "-p", "abc", "a pid that is not a number" },
-		{ "-e", "nocolon", "an event without a system" },
-		{ "-e", "sched:", "an event with an empty name" },
-		{ "-e", ":x", "an event with an empty system" },
-		{ "-e", "a/b:c", "an event with a slash" },
-		{ "-o", "", "an empty output name" },
+		{"-d", "abc", "a duration that is not one"},
+		{"-d", "0", "a zero duration"},
+		{"-d", "-1", "a negative duration"},
+		{"-d", "5x", "a duration with an unknown unit"},
+		{"-b", "4X", "a size with an unknown unit"},
+		{"-b", "4K", "a size under 8K"},
+		{"-b", "2G", "a size over 1G"},
+		{"--buffer-size", "", "an empty size"},
+		{"-F", "0", "-F 0"},
+		{"-F", "100001", "-F over the maximum"},
+		{"-F", "1k", "-F with a suffix"},
+		{"--period", "0", "--period 0"},
+		{"--period", "-5", "a negative --period"},
+		{"--nice", "20", "--nice over 19"},
+		{"--nice", "-21", "--nice under -20"},
+		{"--nice", "1.5", "a fractional --nice"},
+		{"-g", "lbr", "an unknown call graph"},
+		{"-g", "dwarf,32", "a dwarf stack size under the minimum"},
+		{"-g", "dwarf,65536", "a dwarf stack size over the maximum"},
+		{"-g", "dwarfx", "dwarf with garbage"},
+		{"-p", "0", "pid 0"},
+		{"-p", "abc", "a pid that is not a number"},
+		{"-e", "nocolon", "an event without a system"},
+		{"-e", "sched:", "an event with an empty name"},
+		{"-e", ":x", "an event with an empty system"},
+		{"-e", "a/b:c", "an event with a slash"},
+		{"-o", "", "an empty output name"},
 	};
 	struct record_opts o;
 	size_t i;
@@ -210,7 +212,7 @@ static void test_bad_values(void)
 static void test_limits(void)
 {
 	struct record_opts o;
-	char *many[1 + (PFT_MAX_PIDS + 1) * 2 + 1];	/* record, -p 1 x (max + 1), NULL */
+	char *many[1 + (PFT_MAX_PIDS + 1) * 2 + 1]; /* record, -p 1 x (max + 1), NULL */
 	int i, n = 0;
 
 	tap_is_int(rec(&o, "-b", "8K", NULL), 0, "-b 8K (the minimum)");
@@ -263,7 +265,8 @@ static void test_dump(void)
 	tap_is_str(d.input, "t.pb", "the trace file");
 	tap_ok(!d.raw_order && !d.folded && !d.stream && !d.no_stacks, "dump defaults");
 	tap_is_int(dump(&d, "--folded", "--stream", "cycles", "--no-sort", "--no-stacks", "t.pb",
-			NULL), 0, "dump with every option");
+			NULL),
+		   0, "dump with every option");
 	tap_ok(d.raw_order && d.folded && d.no_stacks, "dump flags");
 	tap_is_str(d.stream, "cycles", "--stream");
 	tap_is_int(dump(&d, NULL), -1, "dump without a trace");
@@ -303,7 +306,7 @@ static void test_help(void)
 	buf[n] = 0;
 	fclose(f);
 	tap_ok(n > 0 && n < sizeof(buf) - 1, "record --help: %zu bytes of help", n);
-	for (n = 0; buf[n]; ) {
+	for (n = 0; buf[n];) {
 		size_t len = strcspn(buf + n, "\n");
 
 		if (len > 80) {

@@ -29,7 +29,6 @@
 
 static char fixture[PATH_MAX];
 
-
 /* Whether @hay contains the formatted string. */
 static int contains(const char *hay, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int contains(const char *hay, const char *fmt, ...)
@@ -57,20 +56,20 @@ static void test_spec_good(void)
 		const char *path, *symbol, *provider, *args;
 		uint64_t offset;
 	} good[] = {
-		{ "uprobe:/usr/bin/app:handle", PRB_UPROBE, "/usr/bin/app", "handle", NULL, NULL, 0 },
-		{ "uprobe:libc:malloc+16", PRB_UPROBE, "libc", "malloc", NULL, NULL, 16 },
-		{ "uprobe:./app:f+0x1f", PRB_UPROBE, "./app", "f", NULL, NULL, 0x1f },
-		{ "uretprobe:libc:write", PRB_URETPROBE, "libc", "write", NULL, NULL, 0 },
-		{ "uprobe:/usr/bin/app:handle fd=%di:s32 path=+0(%si):ustring", PRB_UPROBE,
-		  "/usr/bin/app", "handle", NULL, "fd=%di:s32 path=+0(%si):ustring", 0 },
-		{ "uprobe:/a:ns::f", PRB_UPROBE, "/a", "ns::f", NULL, NULL, 0 },
-		{ "uprobe:/a:operator+", PRB_UPROBE, "/a", "operator+", NULL, NULL, 0 },
-		{ "uprobe:/a:write@@GLIBC_2.2.5", PRB_UPROBE, "/a", "write@@GLIBC_2.2.5", NULL,
-		  NULL, 0 },
-		{ "usdt:/bin/app:pftest:tick", PRB_USDT, "/bin/app", "tick", "pftest", NULL, 0 },
-		{ "usdt:/bin/app:tick", PRB_USDT, "/bin/app", "tick", NULL, NULL, 0 },
-		{ "uprobe:/proc/12/root/bin/app:f\tx=%ax  \t", PRB_UPROBE, "/proc/12/root/bin/app",
-		  "f", NULL, "x=%ax", 0 },
+		{"uprobe:/usr/bin/app:handle", PRB_UPROBE, "/usr/bin/app", "handle", NULL, NULL, 0},
+		{"uprobe:libc:malloc+16", PRB_UPROBE, "libc", "malloc", NULL, NULL, 16},
+		{"uprobe:./app:f+0x1f", PRB_UPROBE, "./app", "f", NULL, NULL, 0x1f},
+		{"uretprobe:libc:write", PRB_URETPROBE, "libc", "write", NULL, NULL, 0},
+		{"uprobe:/usr/bin/app:handle fd=%di:s32 path=+0(%si):ustring", PRB_UPROBE,
+		 "/usr/bin/app", "handle", NULL, "fd=%di:s32 path=+0(%si):ustring", 0},
+		{"uprobe:/a:ns::f", PRB_UPROBE, "/a", "ns::f", NULL, NULL, 0},
+		{"uprobe:/a:operator+", PRB_UPROBE, "/a", "operator+", NULL, NULL, 0},
+		{"uprobe:/a:write@@GLIBC_2.2.5", PRB_UPROBE, "/a", "write@@GLIBC_2.2.5", NULL, NULL,
+		 0},
+		{"usdt:/bin/app:pftest:tick", PRB_USDT, "/bin/app", "tick", "pftest", NULL, 0},
+		{"usdt:/bin/app:tick", PRB_USDT, "/bin/app", "tick", NULL, NULL, 0},
+		{"uprobe:/proc/12/root/bin/app:f\tx=%ax  \t", PRB_UPROBE, "/proc/12/root/bin/app",
+		 "f", NULL, "x=%ax", 0},
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -84,8 +83,9 @@ static void test_spec_good(void)
 		}
 		tap_ok(s.kind == good[i].kind && !strcmp(s.path, good[i].path) &&
 			       !strcmp(s.symbol, good[i].symbol) && s.offset == good[i].offset &&
-			       (good[i].provider ? s.provider && !strcmp(s.provider, good[i].provider)
-						 : !s.provider) &&
+			       (good[i].provider
+					? s.provider && !strcmp(s.provider, good[i].provider)
+					: !s.provider) &&
 			       (good[i].args ? s.args && !strcmp(s.args, good[i].args) : !s.args),
 		       "fields of '%s' (path %s symbol %s provider %s offset %llu args %s)",
 		       good[i].text, s.path, s.symbol, s.provider ? s.provider : "-",
@@ -102,20 +102,20 @@ static void test_spec_bad(void)
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
-		{ "kprobe:do_sys_open", "expected uprobe:, uretprobe: or usdt:" },
-		{ "uprobe:/bin/app", "expected uprobe:PATH:SYMBOL[+OFFSET]" },
-		{ "uprobe::f", "expected uprobe:PATH:SYMBOL[+OFFSET]" },
-		{ "uprobe:/bin/app:", "expected uprobe:PATH:SYMBOL[+OFFSET]" },
-		{ "uretprobe:/bin/app", "expected uretprobe:PATH:SYMBOL[+OFFSET]" },
-		{ "uprobe:/bin/app:f+12z", "bad offset '+12z'" },
-		{ "uprobe:/bin/app:+12", "an offset needs a symbol" },
-		{ "uprobe:/bin/app:f %di", "fetch argument '%di' is not NAME=FETCHARG[:TYPE]" },
-		{ "uprobe:/bin/app:f 1x=%di", "fetch argument '1x=%di'" },
-		{ "uprobe:/bin/app:f x=", "fetch argument 'x='" },
-		{ "usdt:/bin/app", "expected usdt:PATH:[PROVIDER:]NAME" },
-		{ "usdt:/bin/app:a:b:c", "expected usdt:PATH:[PROVIDER:]NAME" },
-		{ "usdt:/bin/app::b", "expected usdt:PATH:[PROVIDER:]NAME" },
-		{ "usdt:/bin/app:p:n x=%ax", "take their arguments from the probe's note" },
+		{"kprobe:do_sys_open", "expected uprobe:, uretprobe: or usdt:"},
+		{"uprobe:/bin/app", "expected uprobe:PATH:SYMBOL[+OFFSET]"},
+		{"uprobe::f", "expected uprobe:PATH:SYMBOL[+OFFSET]"},
+		{"uprobe:/bin/app:", "expected uprobe:PATH:SYMBOL[+OFFSET]"},
+		{"uretprobe:/bin/app", "expected uretprobe:PATH:SYMBOL[+OFFSET]"},
+		{"uprobe:/bin/app:f+12z", "bad offset '+12z'"},
+		{"uprobe:/bin/app:+12", "an offset needs a symbol"},
+		{"uprobe:/bin/app:f %di", "fetch argument '%di' is not NAME=FETCHARG[:TYPE]"},
+		{"uprobe:/bin/app:f 1x=%di", "fetch argument '1x=%di'"},
+		{"uprobe:/bin/app:f x=", "fetch argument 'x='"},
+		{"usdt:/bin/app", "expected usdt:PATH:[PROVIDER:]NAME"},
+		{"usdt:/bin/app:a:b:c", "expected usdt:PATH:[PROVIDER:]NAME"},
+		{"usdt:/bin/app::b", "expected usdt:PATH:[PROVIDER:]NAME"},
+		{"usdt:/bin/app:p:n x=%ax", "take their arguments from the probe's note"},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -139,13 +139,19 @@ static void test_lib_names(void)
 		const char *name, *base;
 		int match;
 	} t[] = {
-		{ "libc", "libc.so.6", 1 },	{ "c", "libc.so.6", 1 },
-		{ "libc", "libc-2.31.so", 1 },	{ "libc", "libc.so", 1 },
-		{ "libc", "libcap.so.2", 0 },	{ "libc", "libc-client.so.2007", 0 },
-		{ "libc.so.6", "libc.so.6", 1 }, { "libc.so.6", "libc.so", 0 },
-		{ "libpthread", "libpthread.so.0", 1 }, { "pthread", "libpthread-2.31.so", 1 },
-		{ "libc", "libc.so.6x", 0 },	{ "libc", "libc.so.6.1", 1 },
-		{ "libc", "libc.so.", 0 },
+		{"libc", "libc.so.6", 1},
+		{"c", "libc.so.6", 1},
+		{"libc", "libc-2.31.so", 1},
+		{"libc", "libc.so", 1},
+		{"libc", "libcap.so.2", 0},
+		{"libc", "libc-client.so.2007", 0},
+		{"libc.so.6", "libc.so.6", 1},
+		{"libc.so.6", "libc.so", 0},
+		{"libpthread", "libpthread.so.0", 1},
+		{"pthread", "libpthread-2.31.so", 1},
+		{"libc", "libc.so.6x", 0},
+		{"libc", "libc.so.6.1", 1},
+		{"libc", "libc.so.", 0},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -186,12 +192,13 @@ static void *libc_sym(const char *name)
 {
 	void *h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
 
-	return h ? dlsym(h, name) : NULL;	/* libc's own, not a sanitizer's interceptor */
+	return h ? dlsym(h, name) : NULL; /* libc's own, not a sanitizer's interceptor */
 }
 
 static void test_resolve(void)
 {
-	char want[PATH_MAX], got[PATH_MAX], err[256] = "", rw[PATH_MAX], rg[PATH_MAX], cwd[PATH_MAX];
+	char want[PATH_MAX], got[PATH_MAX], err[256] = "", rw[PATH_MAX], rg[PATH_MAX],
+					    cwd[PATH_MAX];
 	pid_t self = getpid();
 	uint64_t off;
 	int ret;
@@ -230,7 +237,8 @@ static void test_resolve(void)
 		if (chdir(cwd) < 0)
 			abort();
 	}
-	if (snprintf(want, sizeof(want), "/proc/%d/root%s", (int)self, fixture) >= (int)sizeof(want))
+	if (snprintf(want, sizeof(want), "/proc/%d/root%s", (int)self, fixture) >=
+	    (int)sizeof(want))
 		abort();
 	ret = prb_path__resolve(want, NULL, 0, got, sizeof(got), err, sizeof(err));
 	tap_ok(ret == 0 && !strcmp(got, want), "/proc/PID/root path kept: %s", got);
@@ -284,12 +292,12 @@ static void test_symbols(void)
 	tap_ok(ret == -EINVAL && strstr(err, "beyond the end of 'pft_work'"), "+size: %s", err);
 	ret = prb_elf__func_offset(fixture, "pft_nosuch", 0, &got, NULL, err, sizeof(err));
 	tap_ok(ret == -ENOENT && strstr(err, "no function 'pft_nosuch'") &&
-		       !strstr(err, "stripped"), "missing symbol: %s", err);
+		       !strstr(err, "stripped"),
+	       "missing symbol: %s", err);
 	ret = prb_elf__func_offset(fixture, "pft_sink", 0, &got, NULL, err, sizeof(err));
 	tap_ok(ret == -ENOENT, "a variable is not a function: %s", err);
 	ret = prb_elf__func_offset("/etc/passwd", "main", 0, &got, NULL, err, sizeof(err));
-	tap_ok(ret == -ENOEXEC && strstr(err, "/etc/passwd: not an ELF file"), "not ELF: %s",
-	       err);
+	tap_ok(ret == -ENOEXEC && strstr(err, "/etc/passwd: not an ELF file"), "not ELF: %s", err);
 
 	/* this test's own function, by its runtime address */
 	if (self_map((void *)probes_test_target, path, sizeof(path), &want) == 0) {
@@ -360,35 +368,35 @@ static void test_usdt_args(void)
 		const char *spec, *want;
 		int ret;
 	} t[] = {
-		{ "-4@%eax", "arg0=%ax:s32", 0 },
-		{ "8@-16(%rbp)", "arg0=-16(%bp):u64", 0 },
-		{ "4@$5", "arg0=\\5:u32", 0 },
-		{ "-4@$-5", "arg0=\\-5:s32", 0 },
-		{ "8@%rdi", "arg0=%di:u64", 0 },
-		{ "-8@8(%rsp)", "arg0=+8(%sp):s64", 0 },
-		{ "1@%al", "arg0=%ax:u8", 0 },
-		{ "2@%ax", "arg0=%ax:u16", 0 },
-		{ "-1@%sil", "arg0=%si:s8", 0 },
-		{ "4@%r8d", "arg0=%r8:u32", 0 },
-		{ "2@%r15w", "arg0=%r15:u16", 0 },
-		{ "1@%r12b", "arg0=%r12:u8", 0 },
-		{ "8@%r9", "arg0=%r9:u64", 0 },
-		{ "4@(%rbx)", "arg0=+0(%bx):u32", 0 },
-		{ "8@0x10(%rdi)", "arg0=+16(%di):u64", 0 },
-		{ "%rdx", "arg0=%dx:s64", 0 },
-		{ "8@(%rax,%rbx,8)", NULL, -EOPNOTSUPP },
-		{ "8@16(%rax,%rbx,8)", NULL, -EOPNOTSUPP },
-		{ "4@counter(%rip)", NULL, -EOPNOTSUPP },
-		{ "4@counter+8(%rip)", NULL, -EOPNOTSUPP },
-		{ "8@16(%rip)", NULL, -EOPNOTSUPP },
-		{ "1@%ah", NULL, -EOPNOTSUPP },
-		{ "8@%fs:0x28", NULL, -EOPNOTSUPP },
-		{ "8@%xmm0", NULL, -EOPNOTSUPP },
-		{ "3@%eax", NULL, -EINVAL },
-		{ "x@%eax", NULL, -EINVAL },
-		{ "4@%foo", NULL, -EINVAL },
-		{ "4@", NULL, -EINVAL },
-		{ "4@$", NULL, -EINVAL },
+		{"-4@%eax", "arg0=%ax:s32", 0},
+		{"8@-16(%rbp)", "arg0=-16(%bp):u64", 0},
+		{"4@$5", "arg0=\\5:u32", 0},
+		{"-4@$-5", "arg0=\\-5:s32", 0},
+		{"8@%rdi", "arg0=%di:u64", 0},
+		{"-8@8(%rsp)", "arg0=+8(%sp):s64", 0},
+		{"1@%al", "arg0=%ax:u8", 0},
+		{"2@%ax", "arg0=%ax:u16", 0},
+		{"-1@%sil", "arg0=%si:s8", 0},
+		{"4@%r8d", "arg0=%r8:u32", 0},
+		{"2@%r15w", "arg0=%r15:u16", 0},
+		{"1@%r12b", "arg0=%r12:u8", 0},
+		{"8@%r9", "arg0=%r9:u64", 0},
+		{"4@(%rbx)", "arg0=+0(%bx):u32", 0},
+		{"8@0x10(%rdi)", "arg0=+16(%di):u64", 0},
+		{"%rdx", "arg0=%dx:s64", 0},
+		{"8@(%rax,%rbx,8)", NULL, -EOPNOTSUPP},
+		{"8@16(%rax,%rbx,8)", NULL, -EOPNOTSUPP},
+		{"4@counter(%rip)", NULL, -EOPNOTSUPP},
+		{"4@counter+8(%rip)", NULL, -EOPNOTSUPP},
+		{"8@16(%rip)", NULL, -EOPNOTSUPP},
+		{"1@%ah", NULL, -EOPNOTSUPP},
+		{"8@%fs:0x28", NULL, -EOPNOTSUPP},
+		{"8@%xmm0", NULL, -EOPNOTSUPP},
+		{"3@%eax", NULL, -EINVAL},
+		{"x@%eax", NULL, -EINVAL},
+		{"4@%foo", NULL, -EINVAL},
+		{"4@", NULL, -EINVAL},
+		{"4@$", NULL, -EINVAL},
 	};
 	char out[256], bad[256];
 
@@ -411,8 +419,8 @@ static void test_usdt_args(void)
 	tap_is_str(bad, "arg1 (8@(%rax,%rbx,8))", "the left-out one named");
 	tap_is_int(prb_usdt__fetch_args("", out, sizeof(out), bad, sizeof(bad)), 0, "no args");
 	tap_is_str(out, "", "no args: empty");
-	tap_is_int(prb_usdt__fetch_args("-4@%eax 8@%rdi", out, 8, bad, sizeof(bad)),
-		   -ENAMETOOLONG, "a too small buffer");
+	tap_is_int(prb_usdt__fetch_args("-4@%eax 8@%rdi", out, 8, bad, sizeof(bad)), -ENAMETOOLONG,
+		   "a too small buffer");
 }
 
 static void test_usdt_notes(void)
@@ -433,8 +441,8 @@ static void test_usdt_notes(void)
 
 		tap_is_str(u->provider, "pftest", "tick provider");
 		tap_ok(u->sema && u->sema_offset == sema,
-		       "tick semaphore at file offset %#llx (got %#llx)",
-		       (unsigned long long)sema, (unsigned long long)u->sema_offset);
+		       "tick semaphore at file offset %#llx (got %#llx)", (unsigned long long)sema,
+		       (unsigned long long)u->sema_offset);
 		tap_ok(!strncmp(u->args, "-4@", 3) && strchr(u->args, ' ') &&
 			       (!strncmp(strchr(u->args, ' '), " 8@", 3) ||
 				!strncmp(strchr(u->args, ' '), " -8@", 4)) &&
@@ -455,19 +463,19 @@ static void test_usdt_notes(void)
 	tap_is_int(prb_usdt__select(notes, n, "pftest", "nosuch", idx, 8, err, sizeof(err)),
 		   -ENOENT, "missing USDT probe");
 	tap_ok(strstr(err, "pftest:nosuch") != NULL, "message names it: %s", err);
-	tap_is_int(prb_usdt__select(notes, n, "other", "tick", idx, 8, err, sizeof(err)),
-		   -ENOENT, "wrong provider");
+	tap_is_int(prb_usdt__select(notes, n, "other", "tick", idx, 8, err, sizeof(err)), -ENOENT,
+		   "wrong provider");
 	prb_usdt__free(notes, n);
 
 	/* ambiguity without a provider */
 	{
 		struct prb_usdt_note two[2] = {
-			{ .provider = "a", .name = "x", .args = "" },
-			{ .provider = "b", .name = "x", .args = "" },
+			{.provider = "a", .name = "x", .args = ""},
+			{.provider = "b", .name = "x", .args = ""},
 		};
 
-		tap_is_int(prb_usdt__select(two, 2, NULL, "x", idx, 8, err, sizeof(err)),
-			   -EINVAL, "NAME of two providers is ambiguous");
+		tap_is_int(prb_usdt__select(two, 2, NULL, "x", idx, 8, err, sizeof(err)), -EINVAL,
+			   "NAME of two providers is ambiguous");
 		tap_ok(strstr(err, "'a'") && strstr(err, "'b'"), "message lists them: %s", err);
 	}
 	ret = prb_usdt__read("/etc/passwd", &notes, &n, err, sizeof(err));
@@ -594,13 +602,14 @@ static void test_tracefs(void)
 	err[0] = '\0';
 	ret = prb_elf__func_offset(fixture, "pft_work", 0, &off, NULL, err, sizeof(err));
 	err[0] = '\0';
-	ret = ret ? ret : prb_group__add(&g, 0, "pft_work", fixture, off, 0, "x=%di:s32", ev,
-					 sizeof(ev), err, sizeof(err));
+	ret = ret ? ret
+		  : prb_group__add(&g, 0, "pft_work", fixture, off, 0, "x=%di:s32", ev, sizeof(ev),
+				   err, sizeof(err));
 	tap_ok(ret == 0 && !strcmp(ev, "pft_work") && event_exists(tracefs, g.name, ev),
 	       "uprobe pft_work accepted (%s)", err);
 	err[0] = '\0';
-	ret = prb_group__add(&g, 1, "pft_work", fixture, off, 0, "ret=$retval:s64", ev,
-			     sizeof(ev), err, sizeof(err));
+	ret = prb_group__add(&g, 1, "pft_work", fixture, off, 0, "ret=$retval:s64", ev, sizeof(ev),
+			     err, sizeof(err));
 	tap_ok(ret == 0 && !strcmp(ev, "pft_work_1") && event_exists(tracefs, g.name, ev),
 	       "uretprobe pft_work accepted as %s (%s)", ev, err);
 	err[0] = '\0';
@@ -611,8 +620,8 @@ static void test_tracefs(void)
 		prb_usdt__fetch_args(notes[i].args, args, sizeof(args), bad, sizeof(bad));
 		snprintf(want, sizeof(want), "%s:%s", notes[i].provider, notes[i].name);
 		err[0] = '\0';
-		ret = prb_group__add(&g, 0, want, fixture, notes[i].pc_offset,
-				     notes[i].sema_offset, args, ev, sizeof(ev), err, sizeof(err));
+		ret = prb_group__add(&g, 0, want, fixture, notes[i].pc_offset, notes[i].sema_offset,
+				     args, ev, sizeof(ev), err, sizeof(err));
 		tap_ok(ret == 0 && event_exists(tracefs, g.name, ev),
 		       "usdt %s accepted as %s with '%s'%s (%s)", want, ev, args,
 		       notes[i].sema ? " and its semaphore" : "", err);
@@ -647,8 +656,7 @@ static void test_tracefs(void)
 	events = read_events(tracefs);
 	tap_ok(strstr(events, "p:otherprobes/x ") != NULL, "the foreign probe survives");
 	tap_ok(!contains(events, "%s/", stale.name), "the stale group is gone");
-	tap_ok(contains(events, "p:%s/pft_work ", g.name),
-	       "our own group survives the sweep");
+	tap_ok(contains(events, "p:%s/pft_work ", g.name), "our own group survives the sweep");
 	free(events);
 	prb_group__exit(&stale);
 

@@ -34,7 +34,7 @@
 #include "tests/tap.h"
 
 #define NCPU 2
-#define TS(c, k) (1000000ull + (uint64_t)(c) * 100000 + (uint64_t)(k) * 10)
+#define TS(c, k) (1000000ull + (uint64_t)(c)*100000 + (uint64_t)(k)*10)
 #define PID(c) (100u + (c))
 #define BOOT_TS 999000ull
 
@@ -61,13 +61,13 @@ static void expect(uint32_t c, int k, const char *name, int64_t sys, int32_t t0,
 		   int32_t t1, const char *c1, const char *args)
 {
 	if (nexpected < MAX_LINES)
-		expected[nexpected++] = event_line(TS(c, k), c, PID(c), name, sys, t0, c0, t1, c1,
-						   args);
+		expected[nexpected++] =
+			event_line(TS(c, k), c, PID(c), name, sys, t0, c0, t1, c1, args);
 }
 
 /* --- the trace ------------------------------------------------------------- */
 
-static const uint64_t sys_args[3] = { 3, 0x7ffd0000, 4096 };
+static const uint64_t sys_args[3] = {3, 0x7ffd0000, 4096};
 static char long_filename[301];
 static char long_buf[5001];
 
@@ -76,23 +76,40 @@ static const char cmdline1[] = "/bin/foo\0-x\0arg two\0";
 static void write_one_offs(struct pw_writer *w, int *ok)
 {
 	struct pw_clock clocks[3] = {
-		{ PW_CLOCK_BOOTTIME, BOOT_TS },
-		{ PW_CLOCK_MONOTONIC, 888000 },
-		{ PW_CLOCK_REALTIME, 1700000000000000000ull },
+		{PW_CLOCK_BOOTTIME, BOOT_TS},
+		{PW_CLOCK_MONOTONIC, 888000},
+		{PW_CLOCK_REALTIME, 1700000000000000000ull},
 	};
 	struct pw_system_info si = {
-		.sysname = "Linux", .release = "6.1.0-test", .version = "#1 SMP PREEMPT",
-		.machine = "x86_64", .nodename = "host", .page_size = 4096, .num_cpus = 8,
-		.hz = 250, .ram_bytes = 16ull << 30, .service_version = "pftrace 0.1.0",
+		.sysname = "Linux",
+		.release = "6.1.0-test",
+		.version = "#1 SMP PREEMPT",
+		.machine = "x86_64",
+		.nodename = "host",
+		.page_size = 4096,
+		.num_cpus = 8,
+		.hz = 250,
+		.ram_bytes = 16ull << 30,
+		.service_version = "pftrace 0.1.0",
 	};
 	struct pw_process procs[2] = {
-		{ .pid = 1000, .ppid = 1, .uid = 1001, .cmdline = cmdline1,
-		  .cmdline_len = sizeof(cmdline1) - 1 },
-		{ .pid = 2, .ppid = 0, .uid = 0, .cmdline = "kthreadd", .cmdline_len = 8,
-		  .is_kthread = 1, .cmdline_is_comm = 1 },
+		{.pid = 1000,
+		 .ppid = 1,
+		 .uid = 1001,
+		 .cmdline = cmdline1,
+		 .cmdline_len = sizeof(cmdline1) - 1},
+		{.pid = 2,
+		 .ppid = 0,
+		 .uid = 0,
+		 .cmdline = "kthreadd",
+		 .cmdline_len = 8,
+		 .is_kthread = 1,
+		 .cmdline_is_comm = 1},
 	};
 	struct pw_thread threads[3] = {
-		{ 1000, 1000, "foo" }, { 1001, 1000, "foo worker" }, { 2, 2, "kthreadd" },
+		{1000, 1000, "foo"},
+		{1001, 1000, "foo worker"},
+		{2, 2, "kthreadd"},
 	};
 
 	*ok = pw_clock_snapshot(w, clocks, 3) == 0 && pw_system_info(w, &si) == 0 &&
@@ -102,21 +119,22 @@ static void write_one_offs(struct pw_writer *w, int *ok)
 /* Every event kind on cpu @c; the reader lines they should give are recorded alongside. */
 static int emit_events(struct pw_writer *w, uint32_t c)
 {
-	struct pw_ev e = { .cpu = c, .pid = PID(c) };
+	struct pw_ev e = {.cpu = c, .pid = PID(c)};
 	struct pw_field gf[4] = {
-		{ .name = "dev", .kind = PW_FIELD_UINT, .u = 8388608 },
-		{ .name = "comm", .kind = PW_FIELD_STR, .s = "dd" },
-		{ .name = "sector", .kind = PW_FIELD_INT, .i = -5 },
-		{ .name = "rwbs", .kind = PW_FIELD_STR, .s = "W S" },
+		{.name = "dev", .kind = PW_FIELD_UINT, .u = 8388608},
+		{.name = "comm", .kind = PW_FIELD_STR, .s = "dd"},
+		{.name = "sector", .kind = PW_FIELD_INT, .i = -5},
+		{.name = "rwbs", .kind = PW_FIELD_STR, .s = "W S"},
 	};
 	char a[256], *la;
 	int k = 0;
 
 #define EV() (e.ts = TS(c, k), &e)
 	pw_ftrace_sched_switch(w, EV(), "bash", 10 + c, 120, c ? 0x402 : 1, "my task", 20 + c, 100);
-	snprintf(a, sizeof(a), "prev_comm=bash prev_pid=%u prev_prio=120 prev_state=%s "
-		 "next_comm=\"my task\" next_pid=%u next_prio=100", 10 + c, c ? "0x402" : "0x1",
-		 20 + c);
+	snprintf(a, sizeof(a),
+		 "prev_comm=bash prev_pid=%u prev_prio=120 prev_state=%s "
+		 "next_comm=\"my task\" next_pid=%u next_prio=100",
+		 10 + c, c ? "0x402" : "0x1", 20 + c);
 	expect(c, k++, "sched_switch", -1, 10 + c, "bash", 20 + c, "my task", a);
 
 	pw_ftrace_sched_waking(w, EV(), "worker", 30 + c, 120, c);
@@ -224,8 +242,7 @@ static size_t get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
 }
 
 /* The bytes of top-level field @field (length-delimited) inside message @p..@end. */
-static const uint8_t *find_field(const uint8_t *p, const uint8_t *end, uint32_t field,
-				 size_t *len)
+static const uint8_t *find_field(const uint8_t *p, const uint8_t *end, uint32_t field, size_t *len)
 {
 	while (p < end) {
 		uint64_t key, v;
@@ -286,7 +303,7 @@ static const FtraceEvent *ev_at(const Perfetto__Protos__FtraceEventBundle *b, ui
 		return NULL;
 	e = b->event[k];
 	if (!tap_ok(e->has_timestamp && e->timestamp == TS(c, k) && e->has_pid &&
-		    e->pid == PID(c) && e->event_case == want,
+			    e->pid == PID(c) && e->event_case == want,
 		    "cpu%u event %d: timestamp, pid, kind %d", c, k, (int)want))
 		return NULL;
 	return e;
@@ -309,83 +326,96 @@ static void check_bundle(const Perfetto__Protos__FtraceEventBundle *b, uint32_t 
 		const Perfetto__Protos__SchedSwitchFtraceEvent *s = e->sched_switch;
 
 		tap_ok(STR_EQ(s->prev_comm, "bash") && s->has_prev_pid &&
-		       s->prev_pid == (int)(10 + c) && s->prev_prio == 120 && s->has_prev_state &&
-		       s->prev_state == (c ? 0x402 : 1) && STR_EQ(s->next_comm, "my task") &&
-		       s->next_pid == (int)(20 + c) && s->has_next_prio && s->next_prio == 100,
+			       s->prev_pid == (int)(10 + c) && s->prev_prio == 120 &&
+			       s->has_prev_state && s->prev_state == (c ? 0x402 : 1) &&
+			       STR_EQ(s->next_comm, "my task") && s->next_pid == (int)(20 + c) &&
+			       s->has_next_prio && s->next_prio == 100,
 		       "sched_switch payload");
 	}
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKING);
 	if (e)
 		tap_ok(STR_EQ(e->sched_waking->comm, "worker") &&
-		       e->sched_waking->pid == (int)(30 + c) && e->sched_waking->prio == 120 &&
-		       e->sched_waking->has_target_cpu &&
-		       e->sched_waking->target_cpu == (int)c && !e->sched_waking->has_success,
+			       e->sched_waking->pid == (int)(30 + c) &&
+			       e->sched_waking->prio == 120 && e->sched_waking->has_target_cpu &&
+			       e->sched_waking->target_cpu == (int)c &&
+			       !e->sched_waking->has_success,
 		       "sched_waking payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP_NEW);
 	if (e)
 		tap_ok(STR_EQ(e->sched_wakeup_new->comm, "child") &&
-		       e->sched_wakeup_new->pid == (int)(31 + c) &&
-		       e->sched_wakeup_new->target_cpu == (int)(1 - c), "sched_wakeup_new payload");
+			       e->sched_wakeup_new->pid == (int)(31 + c) &&
+			       e->sched_wakeup_new->target_cpu == (int)(1 - c),
+		       "sched_wakeup_new payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP);
 	if (e)
 		tap_ok(STR_EQ(e->sched_wakeup->comm, "worker") &&
-		       e->sched_wakeup->pid == (int)(30 + c), "sched_wakeup payload");
+			       e->sched_wakeup->pid == (int)(30 + c),
+		       "sched_wakeup payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_PROCESS_FORK);
 	if (e) {
 		const Perfetto__Protos__SchedProcessForkFtraceEvent *f = e->sched_process_fork;
 
 		tap_ok(STR_EQ(f->parent_comm, "bash") && f->parent_pid == (int)(10 + c) &&
-		       STR_EQ(f->child_comm, "bash") && f->child_pid == (int)(40 + c),
+			       STR_EQ(f->child_comm, "bash") && f->child_pid == (int)(40 + c),
 		       "sched_process_fork payload");
 	}
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_PROCESS_EXEC);
 	if (e)
 		tap_ok(STR_EQ(e->sched_process_exec->filename, "/usr/bin/true") &&
-		       e->sched_process_exec->pid == (int)(40 + c) &&
-		       e->sched_process_exec->has_old_pid &&
-		       e->sched_process_exec->old_pid == (int)(40 + c), "sched_process_exec payload");
+			       e->sched_process_exec->pid == (int)(40 + c) &&
+			       e->sched_process_exec->has_old_pid &&
+			       e->sched_process_exec->old_pid == (int)(40 + c),
+		       "sched_process_exec payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_PROCESS_EXIT);
 	if (e)
 		tap_ok(STR_EQ(e->sched_process_exit->comm, "true") &&
-		       e->sched_process_exit->pid == (int)(40 + c) &&
-		       e->sched_process_exit->tgid == (int)(40 + c) &&
-		       e->sched_process_exit->prio == 120, "sched_process_exit payload");
+			       e->sched_process_exit->pid == (int)(40 + c) &&
+			       e->sched_process_exit->tgid == (int)(40 + c) &&
+			       e->sched_process_exit->prio == 120,
+		       "sched_process_exit payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_PROCESS_FREE);
 	if (e)
 		tap_ok(STR_EQ(e->sched_process_free->comm, "true") &&
-		       e->sched_process_free->pid == (int)(40 + c) &&
-		       e->sched_process_free->prio == 120, "sched_process_free payload");
+			       e->sched_process_free->pid == (int)(40 + c) &&
+			       e->sched_process_free->prio == 120,
+		       "sched_process_free payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_PROCESS_WAIT);
 	if (e)
 		tap_ok(STR_EQ(e->sched_process_wait->comm, "bash") &&
-		       e->sched_process_wait->pid == (int)(10 + c) &&
-		       e->sched_process_wait->prio == 120, "sched_process_wait payload");
+			       e->sched_process_wait->pid == (int)(10 + c) &&
+			       e->sched_process_wait->prio == 120,
+		       "sched_process_wait payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_MIGRATE_TASK);
 	if (e) {
 		const Perfetto__Protos__SchedMigrateTaskFtraceEvent *m = e->sched_migrate_task;
 
 		tap_ok(STR_EQ(m->comm, "worker") && m->pid == (int)(30 + c) && m->prio == 120 &&
-		       m->has_orig_cpu && m->orig_cpu == (int)c && m->dest_cpu == (int)(1 - c) &&
-		       !m->has_running && !m->has_load, "sched_migrate_task payload");
+			       m->has_orig_cpu && m->orig_cpu == (int)c &&
+			       m->dest_cpu == (int)(1 - c) && !m->has_running && !m->has_load,
+		       "sched_migrate_task payload");
 	}
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_TASK_NEWTASK);
 	if (e)
-		tap_ok(e->task_newtask->pid == (int)(50 + c) && STR_EQ(e->task_newtask->comm, "bash") &&
-		       e->task_newtask->clone_flags == 0x3d0f00 &&
-		       e->task_newtask->has_oom_score_adj &&
-		       e->task_newtask->oom_score_adj == -1000, "task_newtask payload (negative int32)");
+		tap_ok(e->task_newtask->pid == (int)(50 + c) &&
+			       STR_EQ(e->task_newtask->comm, "bash") &&
+			       e->task_newtask->clone_flags == 0x3d0f00 &&
+			       e->task_newtask->has_oom_score_adj &&
+			       e->task_newtask->oom_score_adj == -1000,
+		       "task_newtask payload (negative int32)");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_TASK_RENAME);
 	if (e)
 		tap_ok(e->task_rename->pid == (int)(50 + c) &&
-		       STR_EQ(e->task_rename->oldcomm, "bash") &&
-		       STR_EQ(e->task_rename->newcomm, "new name") &&
-		       e->task_rename->has_oom_score_adj && e->task_rename->oom_score_adj == 0,
+			       STR_EQ(e->task_rename->oldcomm, "bash") &&
+			       STR_EQ(e->task_rename->newcomm, "new name") &&
+			       e->task_rename->has_oom_score_adj &&
+			       e->task_rename->oom_score_adj == 0,
 		       "task_rename payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_IRQ_HANDLER_ENTRY);
 	if (e)
 		tap_ok(e->irq_handler_entry->irq == (int)(16 + c) &&
-		       STR_EQ(e->irq_handler_entry->name, "eth0") &&
-		       !e->irq_handler_entry->has_handler, "irq_handler_entry payload");
+			       STR_EQ(e->irq_handler_entry->name, "eth0") &&
+			       !e->irq_handler_entry->has_handler,
+		       "irq_handler_entry payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_IRQ_HANDLER_EXIT);
 	if (e)
 		tap_ok(e->irq_handler_exit->irq == (int)(16 + c) && e->irq_handler_exit->ret == 1,
@@ -403,8 +433,9 @@ static void check_bundle(const Perfetto__Protos__FtraceEventBundle *b, uint32_t 
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SYS_ENTER);
 	if (e)
 		tap_ok(e->sys_enter->has_id && e->sys_enter->id == 0 && e->sys_enter->n_args == 3 &&
-		       e->sys_enter->args[0] == 3 && e->sys_enter->args[1] == 0x7ffd0000 &&
-		       e->sys_enter->args[2] == 4096, "sys_enter payload");
+			       e->sys_enter->args[0] == 3 && e->sys_enter->args[1] == 0x7ffd0000 &&
+			       e->sys_enter->args[2] == 4096,
+		       "sys_enter payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SYS_EXIT);
 	if (e)
 		tap_ok(e->sys_exit->id == 0 && e->sys_exit->has_ret && e->sys_exit->ret == -11,
@@ -412,7 +443,8 @@ static void check_bundle(const Perfetto__Protos__FtraceEventBundle *b, uint32_t 
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_PRINT);
 	if (e)
 		tap_ok(e->print->ip == 0xffffffff81000000ull &&
-		       STR_EQ(e->print->buf, "B|123|slice\n"), "print payload");
+			       STR_EQ(e->print->buf, "B|123|slice\n"),
+		       "print payload");
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_GENERIC);
 	if (e) {
 		const Perfetto__Protos__GenericFtraceEvent *g = e->generic;
@@ -440,7 +472,8 @@ static void check_bundle(const Perfetto__Protos__FtraceEventBundle *b, uint32_t 
 	e = ev_at(b, c, k++, PERFETTO__PROTOS__FTRACE_EVENT__EVENT_PRINT);
 	if (e)
 		tap_ok(e->print->buf && strlen(e->print->buf) == 4096 &&
-		       !strncmp(e->print->buf, long_buf, 4096), "5000-byte print buf cut at 4096");
+			       !strncmp(e->print->buf, long_buf, 4096),
+		       "5000-byte print buf cut at 4096");
 }
 
 /* Unpacks every packet of @path with the generated code and checks it. */
@@ -472,8 +505,9 @@ static void check_generated(const char *path, int nev_per_cpu)
 		       "packet %zu on sequence 1", pkts);
 		if (pkts == 0) {
 			tap_ok(pk->has_first_packet_on_sequence && pk->first_packet_on_sequence &&
-			       pk->has_sequence_flags && pk->sequence_flags == 1,
-			       "first packet: first_packet_on_sequence + INCREMENTAL_STATE_CLEARED");
+				       pk->has_sequence_flags && pk->sequence_flags == 1,
+			       "first packet: first_packet_on_sequence + "
+			       "INCREMENTAL_STATE_CLEARED");
 		} else {
 			tap_ok(!pk->has_first_packet_on_sequence && !pk->has_sequence_flags,
 			       "packet %zu: no sequence flags", pkts);
@@ -486,9 +520,11 @@ static void check_generated(const char *path, int nev_per_cpu)
 			tap_ok(pk->has_timestamp && pk->timestamp == BOOT_TS,
 			       "clock snapshot packet timestamp = BOOTTIME");
 			tap_ok(cs->n_clocks == 3 && cs->clocks[0]->clock_id == 6 &&
-			       cs->clocks[0]->timestamp == BOOT_TS && cs->clocks[1]->clock_id == 3 &&
-			       cs->clocks[1]->timestamp == 888000 && cs->clocks[2]->clock_id == 1 &&
-			       cs->clocks[2]->timestamp == 1700000000000000000ull,
+				       cs->clocks[0]->timestamp == BOOT_TS &&
+				       cs->clocks[1]->clock_id == 3 &&
+				       cs->clocks[1]->timestamp == 888000 &&
+				       cs->clocks[2]->clock_id == 1 &&
+				       cs->clocks[2]->timestamp == 1700000000000000000ull,
 			       "clock snapshot clocks");
 			tap_ok(cs->has_primary_trace_clock && cs->primary_trace_clock == 6,
 			       "primary_trace_clock = BOOTTIME");
@@ -498,37 +534,47 @@ static void check_generated(const char *path, int nev_per_cpu)
 			const Perfetto__Protos__SystemInfo *si = pk->system_info;
 
 			tap_ok(si->utsname && STR_EQ(si->utsname->sysname, "Linux") &&
-			       STR_EQ(si->utsname->release, "6.1.0-test") &&
-			       STR_EQ(si->utsname->version, "#1 SMP PREEMPT") &&
-			       STR_EQ(si->utsname->machine, "x86_64"), "system info utsname");
+				       STR_EQ(si->utsname->release, "6.1.0-test") &&
+				       STR_EQ(si->utsname->version, "#1 SMP PREEMPT") &&
+				       STR_EQ(si->utsname->machine, "x86_64"),
+			       "system info utsname");
 			tap_ok(si->page_size == 4096 && si->num_cpus == 8 && si->hz == 250 &&
-			       si->system_ram_bytes == (16ull << 30) &&
-			       STR_EQ(si->tracing_service_version, "pftrace 0.1.0") &&
-			       !si->machine_name, "system info numbers, service version");
+				       si->system_ram_bytes == (16ull << 30) &&
+				       STR_EQ(si->tracing_service_version, "pftrace 0.1.0") &&
+				       !si->machine_name,
+			       "system info numbers, service version");
 			break;
 		}
 		case PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE: {
 			const Perfetto__Protos__ProcessTree *t = pk->process_tree;
 
 			trees++;
-			tap_ok(pk->has_timestamp && pk->timestamp == 5000, "process tree timestamp");
-			if (tap_ok(t->n_processes == 2 && t->n_threads == 3, "2 processes, 3 threads")) {
+			tap_ok(pk->has_timestamp && pk->timestamp == 5000,
+			       "process tree timestamp");
+			if (tap_ok(t->n_processes == 2 && t->n_threads == 3,
+				   "2 processes, 3 threads")) {
 				const Perfetto__Protos__ProcessTree__Process *a = t->processes[0];
 				const Perfetto__Protos__ProcessTree__Process *b = t->processes[1];
 
 				tap_ok(a->pid == 1000 && a->ppid == 1 && a->uid == 1001 &&
-				       a->n_cmdline == 3 && STR_EQ(a->cmdline[0], "/bin/foo") &&
-				       STR_EQ(a->cmdline[1], "-x") &&
-				       STR_EQ(a->cmdline[2], "arg two") && !a->has_is_kthread,
-				       "process 1000: cmdline split at NULs, trailing empty dropped");
+					       a->n_cmdline == 3 &&
+					       STR_EQ(a->cmdline[0], "/bin/foo") &&
+					       STR_EQ(a->cmdline[1], "-x") &&
+					       STR_EQ(a->cmdline[2], "arg two") &&
+					       !a->has_is_kthread,
+				       "process 1000: cmdline split at NULs, trailing empty "
+				       "dropped");
 				tap_ok(b->pid == 2 && b->ppid == 0 && b->n_cmdline == 1 &&
-				       STR_EQ(b->cmdline[0], "kthreadd") && b->is_kthread &&
-				       b->cmdline_is_comm, "kthread: is_kthread, cmdline_is_comm");
+					       STR_EQ(b->cmdline[0], "kthreadd") && b->is_kthread &&
+					       b->cmdline_is_comm,
+				       "kthread: is_kthread, cmdline_is_comm");
 				tap_ok(t->threads[0]->tid == 1000 && t->threads[0]->tgid == 1000 &&
-				       STR_EQ(t->threads[0]->name, "foo") &&
-				       t->threads[1]->tid == 1001 && t->threads[1]->tgid == 1000 &&
-				       STR_EQ(t->threads[1]->name, "foo worker") &&
-				       t->threads[2]->tid == 2 && STR_EQ(t->threads[2]->name, "kthreadd"),
+					       STR_EQ(t->threads[0]->name, "foo") &&
+					       t->threads[1]->tid == 1001 &&
+					       t->threads[1]->tgid == 1000 &&
+					       STR_EQ(t->threads[1]->name, "foo worker") &&
+					       t->threads[2]->tid == 2 &&
+					       STR_EQ(t->threads[2]->name, "kthreadd"),
 				       "threads: tid, tgid, name");
 			}
 			break;
@@ -596,9 +642,9 @@ static void got_event(void *ctx, const struct prd_event *e)
 	struct got *g = ctx;
 
 	if (g->nlines < MAX_LINES)
-		g->lines[g->nlines++] = event_line(e->ts, e->cpu, e->pid, e->name, e->syscall_id,
-						   e->comm_tid[0], e->comm[0], e->comm_tid[1],
-						   e->comm[1], e->args);
+		g->lines[g->nlines++] =
+			event_line(e->ts, e->cpu, e->pid, e->name, e->syscall_id, e->comm_tid[0],
+				   e->comm[0], e->comm_tid[1], e->comm[1], e->args);
 }
 
 static void got_process(void *ctx, uint64_t ts, const struct prd_process *p)
@@ -711,8 +757,9 @@ static void check_reader(const char *path, uint64_t file_bytes)
 	}
 
 	tap_is_int(g.nclocks, 3, "clock snapshot: 3 clocks");
-	tap_ok(g.clocks[0].clock_id == 6 && g.clocks[0].ts == BOOT_TS && g.clocks[1].clock_id == 3 &&
-	       g.clocks[2].clock_id == 1, "clock snapshot: ids and values");
+	tap_ok(g.clocks[0].clock_id == 6 && g.clocks[0].ts == BOOT_TS &&
+		       g.clocks[1].clock_id == 3 && g.clocks[2].clock_id == 1,
+	       "clock snapshot: ids and values");
 	tap_is_int(g.nsysinfo, 1, "one system info");
 	if (g.nsysinfo) {
 		tap_is_str(g.sys[0], "Linux", "sysinfo sysname");
@@ -725,14 +772,16 @@ static void check_reader(const char *path, uint64_t file_bytes)
 	tap_is_int(g.tree_ts, 5000, "process tree ts");
 	if (g.nprocs == 2) {
 		tap_ok(g.procs[0].pid == 1000 && g.procs[0].ppid == 1 && g.procs[0].uid == 1001 &&
-		       !g.procs[0].is_kthread, "process 1000");
+			       !g.procs[0].is_kthread,
+		       "process 1000");
 		tap_is_str(g.proc_cmdline[0], "/bin/foo -x arg two", "cmdline joined with spaces");
 		tap_ok(g.procs[1].pid == 2 && g.procs[1].is_kthread, "kthread 2");
 		tap_is_str(g.proc_cmdline[1], "kthreadd", "kthread cmdline");
 	}
 	tap_is_int(g.nthreads, 3, "3 threads");
 	if (g.nthreads == 3) {
-		tap_ok(g.threads[1].tid == 1001 && g.threads[1].tgid == 1000, "thread 1001 of 1000");
+		tap_ok(g.threads[1].tid == 1001 && g.threads[1].tgid == 1000,
+		       "thread 1001 of 1000");
 		tap_is_str(g.thread_name[1], "foo worker", "thread name");
 	}
 	tap_is_int(g.nlost, 1, "one lost mark");
@@ -761,20 +810,21 @@ static size_t frame_packet(uint8_t *out, const Packet *pk)
 
 static void test_compact_and_other(void)
 {
-	char *table[] = { "swapper/2", "bash", "kworker" };
-	uint64_t sts[] = { 1000, 10, 20 };
-	int64_t sstate[] = { 0, 1, 0x402 };
-	int32_t spid[] = { 5, 0, 7 }, sprio[] = { 120, 120, 100 };
-	uint32_t scomm[] = { 1, 0, 2 };
-	uint64_t wts[] = { 1005, 20 };
-	int32_t wpid[] = { 7, 5 }, wcpu[] = { 2, 3 }, wprio[] = { 100, 120 };
-	uint32_t wcomm[] = { 2, 1 };
+	char *table[] = {"swapper/2", "bash", "kworker"};
+	uint64_t sts[] = {1000, 10, 20};
+	int64_t sstate[] = {0, 1, 0x402};
+	int32_t spid[] = {5, 0, 7}, sprio[] = {120, 120, 100};
+	uint32_t scomm[] = {1, 0, 2};
+	uint64_t wts[] = {1005, 20};
+	int32_t wpid[] = {7, 5}, wcpu[] = {2, 3}, wprio[] = {100, 120};
+	uint32_t wcomm[] = {2, 1};
 	Perfetto__Protos__FtraceEventBundle__CompactSched cs =
 		PERFETTO__PROTOS__FTRACE_EVENT_BUNDLE__COMPACT_SCHED__INIT;
 	Perfetto__Protos__FtraceEventBundle b = PERFETTO__PROTOS__FTRACE_EVENT_BUNDLE__INIT;
 	Perfetto__Protos__PerfSample ps = PERFETTO__PROTOS__PERF_SAMPLE__INIT;
-	Packet pk = PERFETTO__PROTOS__TRACE_PACKET__INIT, pk2 = PERFETTO__PROTOS__TRACE_PACKET__INIT;
-	static const uint8_t unknown_pkt[] = { 0x0A, 0x04, 0x50, 0x01, 0x4A, 0x00 };
+	Packet pk = PERFETTO__PROTOS__TRACE_PACKET__INIT,
+	       pk2 = PERFETTO__PROTOS__TRACE_PACKET__INIT;
+	static const uint8_t unknown_pkt[] = {0x0A, 0x04, 0x50, 0x01, 0x4A, 0x00};
 	const char *want[5];
 	uint8_t buf[1024];
 	struct prd_stats st;
@@ -884,7 +934,7 @@ static void test_disk_full(void)
 	}
 	write_one_offs(w, &ret);
 	for (i = 0; i < total; i++) {
-		struct pw_ev e = { .ts = 1000 + i, .cpu = i & 1, .pid = 42 };
+		struct pw_ev e = {.ts = 1000 + i, .cpu = i & 1, .pid = 42};
 
 		pw_ftrace_sys_enter(w, &e, 1, sys_args, 3);
 		if (i % 1000 == 999)
@@ -904,7 +954,8 @@ static void test_disk_full(void)
 	tap_ok(dropped > 0, "dropped_events > 0 (%" PRIu64 ")", dropped);
 	tap_is_int(events + dropped, total, "events in the file + dropped = events submitted");
 	tap_ok(stat(path, &sb) == 0 && (uint64_t)sb.st_size == bytes && bytes <= 100000 &&
-	       bytes > 0, "file cut back to %" PRIu64 " bytes (a packet boundary)", bytes);
+		       bytes > 0,
+	       "file cut back to %" PRIu64 " bytes (a packet boundary)", bytes);
 	ret = prd_read_file(path, NULL, NULL, &st);
 	tap_is_int(ret, 0, "the cut file is a valid trace");
 	tap_is_int(st.events, events, "reader sees exactly the events the writer counted");
@@ -946,7 +997,7 @@ static void test_truncated(const char *good)
 static void test_misc(void)
 {
 	struct pw_writer *w;
-	struct pw_ev e = { .ts = 1, .cpu = 7, .pid = 1 };
+	struct pw_ev e = {.ts = 1, .cpu = 7, .pid = 1};
 	int fd;
 
 	errno = 0;
@@ -973,7 +1024,7 @@ static void test_bundle_split(void)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	w = pw_writer__new(fd, 1);
 	for (i = 0; i < n; i++) {
-		struct pw_ev e = { .ts = i, .cpu = 0, .pid = 1 };
+		struct pw_ev e = {.ts = i, .cpu = 0, .pid = 1};
 
 		pw_ftrace_sched_switch(w, &e, "prev", 1, 120, 1, "next", 2, 120);
 	}
@@ -1003,11 +1054,11 @@ static void count_thread(void *ctx, uint64_t ts, const struct prd_thread *t)
 static void test_tree_split(void)
 {
 	const size_t np = 2500, nt = 3000;
-	struct prd_callbacks cb = { .process = count_tree, .thread = count_thread };
+	struct prd_callbacks cb = {.process = count_tree, .thread = count_thread};
 	char *path = tmp_path("tree.pb");
 	struct pw_process *procs = calloc(np, sizeof(*procs));
 	struct pw_thread *threads = calloc(nt, sizeof(*threads));
-	unsigned counts[2] = { 0, 0 };
+	unsigned counts[2] = {0, 0};
 	struct pw_writer *w;
 	struct prd_stats st;
 	size_t i;
@@ -1048,7 +1099,7 @@ static double now_ns(void)
 static void bench(void)
 {
 	const unsigned n = 1000000;
-	static const uint64_t args6[6] = { 3, 0x7ffd12345678, 4096, 0, 0, 0 };
+	static const uint64_t args6[6] = {3, 0x7ffd12345678, 4096, 0, 0, 0};
 	struct pw_writer *w;
 	double t0, t1;
 	unsigned i;
@@ -1059,15 +1110,15 @@ static void bench(void)
 		return;
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		struct pw_ev e = { .ts = 1000000000ull + i * 150ull, .cpu = i & 3, .pid = 4242 };
+		struct pw_ev e = {.ts = 1000000000ull + i * 150ull, .cpu = i & 3, .pid = 4242};
 
 		pw_ftrace_sys_enter(w, &e, 0, args6, 6);
 	}
 	pw_writer__flush(w);
 	t1 = now_ns();
 	tap_diag("bench: %u sys_enter (6 args) in %.1f ms: %.1f ns/event, %.1f bytes/event "
-		 "(to /dev/null, bundle flushes and writes included)", n, (t1 - t0) / 1e6,
-		 (t1 - t0) / n, (double)pw_writer__bytes(w) / n);
+		 "(to /dev/null, bundle flushes and writes included)",
+		 n, (t1 - t0) / 1e6, (t1 - t0) / n, (double)pw_writer__bytes(w) / n);
 	pw_writer__close(w);
 }
 

@@ -30,7 +30,7 @@ struct fake {
 	struct perf_event_mmap_page *pc;
 	unsigned char *data;
 	size_t size;
-	uint64_t head;		/* where the fake kernel writes next */
+	uint64_t head; /* where the fake kernel writes next */
 };
 
 static void fake_init(struct fake *f, size_t data_size, uint64_t pos)
@@ -67,7 +67,7 @@ static unsigned char body_byte(unsigned seed, size_t i)
 static void make_record(unsigned char *out, uint32_t type, uint16_t size, unsigned seed,
 			uint64_t u0, uint64_t u1)
 {
-	struct perf_event_header h = { .type = type, .misc = 0, .size = size };
+	struct perf_event_header h = {.type = type, .misc = 0, .size = size};
 	size_t i;
 
 	memcpy(out, &h, sizeof(h));
@@ -130,7 +130,7 @@ static int drain(struct pm_ring *r, const struct perf_event_header **evs, int ma
 
 static void test_in_order(void)
 {
-	static const uint16_t sizes[] = { 16, 24, 64, 8, 1024, 32 };
+	static const uint16_t sizes[] = {16, 24, 64, 8, 1024, 32};
 	const int n = (int)(sizeof(sizes) / sizeof(sizes[0]));
 	const struct perf_event_header *evs[16];
 	unsigned char want[PAGE];
@@ -199,9 +199,9 @@ static void test_wrap(void)
 
 	/* 256-byte data area; the reader starts at 200 (off 200). */
 	fake_init(&f, 256, 200);
-	fake_put(&f, PERF_RECORD_SAMPLE, 32, 1, 0, 0);	/* 200..232 */
-	fake_put(&f, PERF_RECORD_SAMPLE, 48, 2, 0, 0);	/* 232..280: wraps at 256 */
-	fake_put(&f, PERF_RECORD_SAMPLE, 16, 3, 0, 0);	/* 280..296 (off 24..40) */
+	fake_put(&f, PERF_RECORD_SAMPLE, 32, 1, 0, 0); /* 200..232 */
+	fake_put(&f, PERF_RECORD_SAMPLE, 48, 2, 0, 0); /* 232..280: wraps at 256 */
+	fake_put(&f, PERF_RECORD_SAMPLE, 16, 3, 0, 0); /* 280..296 (off 24..40) */
 	fake_publish(&f);
 
 	r = pm_ring__new_from_buffer(f.mem, PAGE, f.size, 0);
@@ -223,7 +223,7 @@ static void test_wrap(void)
 	tap_is_int(fake_tail(&f), 296, "wrap: data_tail at head");
 
 	/* A record ending exactly at the end of the area is not a wrap. */
-	fake_put(&f, PERF_RECORD_SAMPLE, 216, 4, 0, 0);	/* 296..512 (off 40..256) */
+	fake_put(&f, PERF_RECORD_SAMPLE, 216, 4, 0, 0); /* 296..512 (off 40..256) */
 	fake_put(&f, PERF_RECORD_SAMPLE, 32, 5, 0, 0);	/* 512..544 (off 0..32) */
 	fake_publish(&f);
 	tap_is_int(pm_ring__read_begin(r), 248, "wrap: second batch");
@@ -244,7 +244,7 @@ static void test_wrap(void)
 	fake_fini(&f);
 
 	/* The free-running u64 positions themselves wrap. */
-	fake_init(&f, 256, UINT64_MAX - 23);	/* off 232 */
+	fake_init(&f, 256, UINT64_MAX - 23); /* off 232 */
 	fake_put(&f, PERF_RECORD_SAMPLE, 48, 6, 0, 0);
 	fake_put(&f, PERF_RECORD_SAMPLE, 8, 7, 0, 0);
 	fake_publish(&f);
@@ -274,11 +274,11 @@ static void test_loss(void)
 	struct fake f;
 	int got;
 
-	fake_init(&f, 256, 240);	/* off 240, so the second LOST wraps */
-	fake_put(&f, PERF_RECORD_SAMPLE, 16, 1, 0, 0);			/* 240..256 */
-	fake_put(&f, PERF_RECORD_LOST, 24, 2, 77, 5);			/* id 77, lost 5 */
-	fake_put(&f, PFT_RECORD_LOST_SAMPLES, 16, 3, 3, 0);		/* lost 3 */
-	fake_put(&f, PERF_RECORD_LOST, 40, 4, 78, 2);			/* + sample_id */
+	fake_init(&f, 256, 240);			    /* off 240, so the second LOST wraps */
+	fake_put(&f, PERF_RECORD_SAMPLE, 16, 1, 0, 0);	    /* 240..256 */
+	fake_put(&f, PERF_RECORD_LOST, 24, 2, 77, 5);	    /* id 77, lost 5 */
+	fake_put(&f, PFT_RECORD_LOST_SAMPLES, 16, 3, 3, 0); /* lost 3 */
+	fake_put(&f, PERF_RECORD_LOST, 40, 4, 78, 2);	    /* + sample_id */
 	fake_put(&f, PERF_RECORD_SAMPLE, 24, 5, 0, 0);
 	fake_publish(&f);
 
@@ -298,7 +298,7 @@ static void test_loss(void)
 	fake_fini(&f);
 
 	/* A LOST record that wraps is counted from the copy. */
-	fake_init(&f, 256, 248);	/* LOST at 248..272: header in place, body wraps */
+	fake_init(&f, 256, 248); /* LOST at 248..272: header in place, body wraps */
 	fake_put(&f, PERF_RECORD_LOST, 24, 6, 1, 1000);
 	fake_publish(&f);
 	r = pm_ring__new_from_buffer(f.mem, PAGE, f.size, 0);
@@ -348,9 +348,9 @@ static void test_partial(void)
 
 static void test_corrupt(void)
 {
-	static const uint16_t bad[] = { 0, 4, 12, 512 };
-	static const char *const what[] = { "size 0", "size < header", "size not a multiple of 8",
-					     "size beyond head" };
+	static const uint16_t bad[] = {0, 4, 12, 512};
+	static const char *const what[] = {"size 0", "size < header", "size not a multiple of 8",
+					   "size beyond head"};
 	const struct perf_event_header *evs[8];
 	struct pm_ring *r;
 	struct fake f;
@@ -358,7 +358,7 @@ static void test_corrupt(void)
 	int got;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct perf_event_header h = { .type = PERF_RECORD_SAMPLE, .size = bad[i] };
+		struct perf_event_header h = {.type = PERF_RECORD_SAMPLE, .size = bad[i]};
 		uint64_t zero = 0;
 
 		fake_init(&f, PAGE, 64);
@@ -525,7 +525,7 @@ static void test_kernel(void)
 		if (ev->type != PERF_RECORD_SAMPLE || ev->size < sizeof(*ev) + 24)
 			continue;
 		memcpy(&id, body, 8);
-		memcpy(&t, body + 12, 4);	/* u32 pid, tid */
+		memcpy(&t, body + 12, 4); /* u32 pid, tid */
 		if (id != id1 && id != id2)
 			bad_id++;
 		if (t == tid)
@@ -565,7 +565,7 @@ out:
 
 int main(void)
 {
-	alarm(60);	/* a reader that loops forever fails the test */
+	alarm(60); /* a reader that loops forever fails the test */
 	test_in_order();
 	test_wrap();
 	test_loss();

@@ -50,22 +50,32 @@ typedef Perfetto__Protos__InternedString IString;
 
 static char tmpdir[256];
 
-static const uint8_t bid_libc[20] = { 0xc0, 0x4a, 0x6b, 0x1f, 0x00, 0x8e, 0x32, 0x10, 0x91, 0x5c,
-				      0x77, 0x02, 0xe4, 0xd9, 0x6e, 0x21, 0x5a, 0x13, 0x88, 0x9b };
-static const uint8_t bid_app[20] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
-				     0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x00 };
+static const uint8_t bid_libc[20] = {0xc0, 0x4a, 0x6b, 0x1f, 0x00, 0x8e, 0x32, 0x10, 0x91, 0x5c,
+				     0x77, 0x02, 0xe4, 0xd9, 0x6e, 0x21, 0x5a, 0x13, 0x88, 0x9b};
+static const uint8_t bid_app[20] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
+				    0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x00};
 
-#define NATIVE_LIBC(fn, pc)                                                                   \
-	{ .kind = PW_FRAME_NATIVE, .function = (fn), .rel_pc = (pc), .map_path = LIBC,        \
-	  .map_start = 0x7f1200028000ull, .map_end = 0x7f12001bd000ull, .map_pgoff = 0x28000, \
-	  .build_id = bid_libc, .build_id_len = sizeof(bid_libc) }
-#define NATIVE_APP(fn, pc)                                                                     \
-	{ .kind = PW_FRAME_NATIVE, .function = (fn), .rel_pc = (pc), .map_path = APP,          \
-	  .map_start = 0x555555555000ull, .map_end = 0x555555556000ull, .map_pgoff = 0x1000,   \
-	  .map_load_bias = 0x400000, .build_id = bid_app, .build_id_len = sizeof(bid_app) }
-#define PY(fn, file, ln) \
-	{ .kind = PW_FRAME_INTERPRETED, .function = (fn), .source_file = (file), .line = (ln) }
-#define KERN(fn, pc) { .kind = PW_FRAME_KERNEL, .function = (fn), .rel_pc = (pc) }
+#define NATIVE_LIBC(fn, pc)                                                                        \
+	{                                                                                          \
+		.kind = PW_FRAME_NATIVE, .function = (fn), .rel_pc = (pc), .map_path = LIBC,       \
+		.map_start = 0x7f1200028000ull, .map_end = 0x7f12001bd000ull,                      \
+		.map_pgoff = 0x28000, .build_id = bid_libc, .build_id_len = sizeof(bid_libc)       \
+	}
+#define NATIVE_APP(fn, pc)                                                                         \
+	{                                                                                          \
+		.kind = PW_FRAME_NATIVE, .function = (fn), .rel_pc = (pc), .map_path = APP,        \
+		.map_start = 0x555555555000ull, .map_end = 0x555555556000ull, .map_pgoff = 0x1000, \
+		.map_load_bias = 0x400000, .build_id = bid_app, .build_id_len = sizeof(bid_app)    \
+	}
+#define PY(fn, file, ln)                                                                           \
+	{                                                                                          \
+		.kind = PW_FRAME_INTERPRETED, .function = (fn), .source_file = (file),             \
+		.line = (ln)                                                                       \
+	}
+#define KERN(fn, pc)                                                                               \
+	{                                                                                          \
+		.kind = PW_FRAME_KERNEL, .function = (fn), .rel_pc = (pc)                          \
+	}
 
 /* root first */
 static const struct pw_frame stk_a[] = {
@@ -78,7 +88,7 @@ static const struct pw_frame stk_a[] = {
 	KERN("do_syscall_64", 0xffffffff81c0ab3dull),
 	KERN("ksys_read", 0xffffffff813aa2f0ull),
 };
-#define FOLD_A \
+#define FOLD_A                                                                                     \
 	"__libc_start_main;main;handler;do_read;read;entry_SYSCALL_64;do_syscall_64;ksys_read"
 
 /* same function, other pc; a new python function in a known file; an unnamed frame */
@@ -185,29 +195,42 @@ static void make_dstate(void)
 	for (i = 0; i < NDSTATE; i++) {
 		memcpy(dstate[i], base, sizeof(base));
 		snprintf(dstate_names[i], sizeof(dstate_names[i]), "dstate_leaf_%d", i);
-		dstate[i][4] = (struct pw_frame)KERN(dstate_names[i], 0xffffffff81c30000ull + 16u * (unsigned)i);
+		dstate[i][4] = (struct pw_frame)KERN(dstate_names[i],
+						     0xffffffff81c30000ull + 16u * (unsigned)i);
 	}
 }
 
 static const struct pw_stream_desc desc_cpu = {
-	.name = "cpu-clock", .counter = 1, .frequency = 999,
+	.name = "cpu-clock",
+	.counter = 1,
+	.frequency = 999,
 };
 static const struct pw_stream_desc desc_dstate = {
-	.name = "D-state", .tracepoint = "sched:sched_switch", .period = 1,
+	.name = "D-state",
+	.tracepoint = "sched:sched_switch",
+	.period = 1,
 	.max_intern_bytes = 900,
 };
 
 static void write_one_offs(struct pw_writer *w)
 {
 	struct pw_clock clocks[] = {
-		{ PW_CLOCK_BOOTTIME, 900 }, { PW_CLOCK_MONOTONIC, 800 }, { PW_CLOCK_REALTIME, 5000 },
+		{PW_CLOCK_BOOTTIME, 900},
+		{PW_CLOCK_MONOTONIC, 800},
+		{PW_CLOCK_REALTIME, 5000},
 	};
 	struct pw_system_info si = {
-		.sysname = "Linux", .release = "6.1.0", .version = "#1 SMP", .machine = "x86_64",
-		.page_size = 4096, .num_cpus = 4, .service_version = "pftrace test",
+		.sysname = "Linux",
+		.release = "6.1.0",
+		.version = "#1 SMP",
+		.machine = "x86_64",
+		.page_size = 4096,
+		.num_cpus = 4,
+		.service_version = "pftrace test",
 	};
-	struct pw_process pr = { .pid = 100, .ppid = 1, .cmdline = "/usr/bin/app\0-x", .cmdline_len = 16 };
-	struct pw_thread th[] = { { 100, 100, "app" }, { 101, 100, "app" }, { 102, 100, "worker" } };
+	struct pw_process pr = {
+		.pid = 100, .ppid = 1, .cmdline = "/usr/bin/app\0-x", .cmdline_len = 16};
+	struct pw_thread th[] = {{100, 100, "app"}, {101, 100, "app"}, {102, 100, "worker"}};
 
 	pw_clock_snapshot(w, clocks, 3);
 	pw_system_info(w, &si);
@@ -218,8 +241,8 @@ static void write_one_offs(struct pw_writer *w)
 
 enum { C_FUNC, C_FRAME, C_STACK, C_BUILD, C_PATH, C_SOURCE, C_MAP, C_NUM };
 static const char *const c_name[C_NUM] = {
-	"function_names", "frames", "callstacks", "build_ids", "mapping_paths", "source_paths",
-	"mappings",
+	"function_names", "frames",	  "callstacks", "build_ids",
+	"mapping_paths",  "source_paths", "mappings",
 };
 
 #define MAX_PATHS 256
@@ -230,11 +253,11 @@ struct seqchk {
 	const struct pw_stream_desc *desc;
 	int packets, generations, samples, lost;
 	uint64_t next[C_NUM];	/* the next iid each table must define */
-	char *paths[MAX_PATHS];	/* mapping_paths of the generation, by iid */
+	char *paths[MAX_PATHS]; /* mapping_paths of the generation, by iid */
 	uint64_t kernel_map;
 	int kernel_maps;
-	int counts[MAX_COUNTS][C_NUM];	/* entries interned per packet */
-	uint32_t flags[MAX_COUNTS];	/* sequence_flags per packet */
+	int counts[MAX_COUNTS][C_NUM]; /* entries interned per packet */
+	uint32_t flags[MAX_COUNTS];    /* sequence_flags per packet */
 };
 
 struct chk {
@@ -325,7 +348,8 @@ static void chk_iid(struct chk *c, struct seqchk *q, int t, bool has, uint64_t i
 static void chk_ref(struct chk *c, struct seqchk *q, int t, uint64_t iid, const char *what)
 {
 	if (!iid || iid >= q->next[t])
-		chk_bad(c, &c->bad_refs, "%s -> %s iid %" PRIu64 " not defined", what, c_name[t], iid);
+		chk_bad(c, &c->bad_refs, "%s -> %s iid %" PRIu64 " not defined", what, c_name[t],
+			iid);
 }
 
 static void chk_strings(struct chk *c, struct seqchk *q, int t, IString *const *v, size_t n)
@@ -390,7 +414,8 @@ static void chk_interned(struct chk *c, struct seqchk *q, const InternedData *id
 		q->kernel_map = m->iid;
 		if (!m->has_start || m->start || !m->has_end || m->end || m->has_build_id ||
 		    m->has_exact_offset || m->has_start_offset || m->has_load_bias)
-			chk_bad(c, &c->bad_kernel, "kernel mapping is not {start 0, end 0, path kernel}");
+			chk_bad(c, &c->bad_kernel,
+				"kernel mapping is not {start 0, end 0, path kernel}");
 	}
 	for (i = 0; i < id->n_frames; i++) {
 		const Perfetto__Protos__Frame *f = id->frames[i];
@@ -406,7 +431,8 @@ static void chk_interned(struct chk *c, struct seqchk *q, const InternedData *id
 		if (is_kernel) {
 			c->kernel_frames++;
 			if (!f->has_mapping_id || f->mapping_id != q->kernel_map)
-				chk_bad(c, &c->bad_kernel, "kernel frame %" PRIu64 " not on the kernel mapping",
+				chk_bad(c, &c->bad_kernel,
+					"kernel frame %" PRIu64 " not on the kernel mapping",
 					f->iid);
 		} else if (f->has_mapping_id && f->mapping_id == q->kernel_map) {
 			chk_bad(c, &c->bad_kernel, "non-kernel frame on the kernel mapping");
@@ -436,11 +462,12 @@ static void chk_packet(struct chk *c, const uint8_t *raw, size_t len)
 		return;
 	}
 	for (i = 0; i < c->nseq; i++) {
-		if (pk->has_trusted_packet_sequence_id && c->seq[i].id == pk->trusted_packet_sequence_id)
+		if (pk->has_trusted_packet_sequence_id &&
+		    c->seq[i].id == pk->trusted_packet_sequence_id)
 			q = &c->seq[i];
 	}
 	if (!q)
-		goto out;	/* the kernel sequence */
+		goto out; /* the kernel sequence */
 	first = q->packets++ == 0;
 	flags = pk->has_sequence_flags ? pk->sequence_flags : 0;
 	if (q->packets <= MAX_COUNTS)
@@ -636,7 +663,8 @@ static const char *sample_diff(const struct got_sample *g, const struct want *w)
 	if (strcmp(g->timebase, w->timebase))
 		return "timebase";
 	if (w->lost)
-		return s->lost != w->lost || s->pid || s->nframes || s->stack_resolved ? "loss" : NULL;
+		return s->lost != w->lost || s->pid || s->nframes || s->stack_resolved ? "loss"
+										       : NULL;
 	if (s->lost || s->pid != w->smp.pid || s->tid != w->smp.tid)
 		return "pid/tid/lost";
 	if (s->cpu_mode != w->smp.cpu_mode || s->unwind_error != w->smp.unwind_error ||
@@ -665,7 +693,7 @@ static const char *sample_diff(const struct got_sample *g, const struct want *w)
 static void check_read_back(const char *path)
 {
 	static struct got g;
-	struct prd_callbacks cb = { .sample = got_sample };
+	struct prd_callbacks cb = {.sample = got_sample};
 	int i, bad = 0, ret;
 
 	memset(&g, 0, sizeof(g));
@@ -678,8 +706,10 @@ static void check_read_back(const char *path)
 		if (d && bad++ < 5)
 			tap_diag("sample %d (ts %" PRIu64 "): %s differs", i, wants[i].smp.ts, d);
 	}
-	tap_ok(!bad, "(b) every sample read back exactly: frames root first, mappings, kinds, "
-		     "sources, timebases, losses (%d differ)", bad);
+	tap_ok(!bad,
+	       "(b) every sample read back exactly: frames root first, mappings, kinds, "
+	       "sources, timebases, losses (%d differ)",
+	       bad);
 	if (g.n > 0) {
 		tap_is_str(g.v[0].timebase, "cpu-clock", "(b) first stream's timebase");
 		tap_is_str(g.v[0].fold, FOLD_A, "(b) prd_sample__fold of stack A");
@@ -692,7 +722,8 @@ static void check_read_back(const char *path)
 		tap_is_str(g.v[1].timebase, "D-state", "(b) second stream's timebase");
 	for (i = 0; i < g.n; i++) {
 		if (wants[i].smp.frames == stk_c) {
-			tap_is_str(g.v[i].fold, FOLD_C, "(b) fold names an unnamed frame [unknown]");
+			tap_is_str(g.v[i].fold, FOLD_C,
+				   "(b) fold names an unnamed frame [unknown]");
 			break;
 		}
 	}
@@ -703,13 +734,13 @@ static void check_read_back(const char *path)
 
 static const int counts_a[][C_NUM] = {
 	/* func frame stack build path source map */
-	{ 8, 8, 1, 2, 3, 1, 3 },	/* stack A: everything new */
-	{ 0, 0, 0, 0, 0, 0, 0 },	/* stack A again */
-	{ 1, 1, 1, 0, 0, 0, 0 },	/* stack B: its new leaf */
-	{ 1, 3, 1, 0, 0, 0, 0 },	/* stack C */
-	{ 0, 0, 1, 0, 0, 0, 0 },	/* kernel frames already known: a callstack only */
-	{ 0, 0, 0, 0, 0, 0, 0 },	/* loss marker */
-	{ 0, 0, 0, 0, 0, 0, 0 },	/* no stack */
+	{8, 8, 1, 2, 3, 1, 3}, /* stack A: everything new */
+	{0, 0, 0, 0, 0, 0, 0}, /* stack A again */
+	{1, 1, 1, 0, 0, 0, 0}, /* stack B: its new leaf */
+	{1, 3, 1, 0, 0, 0, 0}, /* stack C */
+	{0, 0, 1, 0, 0, 0, 0}, /* kernel frames already known: a callstack only */
+	{0, 0, 0, 0, 0, 0, 0}, /* loss marker */
+	{0, 0, 0, 0, 0, 0, 0}, /* no stack */
 };
 
 static void test_main(void)
@@ -753,7 +784,8 @@ static void test_main(void)
 	put_lost(a, "cpu-clock", ts += 10, 1, 42);
 	put_sample(a, "cpu-clock", ts += 10, PW_MODE_USER, 6000000, 0, NULL, 0);
 	for (i = 3; i < NDSTATE; i++)
-		put_sample(b, "D-state", ts += 10, PW_MODE_KERNEL, (uint64_t)i + 1, 0, dstate[i], 5);
+		put_sample(b, "D-state", ts += 10, PW_MODE_KERNEL, (uint64_t)i + 1, 0, dstate[i],
+			   5);
 	put_sample(b, "D-state", ts += 10, PW_MODE_USER, 7, PW_UNWIND_OK, stk_a, 8);
 	put_sample(b, "D-state", ts += 10, PW_MODE_KERNEL, 8, 0, dstate[0], 5);
 	for (i = 0; i < 20; i++) {
@@ -763,7 +795,7 @@ static void test_main(void)
 			   f == stk_c ? 4 : 8);
 	}
 	{
-		struct pw_ev e = { .ts = ts += 10, .cpu = 0, .pid = 101 };
+		struct pw_ev e = {.ts = ts += 10, .cpu = 0, .pid = 101};
 
 		pw_ftrace_sched_switch(w, &e, "app", 101, 120, 2, "swapper/0", 0, 120);
 	}
@@ -776,7 +808,8 @@ static void test_main(void)
 	tap_is_int(sa.interned_callstacks, 4, "stream A: 4 callstacks interned (A, B, C, err)");
 	tap_is_int(sa.interned_frames, 12, "stream A: 12 frames");
 	tap_is_int(sa.interned_mappings, 3, "stream A: 3 mappings (libc, app, kernel)");
-	tap_is_int(sa.interned_strings, 16, "stream A: 10 names + 3 paths + 2 build ids + 1 source");
+	tap_is_int(sa.interned_strings, 16,
+		   "stream A: 10 names + 3 paths + 2 build ids + 1 source");
 	tap_is_int(sa.dropped, 0, "stream A: nothing dropped");
 	tap_ok(sb.generations >= 2, "stream B: the tiny bound rolled generations (%" PRIu64 ")",
 	       sb.generations);
@@ -793,7 +826,8 @@ static void test_main(void)
 	tap_is_int(c.seq[0].packets, 27, "(a) stream A: 27 packets");
 	tap_is_int(c.seq[0].samples + c.seq[0].lost, c.seq[0].packets, "(a) one PerfSample each");
 	tap_is_int(c.bad_flags, 0, "(a) flags: 3 + first_packet_on_sequence first, then 2 or 3");
-	tap_is_int(c.bad_defaults, 0, "(a) defaults (timebase) on CLEARED packets only, as described");
+	tap_is_int(c.bad_defaults, 0,
+		   "(a) defaults (timebase) on CLEARED packets only, as described");
 	tap_is_int(c.bad_iids, 0, "(a) iids 1, 2, ... per table, per generation");
 	tap_is_int(c.bad_refs, 0, "(a) every reference defined in its packet or earlier");
 	tap_is_int(c.bad_kernel, 0, "(a) kernel mapping {0, 0, [\"kernel\"]}, kernel frames on it");
@@ -807,7 +841,9 @@ static void test_main(void)
 		   "(a) stream B: a CLEARED packet per generation");
 	for (i = 0; i < c.seq[0].packets && i < MAX_COUNTS; i++) {
 		for (k = 0; k < C_NUM; k++) {
-			int want = i < (int)(sizeof(counts_a) / sizeof(counts_a[0])) ? counts_a[i][k] : 0;
+			int want = i < (int)(sizeof(counts_a) / sizeof(counts_a[0]))
+					   ? counts_a[i][k]
+					   : 0;
 
 			if (c.seq[0].counts[i][k] != want && bad_counts++ < 5)
 				tap_diag("stream A packet %d: %d %s, want %d", i + 1,
@@ -1013,39 +1049,39 @@ static void mkdefaults(Packet *pk, const char *name, uint32_t counter, const cha
 
 struct rule {
 	const char *what;
-	int resolved;		/* expected stack_resolved */
-	const char *fold;	/* when resolved */
-	const char *mappings;	/* frames' mappings joined with '|', when resolved */
+	int resolved;	      /* expected stack_resolved */
+	const char *fold;     /* when resolved */
+	const char *mappings; /* frames' mappings joined with '|', when resolved */
 	const char *timebase;
 };
 
 static void test_reader_rules(void)
 {
-	static const uint64_t one[] = { 1 }, two[] = { 1, 2 }, three[] = { 3 }, four[] = { 4 };
-	static const uint64_t paths_z[] = { 1, 2, 3 }, paths_x[] = { 4 }, paths_y[] = { 4, 9 };
+	static const uint64_t one[] = {1}, two[] = {1, 2}, three[] = {3}, four[] = {4};
+	static const uint64_t paths_z[] = {1, 2, 3}, paths_x[] = {4}, paths_y[] = {4, 9};
 	static const struct rule rules[] = {
-		{ "interned data before any CLEARED is dropped", 0, NULL, NULL, "cpu-clock" },
-		{ "CLEARED with the same data resolves", 1, "f", "", "cpu-clock" },
-		{ "previous_packet_dropped invalidates", 0, NULL, NULL, "cpu-clock" },
-		{ "a frame's function name missing drops the stack", 0, NULL, NULL, "cpu-cycles" },
-		{ "defined later: resolves, first definition kept", 1, "g;h", "/usr/lib/libz.so|",
-		  "cpu-cycles" },
-		{ "a mapping's build id missing drops the stack", 0, NULL, NULL, "cpu-cycles" },
-		{ "build id defined later: single full path, no '//'", 1, "g", "/opt/x",
-		  "cpu-cycles" },
-		{ "a missing path component only ends the path", 1, "[unknown]", "/opt/x",
-		  "cpu-cycles" },
-		{ "an empty callstack does not resolve", 0, NULL, NULL, "cpu-cycles" },
-		{ "tracepoint defaults name the timebase; no stack", 0, NULL, NULL,
-		  "sched:sched_switch" },
-		{ "no defaults: cpu-clock; loss marker", 0, NULL, NULL, "cpu-clock" },
-		{ "fields of a sample", 1, "[unknown]", "/opt/x", "cpu-cycles" },
-		{ "no sequence id: not resolved", 0, NULL, NULL, "cpu-clock" },
+		{"interned data before any CLEARED is dropped", 0, NULL, NULL, "cpu-clock"},
+		{"CLEARED with the same data resolves", 1, "f", "", "cpu-clock"},
+		{"previous_packet_dropped invalidates", 0, NULL, NULL, "cpu-clock"},
+		{"a frame's function name missing drops the stack", 0, NULL, NULL, "cpu-cycles"},
+		{"defined later: resolves, first definition kept", 1, "g;h", "/usr/lib/libz.so|",
+		 "cpu-cycles"},
+		{"a mapping's build id missing drops the stack", 0, NULL, NULL, "cpu-cycles"},
+		{"build id defined later: single full path, no '//'", 1, "g", "/opt/x",
+		 "cpu-cycles"},
+		{"a missing path component only ends the path", 1, "[unknown]", "/opt/x",
+		 "cpu-cycles"},
+		{"an empty callstack does not resolve", 0, NULL, NULL, "cpu-cycles"},
+		{"tracepoint defaults name the timebase; no stack", 0, NULL, NULL,
+		 "sched:sched_switch"},
+		{"no defaults: cpu-clock; loss marker", 0, NULL, NULL, "cpu-clock"},
+		{"fields of a sample", 1, "[unknown]", "/opt/x", "cpu-cycles"},
+		{"no sequence id: not resolved", 0, NULL, NULL, "cpu-clock"},
 	};
 	const int nrules = (int)(sizeof(rules) / sizeof(rules[0]));
 	static struct got g;
-	struct prd_callbacks cb = { .sample = got_sample };
-	struct cbuf b = { NULL, 0, 0 };
+	struct prd_callbacks cb = {.sample = got_sample};
+	struct cbuf b = {NULL, 0, 0};
 	InternedData *id;
 	Packet *pk;
 	int i, ret;
@@ -1078,7 +1114,8 @@ static void test_reader_rules(void)
 	id->n_function_names = 1;
 	id->function_names = istrs(1, (uint64_t)1, "g");
 	id->n_mapping_paths = 3;
-	id->mapping_paths = istrs(3, (uint64_t)1, "usr", (uint64_t)2, "lib", (uint64_t)3, "libz.so");
+	id->mapping_paths =
+		istrs(3, (uint64_t)1, "usr", (uint64_t)2, "lib", (uint64_t)3, "libz.so");
 	id->n_mappings = 1;
 	id->mappings = palloc(sizeof(*id->mappings));
 	id->mappings[0] = mkmap(1, 0, 3, paths_z);
@@ -1186,8 +1223,9 @@ static void test_reader_rules(void)
 		       "(rules) loss marker: lost 7 on cpu 3, seq 9");
 		s = &g.v[11].s;
 		tap_ok(s->cpu_mode == 2 && s->timebase_count == 77 && s->unwind_error == 3 &&
-			       s->pid == 50 && s->tid == 51 && s->ts == 120 && s->callstack_iid == 3 &&
-			       g.v[11].frames[0].rel_pc == 0x40 && g.v[11].frames[0].kind == 0,
+			       s->pid == 50 && s->tid == 51 && s->ts == 120 &&
+			       s->callstack_iid == 3 && g.v[11].frames[0].rel_pc == 0x40 &&
+			       g.v[11].frames[0].kind == 0,
 		       "(rules) cpu_mode, timebase_count, unwind_error, pid/tid, ts, rel_pc");
 		tap_ok(g.v[12].s.seq_id == 0 && g.v[12].s.callstack_iid == 1,
 		       "(rules) seq_id 0 reported");
@@ -1196,9 +1234,9 @@ static void test_reader_rules(void)
 
 	/* fold into a short buffer: truncated like snprintf, full length returned */
 	{
-		struct prd_frame fr[2] = { { .function = "alpha", .mapping = "", .source_file = "" },
-					  { .function = "", .mapping = "", .source_file = "" } };
-		struct prd_sample s = { .frames = fr, .nframes = 2, .stack_resolved = 1 };
+		struct prd_frame fr[2] = {{.function = "alpha", .mapping = "", .source_file = ""},
+					  {.function = "", .mapping = "", .source_file = ""}};
+		struct prd_sample s = {.frames = fr, .nframes = 2, .stack_resolved = 1};
 		char small[8];
 		size_t n = prd_sample__fold(&s, small, sizeof(small));
 
@@ -1215,14 +1253,20 @@ static void test_reader_rules(void)
 static void test_pointer_reuse(void)
 {
 	char fn[32] = "alphabet", path[32] = "/lib/a.so";
-	struct pw_frame f = { .kind = PW_FRAME_NATIVE, .function = fn, .rel_pc = 0x10,
-			      .map_path = path, .map_start = 0x1000, .map_end = 0x2000 };
-	struct pw_sample smp = { .pid = 1, .tid = 1, .frames = &f, .nframes = 1 };
+	struct pw_frame f = {.kind = PW_FRAME_NATIVE,
+			     .function = fn,
+			     .rel_pc = 0x10,
+			     .map_path = path,
+			     .map_start = 0x1000,
+			     .map_end = 0x2000};
+	struct pw_sample smp = {.pid = 1, .tid = 1, .frames = &f, .nframes = 1};
 	static const char *const want[][2] = {
-		{ "alphabet", "/lib/a.so" }, { "alpha", "/lib/b.so" }, { "alphabetic", "/lib/b.so" },
-		{ "alphabet", "/lib/a.so" },
+		{"alphabet", "/lib/a.so"},
+		{"alpha", "/lib/b.so"},
+		{"alphabetic", "/lib/b.so"},
+		{"alphabet", "/lib/a.so"},
 	};
-	struct prd_callbacks cb = { .sample = got_sample };
+	struct prd_callbacks cb = {.sample = got_sample};
 	struct pw_stream_stats st;
 	struct pw_stream *s;
 	struct pw_writer *w;
@@ -1290,8 +1334,8 @@ static void test_disk_full(void)
 	fr[7].function = names;
 	/* new leaves keep interning going: packets with and without interned data */
 	for (i = 0; i < 200000 && !ret; i++) {
-		struct pw_sample smp = { .ts = 1000 + i, .pid = 1, .tid = 1, .frames = fr,
-					 .nframes = 8 };
+		struct pw_sample smp = {
+			.ts = 1000 + i, .pid = 1, .tid = 1, .frames = fr, .nframes = 8};
 
 		snprintf(names, sizeof(names), "leaf_%u", i % 5000);
 		fr[7].rel_pc = 0xffffffff81000000ull + i % 5000;
@@ -1332,8 +1376,8 @@ static void bench(void)
 	static char names[30][40];
 	struct pw_frame fr[30];
 	struct pw_stream_stats s0, s1;
-	struct pw_sample smp = { .pid = 1, .tid = 2, .cpu_mode = PW_MODE_USER, .frames = fr,
-				 .nframes = 30 };
+	struct pw_sample smp = {
+		.pid = 1, .tid = 2, .cpu_mode = PW_MODE_USER, .frames = fr, .nframes = 30};
 	const unsigned n = 50000;
 	struct pw_stream *s;
 	struct pw_writer *w;
@@ -1351,13 +1395,17 @@ static void bench(void)
 		else if (i < 12)
 			fr[i] = (struct pw_frame)NATIVE_APP(names[i], 0x2000 + i);
 		else if (i < 17)
-			fr[i] = (struct pw_frame)PY(names[i], "/srv/app/handlers/module.py", 10 + i);
+			fr[i] = (struct pw_frame)PY(names[i], "/srv/app/handlers/module.py",
+						    10 + i);
 		else
 			fr[i] = (struct pw_frame)KERN(names[i], 0xffffffff81000000ull + 64 * i);
 		snprintf(names[i], sizeof(names[i]), "%s_function_%02u",
-			 i < 12 ? "native" : i < 17 ? "python" : "kernel", i);
+			 i < 12	  ? "native"
+			 : i < 17 ? "python"
+				  : "kernel",
+			 i);
 	}
-	fails += pw_stream__sample(s, &smp) != 0;	/* warm-up: interns it all */
+	fails += pw_stream__sample(s, &smp) != 0; /* warm-up: interns it all */
 	pw_stream__stats(s, &s0);
 	/* CPU time, the best of 5 rounds: shared machines are noisy */
 	for (r = 0; r < 5; r++) {
@@ -1378,8 +1426,8 @@ static void bench(void)
 	       "bench: no table or buffer growth after warm-up (%" PRIu64 " bytes)",
 	       s1.memory_bytes);
 	tap_diag("bench: %u samples of a 30-frame interned stack in %.1f ms: %.1f ns/sample "
-		 "(CPU time, best of 5; to /dev/null, writes included)", n, best / 1e6,
-		 best / n);
+		 "(CPU time, best of 5; to /dev/null, writes included)",
+		 n, best / 1e6, best / n);
 	pw_writer__close(w);
 }
 

@@ -36,7 +36,7 @@
 
 static char tmpdir[PATH_MAX];
 static const char *builddir;
-static uint64_t resolves;	/* sym_resolve() calls on the main cache */
+static uint64_t resolves; /* sym_resolve() calls on the main cache */
 
 static double now_ms(void)
 {
@@ -90,7 +90,7 @@ static int elf_read(const char *path, struct elf_file *f)
 	return 0;
 }
 
-static const ElfW(Shdr) *elf_section(const struct elf_file *f, const char *name)
+static const ElfW(Shdr) * elf_section(const struct elf_file *f, const char *name)
 {
 	const ElfW(Ehdr) *eh = (const void *)f->data;
 	const ElfW(Shdr) *sh = (const void *)(f->data + eh->e_shoff);
@@ -109,7 +109,7 @@ static uint64_t elf_symbol(const struct elf_file *f, const char *name)
 {
 	const ElfW(Ehdr) *eh = (const void *)f->data;
 	const ElfW(Shdr) *sh = (const void *)(f->data + eh->e_shoff), *symtab;
-	const ElfW(Sym) *sym;
+	const ElfW(Sym) * sym;
 	const char *strs;
 	size_t i, n;
 
@@ -130,7 +130,7 @@ static uint64_t elf_symbol(const struct elf_file *f, const char *name)
 static size_t elf_build_id(const struct elf_file *f, const unsigned char **id)
 {
 	const ElfW(Shdr) *sh = elf_section(f, ".note.gnu.build-id");
-	const ElfW(Nhdr) *nh;
+	const ElfW(Nhdr) * nh;
 
 	if (!sh)
 		return 0;
@@ -145,16 +145,15 @@ static size_t elf_build_id(const struct elf_file *f, const unsigned char **id)
 
 static void test_kallsyms(void)
 {
-	static const char text[] =
-		"ffffffffc0002000 t mod_fn2\t[mymod]\n"
-		"ffffffff81000100 T func_b\n"
-		"ffffffff81000000 t alias_local\n"
-		"ffffffff81000000 T _stext\n"
-		"ffffffff81000200 D some_data\n"
-		"ffffffff81000300 W weak_fn\n"
-		"0000000000000000 A fixed_percpu_data\n"
-		"ffffffffc0001000 t mod_fn1\t[mymod]\n"
-		"ffffffffc0003000 T other_mod\t[other]\n";
+	static const char text[] = "ffffffffc0002000 t mod_fn2\t[mymod]\n"
+				   "ffffffff81000100 T func_b\n"
+				   "ffffffff81000000 t alias_local\n"
+				   "ffffffff81000000 T _stext\n"
+				   "ffffffff81000200 D some_data\n"
+				   "ffffffff81000300 W weak_fn\n"
+				   "0000000000000000 A fixed_percpu_data\n"
+				   "ffffffffc0001000 t mod_fn1\t[mymod]\n"
+				   "ffffffffc0003000 T other_mod\t[other]\n";
 	struct sym_cache *c = sym_cache__new();
 	struct sym_stats st;
 	const char *path, *name;
@@ -224,7 +223,7 @@ static void test_kallsyms(void)
 
 		for (i = 0; i < 1000000; i++)
 			sink += (uintptr_t)sym_kernel__resolve(c, 0xffffffff80000000ull +
-								  (i * 7919 % 135000) * 64);
+									  (i * 7919 % 135000) * 64);
 		tap_diag("kernel resolve: %.1f ns/lookup (150k symbols)",
 			 (now_ms() - t1) * 1e6 / 1000000);
 	}
@@ -249,7 +248,7 @@ static void test_kallsyms(void)
 
 /* --- address spaces ------------------------------------------------------------- */
 
-#define FAKE_PID	((pid_t)0x7ffffff0)	/* above any pid_max: no /proc entry */
+#define FAKE_PID ((pid_t)0x7ffffff0) /* above any pid_max: no /proc entry */
 
 static void test_maps(struct sym_cache *c)
 {
@@ -340,8 +339,8 @@ static void test_maps(struct sym_cache *c)
 static void test_vdso(struct sym_cache *c)
 {
 	const ElfW(Ehdr) *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
-	const ElfW(Phdr) *ph;
-	const ElfW(Shdr) *sh;
+	const ElfW(Phdr) * ph;
+	const ElfW(Shdr) * sh;
 	struct sym_maps *m = sym_cache__maps(c, getpid(), 0);
 	const struct sym_map *mp;
 	uint64_t bias = 0, target = 0;
@@ -449,8 +448,8 @@ static void test_fake_mappings(struct sym_cache *c, const char *path, uint64_t i
 
 static void test_library(struct sym_cache *c)
 {
-	static const char *const fns[] = { "symfix_lib_one", "symfix_lib_two", "_ZN6symfix3libEi",
-					   "symfix_asm_label" };
+	static const char *const fns[] = {"symfix_lib_one", "symfix_lib_two", "_ZN6symfix3libEi",
+					  "symfix_asm_label"};
 	const char *path = fixture("libsymfix.so");
 	struct elf_file ef;
 	struct sym_maps *m;
@@ -460,7 +459,7 @@ static void test_library(struct sym_cache *c)
 	const unsigned char *id;
 	const uint8_t *got_id;
 	const void *image;
-	const ElfW(Shdr) *sh;
+	const ElfW(Shdr) * sh;
 	size_t i, id_len, got_len;
 	void *h, *fn;
 	char *real;
@@ -518,15 +517,15 @@ static void test_library(struct sym_cache *c)
 		       image == sym_dso__image(dso, NULL) && off == sh->sh_offset &&
 		       vaddr == sh->sh_addr && size == sh->sh_size,
 	       "library: .eh_frame section located");
-	tap_is_int(sym_dso__section(dso, ".no_such", &image, &off, &vaddr, &size),
-		   -ENOENT, "library: missing section -> -ENOENT");
+	tap_is_int(sym_dso__section(dso, ".no_such", &image, &off, &vaddr, &size), -ENOENT,
+		   "library: missing section -> -ENOENT");
 	test_fake_mappings(c, path, (uintptr_t)dlsym(h, "symfix_lib_one"), m, dso);
 	/* libc, whatever its symbols come from. */
 	fn = dlsym(RTLD_DEFAULT, "getpid");
 	resolves++;
 	i = fn ? (size_t)sym_resolve(c, m, (uintptr_t)fn, &fr) : 1;
-	tap_ok(!i && fr.name,
-	       "library: libc's getpid resolves (%s, from %s)", fr.name ? fr.name : "null",
+	tap_ok(!i && fr.name, "library: libc's getpid resolves (%s, from %s)",
+	       fr.name ? fr.name : "null",
 	       fr.map && fr.map->dso ? sym_dso__symbol_source(fr.map->dso) : "-");
 	/* Speed after warm-up. */
 	{
@@ -555,7 +554,7 @@ out:
 
 struct child {
 	pid_t pid;
-	int in;			/* its stdin: closing it ends it */
+	int in; /* its stdin: closing it ends it */
 	struct {
 		char name[64];
 		uint64_t addr;
@@ -691,8 +690,8 @@ static uint64_t elf_plt_stub(const struct elf_file *f, const char *fn, const cha
 #if defined(__x86_64__)
 	const ElfW(Ehdr) *eh = (const void *)f->data;
 	const ElfW(Shdr) *sh = (const void *)(f->data + eh->e_shoff), *rel, *plt;
-	const ElfW(Rela) *r;
-	const ElfW(Sym) *dsym;
+	const ElfW(Rela) * r;
+	const ElfW(Sym) * dsym;
 	const char *dstr;
 	uint64_t slot = 0, a;
 	size_t i, n;
@@ -789,7 +788,7 @@ static void test_debug_section(struct sym_cache *c, const char *file)
 	const void *image, *dbg = NULL;
 	uint64_t off = 0, vaddr, size = 0;
 	struct elf_file ef;
-	const ElfW(Shdr) *sh;
+	const ElfW(Shdr) * sh;
 	int err = -1;
 
 	snprintf(path, sizeof(path), "%s", fixture(file));
@@ -823,7 +822,7 @@ static void test_jit(void)
 	const char *early;
 	struct sym_maps *m;
 	struct sym_frame fr;
-	struct timespec ts = { 1, 200 * 1000 * 1000 };
+	struct timespec ts = {1, 200 * 1000 * 1000};
 	uint64_t base;
 	void *code;
 	FILE *f;
@@ -861,7 +860,7 @@ static void test_jit(void)
 		fprintf(f, "%llx 10 jit_late\n", (unsigned long long)base + 0x200);
 		fclose(f);
 	}
-	nanosleep(&ts, NULL);	/* re-read at most once a second */
+	nanosleep(&ts, NULL); /* re-read at most once a second */
 	tap_ok(m && !sym_resolve(c, m, base + 0x204, &fr) && fr.jit && fr.name &&
 		       !strcmp(fr.name, "jit_late"),
 	       "jit: a changed map is re-read on a miss");
@@ -942,8 +941,8 @@ int main(void)
 	test_jit();
 
 	{
-		static const char *const files[] = { "kallsyms", "kallsyms0", "kallsyms_empty",
-						     "kallsyms_big" };
+		static const char *const files[] = {"kallsyms", "kallsyms0", "kallsyms_empty",
+						    "kallsyms_big"};
 		char path[PATH_MAX + 32];
 		size_t i;
 

@@ -50,7 +50,7 @@ struct got {
 struct gots {
 	struct got v[64];
 	int n;
-	int unresolved;	/* events whose name did not resolve */
+	int unresolved; /* events whose name did not resolve */
 	int other_descriptors;
 };
 
@@ -104,7 +104,7 @@ static void on_other(void *ctx, uint32_t kind)
 		g->other_descriptors++;
 }
 
-static const struct prd_callbacks cbs = { .track_event = on_track_event, .other = on_other };
+static const struct prd_callbacks cbs = {.track_event = on_track_event, .other = on_other};
 
 /* --- the file's packets --------------------------------------------------------- */
 
@@ -262,14 +262,14 @@ static void test_main(void)
 	uint64_t t1, t1b, t2, a0, a1, a0b, g, cp, cg;
 	struct pw_track_stats st;
 	struct pw_arg all[] = {
-		{ .name = "fd", .kind = PW_ARG_INT, .v.i = -5 },
-		{ .name = "n", .kind = PW_ARG_UINT, .v.u = 18446744073709551615ull },
-		{ .name = "ratio", .kind = PW_ARG_DOUBLE, .v.d = 0.25 },
-		{ .name = "path", .kind = PW_ARG_STR, .v.s = "/x y" },
-		{ .name = "ok", .kind = PW_ARG_BOOL, .v.b = 1 },
-		{ .name = "addr", .kind = PW_ARG_PTR, .v.u = 0xdeadbeef },
+		{.name = "fd", .kind = PW_ARG_INT, .v.i = -5},
+		{.name = "n", .kind = PW_ARG_UINT, .v.u = 18446744073709551615ull},
+		{.name = "ratio", .kind = PW_ARG_DOUBLE, .v.d = 0.25},
+		{.name = "path", .kind = PW_ARG_STR, .v.s = "/x y"},
+		{.name = "ok", .kind = PW_ARG_BOOL, .v.b = 1},
+		{.name = "addr", .kind = PW_ARG_PTR, .v.u = 0xdeadbeef},
 	};
-	struct pw_arg endarg[] = { { .name = "ret", .kind = PW_ARG_INT, .v.i = 3 } };
+	struct pw_arg endarg[] = {{.name = "ret", .kind = PW_ARG_INT, .v.i = 3}};
 	struct gots *gs = calloc(1, sizeof(*gs));
 	struct rules r;
 	uint8_t *buf;
@@ -354,52 +354,66 @@ static void test_main(void)
 		struct got *v = gs->v;
 
 		tap_ok(v[0].type == PRD_SLICE_BEGIN && !strcmp(v[0].name, "handle") &&
-		       v[0].ts == 1000 && v[0].track_uuid == t1 &&
-		       v[0].track_kind == PRD_TRACK_THREAD && v[0].pid == 100 && v[0].tid == 100 &&
-		       v[0].depth == 0 && v[0].seq == 2,
+			       v[0].ts == 1000 && v[0].track_uuid == t1 &&
+			       v[0].track_kind == PRD_TRACK_THREAD && v[0].pid == 100 &&
+			       v[0].tid == 100 && v[0].depth == 0 && v[0].seq == 2,
 		       "(b) BEGIN handle on thread 100/100");
 		tap_ok(v[0].nargs == 1 && !strcmp(v[0].args[0].name, "path") &&
-		       v[0].args[0].kind == 3 && !strcmp(v[0].args[0].s, "/x y"),
+			       v[0].args[0].kind == 3 && !strcmp(v[0].args[0].s, "/x y"),
 		       "(b) its string argument");
 		tap_ok(v[1].type == PRD_SLICE_BEGIN && !strcmp(v[1].name, "inner") &&
-		       v[1].depth == 1, "(b) nested BEGIN inner at depth 1");
+			       v[1].depth == 1,
+		       "(b) nested BEGIN inner at depth 1");
 		tap_ok(v[2].type == PRD_INSTANT && !strcmp(v[2].name, "mark") && v[2].depth == 2 &&
-		       v[2].nargs == 6, "(b) instant mark with 6 arguments");
+			       v[2].nargs == 6,
+		       "(b) instant mark with 6 arguments");
 		tap_ok(!strcmp(v[2].args[0].name, "fd") && v[2].args[0].kind == 0 &&
-		       v[2].args[0].i == -5, "(b) int argument");
+			       v[2].args[0].i == -5,
+		       "(b) int argument");
 		tap_ok(!strcmp(v[2].args[1].name, "n") && v[2].args[1].kind == 1 &&
-		       v[2].args[1].u == 18446744073709551615ull, "(b) uint argument");
+			       v[2].args[1].u == 18446744073709551615ull,
+		       "(b) uint argument");
 		tap_ok(!strcmp(v[2].args[2].name, "ratio") && v[2].args[2].kind == 2 &&
-		       v[2].args[2].d == 0.25, "(b) double argument");
+			       v[2].args[2].d == 0.25,
+		       "(b) double argument");
 		tap_ok(!strcmp(v[2].args[3].name, "path") && v[2].args[3].kind == 3 &&
-		       !strcmp(v[2].args[3].s, "/x y"), "(b) string argument");
+			       !strcmp(v[2].args[3].s, "/x y"),
+		       "(b) string argument");
 		tap_ok(!strcmp(v[2].args[4].name, "ok") && v[2].args[4].kind == 4 &&
-		       v[2].args[4].b == 1, "(b) bool argument");
+			       v[2].args[4].b == 1,
+		       "(b) bool argument");
 		tap_ok(!strcmp(v[2].args[5].name, "addr") && v[2].args[5].kind == 5 &&
-		       v[2].args[5].u == 0xdeadbeef, "(b) pointer argument");
+			       v[2].args[5].u == 0xdeadbeef,
+		       "(b) pointer argument");
 		tap_ok(v[3].type == PRD_SLICE_END && v[3].matched && !strcmp(v[3].name, "inner") &&
-		       v[3].begin_ts == 1100 && v[3].depth == 1, "(b) END closes inner");
+			       v[3].begin_ts == 1100 && v[3].depth == 1,
+		       "(b) END closes inner");
 		tap_ok(v[4].type == PRD_SLICE_END && v[4].matched && !strcmp(v[4].name, "handle") &&
-		       v[4].begin_ts == 1000 && v[4].ts == 77544 && v[4].depth == 0 &&
-		       v[4].nargs == 1 && !strcmp(v[4].args[0].name, "ret") && v[4].args[0].i == 3,
+			       v[4].begin_ts == 1000 && v[4].ts == 77544 && v[4].depth == 0 &&
+			       v[4].nargs == 1 && !strcmp(v[4].args[0].name, "ret") &&
+			       v[4].args[0].i == 3,
 		       "(b) END closes handle (76544 ns) with its own argument");
 		tap_ok(v[5].track_uuid == t2 && v[5].tid == 101 && v[5].pid == 100 &&
-		       v[6].matched && v[6].begin_ts == 1050, "(b) the other thread's slice");
+			       v[6].matched && v[6].begin_ts == 1050,
+		       "(b) the other thread's slice");
 		for (i = 7, ret = 0; i < 11; i++)
 			ret += v[i].track_kind == PRD_TRACK_NAMED && v[i].pid == 100 &&
 			       !strcmp(v[i].track_name, "requests") && !strcmp(v[i].name, "req");
 		tap_is_int(ret, 4, "(b) async slices on named tracks of process 100");
 		tap_ok(v[7].track_uuid == a0 && v[8].track_uuid == a1 && v[9].track_uuid == a0 &&
-		       v[9].begin_ts == 2000 && v[10].track_uuid == a1 && v[10].begin_ts == 2500 &&
-		       v[8].depth == 0, "(b) overlapping async slices on two lanes");
+			       v[9].begin_ts == 2000 && v[10].track_uuid == a1 &&
+			       v[10].begin_ts == 2500 && v[8].depth == 0,
+		       "(b) overlapping async slices on two lanes");
 		tap_ok(v[11].type == PRD_INSTANT && v[11].track_kind == PRD_TRACK_OTHER &&
-		       v[11].pid == 0 && !strcmp(v[11].track_name, "global spans"),
+			       v[11].pid == 0 && !strcmp(v[11].track_name, "global spans"),
 		       "(b) instant on a global track");
 		tap_ok(v[12].type == PRD_COUNTER && v[12].value == 3 && v[13].value == 1.5 &&
-		       v[12].track_kind == PRD_TRACK_COUNTER && v[12].pid == 100 &&
-		       !strcmp(v[12].track_name, "queue depth"), "(b) process counter values");
+			       v[12].track_kind == PRD_TRACK_COUNTER && v[12].pid == 100 &&
+			       !strcmp(v[12].track_name, "queue depth"),
+		       "(b) process counter values");
 		tap_ok(v[14].type == PRD_COUNTER && v[14].value == -42 && v[14].pid == 0 &&
-		       !strcmp(v[14].track_name, "load"), "(b) global counter value");
+			       !strcmp(v[14].track_name, "load"),
+		       "(b) global counter value");
 	}
 	free(gs);
 	unlink(path);
@@ -450,8 +464,8 @@ static void test_generations(void)
 	free(buf);
 	ret = prd_read_file(path, &cbs, gs, NULL);
 	tap_ok(!ret && !gs->unresolved, "generations: the reader resolves every name");
-	tap_ok(gs->n == 64 && !strncmp(gs->v[5].name, "n000005a", 8) &&
-	       strlen(gs->v[5].name) == 63, "generations: names read back");
+	tap_ok(gs->n == 64 && !strncmp(gs->v[5].name, "n000005a", 8) && strlen(gs->v[5].name) == 63,
+	       "generations: names read back");
 	free(gs);
 	free(name);
 	unlink(path);

@@ -49,8 +49,8 @@ extern "C" {
 
 #define PFT_ABI_VERSION 3
 
-struct pft_host;	/* the recording session, opaque */
-struct pft_event;	/* one event a source subscribed to, opaque */
+struct pft_host;  /* the recording session, opaque */
+struct pft_event; /* one event a source subscribed to, opaque */
 
 /**
  * struct pft_record - one record from a ring, decoded up to its payload
@@ -82,10 +82,10 @@ typedef int (*pft_handler)(void *priv, const struct pft_record *rec);
 /* Field flags (struct pft_field.flags). */
 enum {
 	PFT_FIELD_SIGNED = 1u << 0,
-	PFT_FIELD_STRING = 1u << 1,	/* char[N] or __data_loc char[] */
-	PFT_FIELD_DYNAMIC = 1u << 2,	/* __data_loc: payload holds (len << 16 | offset) */
-	PFT_FIELD_ARRAY = 1u << 3,	/* fixed array: size = elem_size * count */
-	PFT_FIELD_RELATIVE = 1u << 4,	/* __rel_loc: offset counts from the field's end */
+	PFT_FIELD_STRING = 1u << 1,   /* char[N] or __data_loc char[] */
+	PFT_FIELD_DYNAMIC = 1u << 2,  /* __data_loc: payload holds (len << 16 | offset) */
+	PFT_FIELD_ARRAY = 1u << 3,    /* fixed array: size = elem_size * count */
+	PFT_FIELD_RELATIVE = 1u << 4, /* __rel_loc: offset counts from the field's end */
 };
 
 /**
@@ -493,11 +493,25 @@ static inline uint64_t pft_field_u64(const struct pft_field *f, const void *raw)
 {
 	const unsigned char *p = (const unsigned char *)raw + f->offset;
 	switch (f->elem_size) {
-	case 1: return *p;
-	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-	case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
-	default: return 0;
+	case 1:
+		return *p;
+	case 2: {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return v;
+	}
+	case 4: {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return v;
+	}
+	case 8: {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return v;
+	}
+	default:
+		return 0;
 	}
 }
 
@@ -510,11 +524,25 @@ static inline int64_t pft_field_s64(const struct pft_field *f, const void *raw)
 {
 	const unsigned char *p = (const unsigned char *)raw + f->offset;
 	switch (f->elem_size) {
-	case 1: return (int8_t)*p;
-	case 2: { int16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { int32_t v; memcpy(&v, p, 4); return v; }
-	case 8: { int64_t v; memcpy(&v, p, 8); return v; }
-	default: return 0;
+	case 1:
+		return (int8_t)*p;
+	case 2: {
+		int16_t v;
+		memcpy(&v, p, 2);
+		return v;
+	}
+	case 4: {
+		int32_t v;
+		memcpy(&v, p, 4);
+		return v;
+	}
+	case 8: {
+		int64_t v;
+		memcpy(&v, p, 8);
+		return v;
+	}
+	default:
+		return 0;
 	}
 }
 
@@ -550,13 +578,19 @@ static inline const char *pft_field_str(const struct pft_field *f, const void *r
 	if (f->flags & PFT_FIELD_DYNAMIC) {
 		uint32_t loc;
 		uint32_t base = 0;
-		if (f->offset + 4 > raw_size) { buf[0] = 0; return buf; }
+		if (f->offset + 4 > raw_size) {
+			buf[0] = 0;
+			return buf;
+		}
 		memcpy(&loc, p, 4);
 		if (f->flags & PFT_FIELD_RELATIVE)
 			base = f->offset + 4;
 		p = (const char *)raw + base + (loc & 0xffff);
 		len = loc >> 16;
-		if (base + (loc & 0xffff) + len > raw_size) { buf[0] = 0; return buf; }
+		if (base + (loc & 0xffff) + len > raw_size) {
+			buf[0] = 0;
+			return buf;
+		}
 	} else if (f->offset + len > raw_size) {
 		buf[0] = 0;
 		return buf;

@@ -22,7 +22,7 @@ struct example {
 	const struct pft_host_ops *ops;
 	struct pft_event *ev;
 	struct pft_field filename;
-	pft_track counter;	/* 0: no counter track */
+	pft_track counter; /* 0: no counter track */
 	uint64_t execs;
 };
 
@@ -38,8 +38,8 @@ static int on_exec(void *priv, const struct pft_record *rec)
 	arg.name = "filename";
 	arg.kind = PFT_ARG_STR;
 	arg.v.s = pft_field_str(&x->filename, rec->raw, rec->raw_size, path, sizeof(path));
-	x->ops->instant(x->h, x->ops->track_thread(x->h, rec->pid, rec->tid), rec->ts, "exec",
-			&arg, 1);
+	x->ops->instant(x->h, x->ops->track_thread(x->h, rec->pid, rec->tid), rec->ts, "exec", &arg,
+			1);
 	x->execs++;
 	if (x->counter)
 		x->ops->counter(x->h, x->counter, rec->ts, (double)x->execs);
@@ -48,7 +48,7 @@ static int on_exec(void *priv, const struct pft_record *rec)
 
 static int example_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
 {
-	static const char *const names[] = { "filename" };
+	static const char *const names[] = {"filename"};
 	const char *counter = ops->option(h, "counter");
 	struct example *x = calloc(1, sizeof(*x));
 
@@ -91,8 +91,8 @@ static const struct pft_source_ops example_source = {
 };
 
 static const struct pft_plugin_option example_options[] = {
-	{ "counter", "also keep a global counter track of execs (yes|no)", "yes" },
-	{ NULL, NULL, NULL },
+	{"counter", "also keep a global counter track of execs (yes|no)", "yes"},
+	{NULL, NULL, NULL},
 };
 
 const struct pft_plugin pftrace_plugin = {

@@ -148,7 +148,7 @@ static int each_func(Elf *elf, Elf64_Word type,
 struct lookup {
 	const char *want;
 	GElf_Sym sym;
-	int found;		/* rank of the best match so far, 0 for none */
+	int found; /* rank of the best match so far, 0 for none */
 };
 
 /* Match ranks: an exact name beats one equal without the version suffix ("write" for
@@ -176,7 +176,7 @@ static int lookup_fn(void *priv, const char *name, const GElf_Sym *sym)
 int prb_elf__func_offset(const char *path, const char *symbol, uint64_t add, uint64_t *offset,
 			 uint64_t *sym_size, char *err, size_t errlen)
 {
-	struct lookup l = { .want = symbol };
+	struct lookup l = {.want = symbol};
 	struct elf_file f;
 	int ret, has_symtab;
 
@@ -193,7 +193,8 @@ int prb_elf__func_offset(const char *path, const char *symbol, uint64_t add, uin
 		else
 			prb_err(err, errlen,
 				"%s: no function '%s' among its exported symbols, and the binary "
-				"has no symbol table (stripped)", path, symbol);
+				"has no symbol table (stripped)",
+				path, symbol);
 		ret = -ENOENT;
 		goto out_close;
 	}
@@ -206,8 +207,7 @@ int prb_elf__func_offset(const char *path, const char *symbol, uint64_t add, uin
 	ret = vaddr_to_offset(f.elf, l.sym.st_value + add, 1, offset);
 	if (ret) {
 		prb_err(err, errlen, "%s: '%s'+%#llx (address %#llx) is not code (%s)", path,
-			symbol, (unsigned long long)add,
-			(unsigned long long)(l.sym.st_value + add),
+			symbol, (unsigned long long)add, (unsigned long long)(l.sym.st_value + add),
 			ret == -EINVAL ? "not in an executable segment" : "in no loaded segment");
 		ret = -EINVAL;
 		goto out_close;
@@ -248,7 +248,7 @@ static int collect_fn(void *priv, const char *name, const GElf_Sym *sym)
 		c->funcs = f;
 		c->cap = cap;
 	}
-	c->funcs[c->n++] = (struct prb_func){ copy, sym->st_value, sym->st_size };
+	c->funcs[c->n++] = (struct prb_func){copy, sym->st_value, sym->st_size};
 	return 0;
 }
 
@@ -262,7 +262,7 @@ static int func_cmp(const void *a, const void *b)
 int prb_elf__funcs(const char *path, const char *pattern, struct prb_func **funcs, size_t *n,
 		   char *err, size_t errlen)
 {
-	struct collect c = { .pattern = pattern };
+	struct collect c = {.pattern = pattern};
 	struct elf_file f;
 	size_t out = 0;
 	int ret;
@@ -324,7 +324,7 @@ void prb_usdt__free(struct prb_usdt_note *notes, size_t n)
 static int parse_note(const char *desc, size_t len, size_t asize, struct prb_usdt_note *u,
 		      uint64_t *base)
 {
-	uint64_t v[3] = { 0 };
+	uint64_t v[3] = {0};
 	const char *s, *end = desc + len;
 	const char *strs[3];
 
@@ -389,7 +389,7 @@ int prb_usdt__read(const char *path, struct prb_usdt_note **notes, size_t *n, ch
 			sdt_base = sh.sh_addr;
 	}
 	while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-		struct prb_usdt_note u = { 0 };
+		struct prb_usdt_note u = {0};
 		uint64_t note_base;
 
 		if (nh.n_type != NT_STAPSDT || nh.n_namesz != 8 ||
@@ -415,13 +415,16 @@ int prb_usdt__read(const char *path, struct prb_usdt_note **notes, size_t *n, ch
 			goto out_close;
 		}
 		/* prelink moved the sections but not the notes: .stapsdt.base tells by how much
-		 * (as systemtap and libbpf adjust; the semaphore is left as it is, as libbpf does) */
+		 * (as systemtap and libbpf adjust; the semaphore is left as it is, as libbpf does)
+		 */
 		if (sdt_base && note_base)
 			u.pc += sdt_base - note_base;
 		if (vaddr_to_offset(f.elf, u.pc, 1, &u.pc_offset) < 0 ||
 		    (u.sema && vaddr_to_offset(f.elf, u.sema, 0, &u.sema_offset) < 0)) {
-			prb_err(err, errlen, "%s: USDT note %s:%s has an address outside the file's "
-				"segments", path, u.provider, u.name);
+			prb_err(err, errlen,
+				"%s: USDT note %s:%s has an address outside the file's "
+				"segments",
+				path, u.provider, u.name);
 			usdt_note_clear(&u);
 			v = (prb_usdt__free(v, nv), NULL);
 			ret = -EINVAL;
@@ -449,7 +452,8 @@ int prb_usdt__select(const struct prb_usdt_note *notes, size_t n, const char *pr
 		if (!provider && first && strcmp(first, notes[i].provider) != 0) {
 			prb_err(err, errlen,
 				"USDT probe '%s' is defined by providers '%s' and '%s': write "
-				"usdt:PATH:PROVIDER:%s", name, first, notes[i].provider, name);
+				"usdt:PATH:PROVIDER:%s",
+				name, first, notes[i].provider, name);
 			return -EINVAL;
 		}
 		first = notes[i].provider;

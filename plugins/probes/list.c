@@ -26,7 +26,8 @@ static void list_usdt(FILE *out, const char *path, const char *pattern,
 		char full[512];
 
 		for (size_t j = 0; j < n; j++) {
-			if (strcmp(notes[j].name, u->name) || strcmp(notes[j].provider, u->provider))
+			if (strcmp(notes[j].name, u->name) ||
+			    strcmp(notes[j].provider, u->provider))
 				continue;
 			if (!locs++)
 				first = j;

@@ -38,7 +38,7 @@
 struct sub {
 	pft_handler fn;
 	void *priv;
-	char label[160];	/* the spec as given, for the summary */
+	char label[160]; /* the spec as given, for the summary */
 	uint64_t hits, first_ts, last_ts;
 };
 
@@ -133,8 +133,8 @@ static int note_arg(const char *args, unsigned n, char *out, size_t cap)
  * USDT ARGS naming the note's arguments ("id=arg0 path=+0(arg1):ustring") as
  * fetch args of one location.  0, or -errno with @err set.
  */
-static int usdt_user_args(const char *user, const char *note_args, char *out, size_t cap,
-			  char *err, size_t errlen)
+static int usdt_user_args(const char *user, const char *note_args, char *out, size_t cap, char *err,
+			  size_t errlen)
 {
 	const char *p = user;
 	size_t used = 0;
@@ -161,19 +161,25 @@ static int usdt_user_args(const char *user, const char *note_args, char *out, si
 		p += l;
 		a = strstr(tok, "arg");
 		if (!a || sscanf(a + 3, "%u", &n) != 1 || !strchr(tok, '=')) {
-			snprintf(err, errlen, "argument '%s': a USDT argument is NAME=argN or "
-				 "NAME=+0(argN):ustring", tok);
+			snprintf(err, errlen,
+				 "argument '%s': a USDT argument is NAME=argN or "
+				 "NAME=+0(argN):ustring",
+				 tok);
 			return -EINVAL;
 		}
 		if (note_arg(note_args, n, spec, sizeof(spec))) {
-			snprintf(err, errlen, "argument '%s': the probe has no argument %u (it has "
-				 "'%s')", tok, n, note_args);
+			snprintf(err, errlen,
+				 "argument '%s': the probe has no argument %u (it has "
+				 "'%s')",
+				 tok, n, note_args);
 			return -EINVAL;
 		}
 		if (prb_usdt__arg_to_fetch(spec, "x", fetch, sizeof(fetch)) ||
 		    split_fetch(fetch, loc, sizeof(loc), type, sizeof(type))) {
-			snprintf(err, errlen, "argument '%s': the note's spec '%s' cannot be "
-				 "fetched by a uprobe", tok, spec);
+			snprintf(err, errlen,
+				 "argument '%s': the note's spec '%s' cannot be "
+				 "fetched by a uprobe",
+				 tok, spec);
 			return -EOPNOTSUPP;
 		}
 		{
@@ -181,10 +187,10 @@ static int usdt_user_args(const char *user, const char *note_args, char *out, si
 
 			while (*end >= '0' && *end <= '9')
 				end++;
-			if (!*end && a[-1] == '=')	/* NAME=argN: the value, typed */
-				w = snprintf(res, sizeof(res), "%.*s%s:%s", (int)(a - tok), tok, loc,
-					     type);
-			else			/* an expression around argN */
+			if (!*end && a[-1] == '=') /* NAME=argN: the value, typed */
+				w = snprintf(res, sizeof(res), "%.*s%s:%s", (int)(a - tok), tok,
+					     loc, type);
+			else /* an expression around argN */
 				w = snprintf(res, sizeof(res), "%.*s%s%s", (int)(a - tok), tok, loc,
 					     end);
 		}
@@ -203,7 +209,8 @@ static struct pft_event *subscribe(struct probes *p, const char *event, const ch
 	struct sub *s;
 
 	if (p->nsubs == MAX_SUBS) {
-		p->ops->error(p->h, "%s: too many probe subscriptions (at most %d)", spec, MAX_SUBS);
+		p->ops->error(p->h, "%s: too many probe subscriptions (at most %d)", spec,
+			      MAX_SUBS);
 		return NULL;
 	}
 	s = &p->subs[p->nsubs++];
@@ -228,8 +235,8 @@ static struct pft_event *resolve_uprobe(struct probes *p, const struct prb_spec 
 		return NULL;
 	}
 	snprintf(want, sizeof(want), "%s%s", ps->symbol, ps->kind == PRB_URETPROBE ? "_ret" : "");
-	ret = prb_group__add(&p->g, ps->kind == PRB_URETPROBE, want, path, off, 0, ps->args,
-			     event, sizeof(event), err, sizeof(err));
+	ret = prb_group__add(&p->g, ps->kind == PRB_URETPROBE, want, path, off, 0, ps->args, event,
+			     sizeof(event), err, sizeof(err));
 	if (ret) {
 		p->ops->error(p->h, "%s: %s", spec, err);
 		return NULL;
@@ -276,13 +283,15 @@ static struct pft_event *resolve_usdt(struct probes *p, const struct prb_spec *p
 			left_out = prb_usdt__fetch_args(nt->args ? nt->args : "", args,
 							sizeof(args), bad, sizeof(bad));
 			if (left_out < 0) {
-				p->ops->error(p->h, "%s: cannot read the arguments '%s' of the note",
+				p->ops->error(p->h,
+					      "%s: cannot read the arguments '%s' of the note",
 					      spec, nt->args ? nt->args : "");
 				first = NULL;
 				goto out_free;
 			}
 			if (left_out && !i)
-				p->ops->warn(p->h, "%s: arguments a uprobe cannot fetch are left out: %s",
+				p->ops->warn(p->h,
+					     "%s: arguments a uprobe cannot fetch are left out: %s",
 					     spec, bad);
 		}
 		ret = prb_group__add(&p->g, 0, nt->name, path, nt->pc_offset, nt->sema_offset,
@@ -355,7 +364,8 @@ static void probes_summary(void *priv)
 		double secs = (double)(s->last_ts - s->first_ts) / 1e9;
 
 		if (s->hits > 1000 && secs > 0 && s->hits / secs > RATE_WARN)
-			p->ops->warn(p->h, "%s fired %.0f times a second: each hit is a trap into "
+			p->ops->warn(p->h,
+				     "%s fired %.0f times a second: each hit is a trap into "
 				     "the kernel (~1-15 us), which slows the probed program",
 				     s->label, s->hits / secs);
 	}
@@ -383,9 +393,12 @@ static int cmd_probes(int argc, char **argv)
 		fprintf(argc < 2 || argc > 3 ? stderr : stdout,
 			"usage: pftrace probes BINARY [PATTERN]\n"
 			"\n"
-			"List what can be probed in BINARY (a path or a library's short name such as\n"
-			"libc): its USDT probes with their arguments, then its functions whose name\n"
-			"matches the glob PATTERN (all without one).  Each line is a spec for -e.\n");
+			"List what can be probed in BINARY (a path or a library's short name such "
+			"as\n"
+			"libc): its USDT probes with their arguments, then its functions whose "
+			"name\n"
+			"matches the glob PATTERN (all without one).  Each line is a spec for "
+			"-e.\n");
 		return argc < 2 || argc > 3 ? 2 : 0;
 	}
 	{
@@ -410,11 +423,11 @@ static const struct pft_source_ops probes_source = {
 	.fini = probes_fini,
 };
 
-static const char *const probe_prefixes[] = { "uprobe", "uretprobe", "usdt", NULL };
+static const char *const probe_prefixes[] = {"uprobe", "uretprobe", "usdt", NULL};
 
 static const struct pft_plugin_command probe_commands[] = {
-	{ "probes", "list the USDT probes and functions of a binary", cmd_probes },
-	{ NULL, NULL, NULL },
+	{"probes", "list the USDT probes and functions of a binary", cmd_probes},
+	{NULL, NULL, NULL},
 };
 
 const struct pft_plugin pftrace_plugin = {

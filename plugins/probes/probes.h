@@ -37,11 +37,11 @@ enum prb_kind {
 /* A parsed probe spec.  Strings are owned (free with prb_spec__exit()). */
 struct prb_spec {
 	enum prb_kind kind;
-	char *path;		/* as written: a path or a library short name */
-	char *symbol;		/* uprobe: the function; usdt: the probe name */
-	char *provider;		/* usdt only; NULL for usdt:PATH:NAME */
-	uint64_t offset;	/* uprobe +OFFSET, else 0 */
-	char *args;		/* fetch args in tracefs syntax, NULL when none */
+	char *path;	 /* as written: a path or a library short name */
+	char *symbol;	 /* uprobe: the function; usdt: the probe name */
+	char *provider;	 /* usdt only; NULL for usdt:PATH:NAME */
+	uint64_t offset; /* uprobe +OFFSET, else 0 */
+	char *args;	 /* fetch args in tracefs syntax, NULL when none */
 };
 
 /* True when @text starts like a probe spec (uprobe:, uretprobe:, usdt:), so a
@@ -69,8 +69,8 @@ void prb_spec__exit(struct prb_spec *spec);
  *    the standard library directories; else an executable of that name in $PATH.
  * 0, -ENOENT (message says where it looked), -ENAMETOOLONG.
  */
-int prb_path__resolve(const char *name, const pid_t *pids, size_t npids, char *out,
-		      size_t outlen, char *err, size_t errlen);
+int prb_path__resolve(const char *name, const pid_t *pids, size_t npids, char *out, size_t outlen,
+		      char *err, size_t errlen);
 
 /* Look @name ("libc" or "libc.so.6") up in an ld.so.cache file ("glibc-ld.so.cache1.1",
  * alone or after the old "ld.so-1.7.0" table); the first entry of this machine's ABI wins.
@@ -97,7 +97,7 @@ int prb_elf__func_offset(const char *path, const char *symbol, uint64_t add, uin
 
 /* One function of a file, for listings. */
 struct prb_func {
-	char *name;		/* as in the symbol table, version suffix removed */
+	char *name; /* as in the symbol table, version suffix removed */
 	uint64_t addr;
 	uint64_t size;
 };
@@ -114,11 +114,11 @@ void prb_funcs__free(struct prb_func *funcs, size_t n);
 struct prb_usdt_note {
 	char *provider;
 	char *name;
-	char *args;		/* the note's argument specs, e.g. "-4@%eax 8@-16(%rbp)" */
-	uint64_t pc;		/* the note's address, prelink-adjusted (.stapsdt.base) */
-	uint64_t pc_offset;	/* file offset of pc: the uprobe's offset */
-	uint64_t sema;		/* semaphore address, 0 when none */
-	uint64_t sema_offset;	/* its file offset: the uprobe's ref_ctr_offset */
+	char *args;	      /* the note's argument specs, e.g. "-4@%eax 8@-16(%rbp)" */
+	uint64_t pc;	      /* the note's address, prelink-adjusted (.stapsdt.base) */
+	uint64_t pc_offset;   /* file offset of pc: the uprobe's offset */
+	uint64_t sema;	      /* semaphore address, 0 when none */
+	uint64_t sema_offset; /* its file offset: the uprobe's ref_ctr_offset */
 };
 
 /* All .note.stapsdt notes of @path in file order.  None is 0 with *n = 0.

@@ -71,7 +71,7 @@ static int same_mount_ns(pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
 	if (stat("/proc/self/ns/mnt", &a) < 0 || stat(path, &b) < 0)
-		return 1;	/* cannot tell: the plain path is the best guess */
+		return 1; /* cannot tell: the plain path is the best guess */
 	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
@@ -100,8 +100,10 @@ static int from_maps(const char *name, pid_t pid, char *out, size_t outlen)
 		if (same_mount_ns(pid)) {
 			ret = copy_out(file, out, outlen);
 		} else {
-			ret = snprintf(out, outlen, "/proc/%d/root%s", (int)pid, file) >= (int)outlen
-				      ? -ENAMETOOLONG : 0;
+			ret = snprintf(out, outlen, "/proc/%d/root%s", (int)pid, file) >=
+					      (int)outlen
+				      ? -ENAMETOOLONG
+				      : 0;
 		}
 	}
 	free(line);
@@ -118,12 +120,12 @@ struct cache_old_entry {
 };
 struct cache_new_entry {
 	int32_t flags;
-	uint32_t key, value;	/* string offsets from the start of the new header */
+	uint32_t key, value; /* string offsets from the start of the new header */
 	uint32_t osversion;
 	uint64_t hwcap;
 };
 struct cache_new_header {
-	char magic[20];		/* CACHE_NEW, no NUL */
+	char magic[20]; /* CACHE_NEW, no NUL */
 	uint32_t nlibs;
 	uint32_t len_strings;
 	uint8_t flags;
@@ -135,15 +137,15 @@ struct cache_new_header {
 #define FLAG_TYPE_MASK 0x00ff
 #define FLAG_ARCH_MASK 0xff00
 #if defined(__x86_64__) && defined(__ILP32__)
-#define FLAG_ARCH_OURS 0x0800	/* x32 */
+#define FLAG_ARCH_OURS 0x0800 /* x32 */
 #elif defined(__x86_64__)
 #define FLAG_ARCH_OURS 0x0300
 #elif defined(__aarch64__)
 #define FLAG_ARCH_OURS 0x0a00
 #elif defined(__riscv) && __riscv_xlen == 64
-#define FLAG_ARCH_OURS 0x1000	/* lp64d; lp64 is 0x0f00 */
+#define FLAG_ARCH_OURS 0x1000 /* lp64d; lp64 is 0x0f00 */
 #else
-#define FLAG_ARCH_OURS 0x0000	/* 32-bit ABIs carry no arch flag */
+#define FLAG_ARCH_OURS 0x0000 /* 32-bit ABIs carry no arch flag */
 #endif
 
 int prb_ldcache__lookup(const char *cache_file, const char *name, char *out, size_t outlen)
@@ -204,11 +206,17 @@ out_unmap:
 
 static const char *const lib_dirs[] = {
 #if defined(__x86_64__)
-	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu",
 #elif defined(__aarch64__)
-	"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+	"/lib/aarch64-linux-gnu",
+	"/usr/lib/aarch64-linux-gnu",
 #endif
-	"/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib",
+	"/lib64",
+	"/usr/lib64",
+	"/lib",
+	"/usr/lib",
+	"/usr/local/lib",
 };
 
 static int from_dirs(const char *name, char *out, size_t outlen)
@@ -223,7 +231,9 @@ static int from_dirs(const char *name, char *out, size_t outlen)
 		while (ret == -ENOENT && (de = readdir(d)))
 			if (prb_lib__matches(name, de->d_name))
 				ret = snprintf(out, outlen, "%s/%s", lib_dirs[i], de->d_name) >=
-						      (int)outlen ? -ENAMETOOLONG : 0;
+						      (int)outlen
+					      ? -ENAMETOOLONG
+					      : 0;
 		closedir(d);
 		if (ret != -ENOENT)
 			return ret;
@@ -241,8 +251,9 @@ static int from_path_env(const char *name, char *out, size_t outlen)
 		size_t len = strcspn(p, ":");
 		char file[PATH_MAX];
 
-		if (len && (size_t)snprintf(file, sizeof(file), "%.*s/%s", (int)len, p, name) <
-				   sizeof(file) &&
+		if (len &&
+		    (size_t)snprintf(file, sizeof(file), "%.*s/%s", (int)len, p, name) <
+			    sizeof(file) &&
 		    access(file, X_OK) == 0)
 			return copy_out(file, out, outlen);
 		p += len;
@@ -251,8 +262,8 @@ static int from_path_env(const char *name, char *out, size_t outlen)
 	return -ENOENT;
 }
 
-int prb_path__resolve(const char *name, const pid_t *pids, size_t npids, char *out,
-		      size_t outlen, char *err, size_t errlen)
+int prb_path__resolve(const char *name, const pid_t *pids, size_t npids, char *out, size_t outlen,
+		      char *err, size_t errlen)
 {
 	char cwd[PATH_MAX];
 	int ret;
@@ -269,7 +280,8 @@ int prb_path__resolve(const char *name, const pid_t *pids, size_t npids, char *o
 			ret = -errno;
 		else
 			ret = snprintf(out, outlen, "%s/%s", cwd, name) >= (int)outlen
-				      ? -ENAMETOOLONG : 0;
+				      ? -ENAMETOOLONG
+				      : 0;
 		if (ret)
 			prb_err(err, errlen, "%s: %s", name, strerror(-ret));
 		return ret;

@@ -18,9 +18,9 @@ static const struct {
 	const char *prefix;
 	enum prb_kind kind;
 } kinds[] = {
-	{ "uprobe:", PRB_UPROBE },
-	{ "uretprobe:", PRB_URETPROBE },
-	{ "usdt:", PRB_USDT },
+	{"uprobe:", PRB_UPROBE},
+	{"uretprobe:", PRB_URETPROBE},
+	{"usdt:", PRB_USDT},
 };
 
 int prb_spec__is_probe(const char *text)
@@ -64,8 +64,7 @@ static int check_args(const char *spec, const char *args, char *err, size_t errl
 }
 
 /* "SYM" or "SYM+OFFSET" (the last '+' followed by a number: C++ names may hold a '+'). */
-static int split_offset(const char *spec, char *sym, uint64_t *offset, char *err,
-			size_t errlen)
+static int split_offset(const char *spec, char *sym, uint64_t *offset, char *err, size_t errlen)
 {
 	char *plus = strrchr(sym, '+'), *end;
 	unsigned long long v;
@@ -89,8 +88,7 @@ static int split_offset(const char *spec, char *sym, uint64_t *offset, char *err
 	return 0;
 }
 
-static int parse_body(const char *spec, char *body, struct prb_spec *s, char *err,
-		      size_t errlen)
+static int parse_body(const char *spec, char *body, struct prb_spec *s, char *err, size_t errlen)
 {
 	char *colon = strchr(body, ':'), *rest;
 	static const char *const forms[] = {
@@ -160,14 +158,16 @@ int prb_spec__parse(const char *text, struct prb_spec *spec, char *err, size_t e
 		ret = -EINVAL;
 		if (spec->kind == PRB_USDT) {
 			prb_err(err, errlen,
-				"probe '%s': usdt probes take their arguments from the probe's note",
+				"probe '%s': usdt probes take their arguments from the probe's "
+				"note",
 				text);
 			goto out_free;
 		}
 		spec->args = strdup(args);
 		ret = spec->args ? 0 : -ENOMEM;
 		/* trailing whitespace (a line read from a file) is not an argument */
-		while (!ret && *spec->args && isspace((unsigned char)spec->args[strlen(spec->args) - 1]))
+		while (!ret && *spec->args &&
+		       isspace((unsigned char)spec->args[strlen(spec->args) - 1]))
 			spec->args[strlen(spec->args) - 1] = '\0';
 		if (!ret)
 			ret = check_args(text, spec->args, err, errlen);

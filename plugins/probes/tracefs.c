@@ -118,7 +118,9 @@ int prb_group__init(struct prb_group *g, const char *tracefs, pid_t pid)
 	memset(g, 0, sizeof(*g));
 	if (tracefs)
 		ret = snprintf(g->tracefs, sizeof(g->tracefs), "%s", tracefs) >=
-				      (int)sizeof(g->tracefs) ? -ENAMETOOLONG : 0;
+				      (int)sizeof(g->tracefs)
+			      ? -ENAMETOOLONG
+			      : 0;
 	else
 		ret = prb_tracefs__find(g->tracefs, sizeof(g->tracefs));
 	snprintf(g->name, sizeof(g->name), PRB_GROUP_PREFIX "%d", (int)pid);
@@ -148,17 +150,15 @@ static void event_name(const struct prb_group *g, const char *want, char *out)
 }
 
 int prb_group__format(const struct prb_group *g, int ret, const char *event, const char *path,
-		      uint64_t offset, uint64_t ref_ctr, const char *args, char *out,
-		      size_t outlen)
+		      uint64_t offset, uint64_t ref_ctr, const char *args, char *out, size_t outlen)
 {
 	char ref[32] = "";
 	int n;
 
 	if (ref_ctr)
 		snprintf(ref, sizeof(ref), "(0x%llx)", (unsigned long long)ref_ctr);
-	n = snprintf(out, outlen, "%c:%s/%s %s:0x%llx%s%s%s", ret ? 'r' : 'p', g->name, event,
-		     path, (unsigned long long)offset, ref, args && *args ? " " : "",
-		     args ? args : "");
+	n = snprintf(out, outlen, "%c:%s/%s %s:0x%llx%s%s%s", ret ? 'r' : 'p', g->name, event, path,
+		     (unsigned long long)offset, ref, args && *args ? " " : "", args ? args : "");
 	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
 }
 
@@ -205,7 +205,7 @@ static int remove_event(const char *tracefs, const char *group, const char *even
 
 	snprintf(line, sizeof(line), "-:%s/%s", group, event);
 	ret = write_events(tracefs, line, err, errlen);
-	return ret == -ENOENT ? 0 : ret;	/* already gone */
+	return ret == -ENOENT ? 0 : ret; /* already gone */
 }
 
 int prb_group__remove_all(struct prb_group *g, char *err, size_t errlen)
@@ -214,12 +214,12 @@ int prb_group__remove_all(struct prb_group *g, char *err, size_t errlen)
 	int first = 0;
 
 	for (size_t i = 0; i < g->nr_events; i++) {
-		int ret = remove_event(g->tracefs, g->name, g->events[i], first ? NULL : err,
-				       errlen);
+		int ret =
+			remove_event(g->tracefs, g->name, g->events[i], first ? NULL : err, errlen);
 
 		if (ret) {
 			first = first ? first : ret;
-			g->events[kept++] = g->events[i];	/* for a retry */
+			g->events[kept++] = g->events[i]; /* for a retry */
 		} else {
 			free(g->events[i]);
 		}
@@ -314,7 +314,7 @@ int prb_tracefs__sweep(const char *tracefs, pid_t self, int *removed, char *err,
 		}
 		stale = s;
 		colon[1 + glen + 1 + elen] = '\0';
-		stale[n] = strdup(colon + 1);	/* "GROUP/EVENT" */
+		stale[n] = strdup(colon + 1); /* "GROUP/EVENT" */
 		if (!stale[n]) {
 			ret = -ENOMEM;
 			break;

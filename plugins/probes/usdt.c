@@ -27,30 +27,22 @@ static const struct {
 	const char *kernel;
 	const char *names[4];
 } regs[] = {
-	{ "ax", { "rax", "eax", "ax", "al" } },
-	{ "bx", { "rbx", "ebx", "bx", "bl" } },
-	{ "cx", { "rcx", "ecx", "cx", "cl" } },
-	{ "dx", { "rdx", "edx", "dx", "dl" } },
-	{ "si", { "rsi", "esi", "si", "sil" } },
-	{ "di", { "rdi", "edi", "di", "dil" } },
-	{ "bp", { "rbp", "ebp", "bp", "bpl" } },
-	{ "sp", { "rsp", "esp", "sp", "spl" } },
-	{ "r8", { "r8", "r8d", "r8w", "r8b" } },
-	{ "r9", { "r9", "r9d", "r9w", "r9b" } },
-	{ "r10", { "r10", "r10d", "r10w", "r10b" } },
-	{ "r11", { "r11", "r11d", "r11w", "r11b" } },
-	{ "r12", { "r12", "r12d", "r12w", "r12b" } },
-	{ "r13", { "r13", "r13d", "r13w", "r13b" } },
-	{ "r14", { "r14", "r14d", "r14w", "r14b" } },
-	{ "r15", { "r15", "r15d", "r15w", "r15b" } },
+	{"ax", {"rax", "eax", "ax", "al"}},	  {"bx", {"rbx", "ebx", "bx", "bl"}},
+	{"cx", {"rcx", "ecx", "cx", "cl"}},	  {"dx", {"rdx", "edx", "dx", "dl"}},
+	{"si", {"rsi", "esi", "si", "sil"}},	  {"di", {"rdi", "edi", "di", "dil"}},
+	{"bp", {"rbp", "ebp", "bp", "bpl"}},	  {"sp", {"rsp", "esp", "sp", "spl"}},
+	{"r8", {"r8", "r8d", "r8w", "r8b"}},	  {"r9", {"r9", "r9d", "r9w", "r9b"}},
+	{"r10", {"r10", "r10d", "r10w", "r10b"}}, {"r11", {"r11", "r11d", "r11w", "r11b"}},
+	{"r12", {"r12", "r12d", "r12w", "r12b"}}, {"r13", {"r13", "r13d", "r13w", "r13b"}},
+	{"r14", {"r14", "r14d", "r14w", "r14b"}}, {"r15", {"r15", "r15d", "r15w", "r15b"}},
 };
 
 /* The pt_regs name of register @name (without '%', @len chars).  NULL and *unsupported set
  * for a register uprobes cannot read as a value (%ah, %rip, segment and vector registers). */
 static const char *reg_name(const char *name, size_t len, int *unsupported)
 {
-	static const char *const known_bad[] = { "ah", "bh", "ch", "dh", "rip", "eip", "ip",
-						 "cs", "ds", "es", "fs", "gs", "ss" };
+	static const char *const known_bad[] = {"ah", "bh", "ch", "dh", "rip", "eip", "ip",
+						"cs", "ds", "es", "fs", "gs",  "ss"};
 
 	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
 		for (int j = 0; j < 4; j++)
@@ -98,24 +90,25 @@ int prb_usdt__arg_to_fetch(const char *spec, const char *name, char *out, size_t
 			return -EINVAL;
 		op = at + 1;
 	} else {
-		op = spec;	/* SDT v1 notes: no size, a long */
+		op = spec; /* SDT v1 notes: no size, a long */
 		is_signed = 1;
 	}
 	snprintf(type, sizeof(type), "%c%d", is_signed ? 's' : 'u', size * 8);
 	if (op[0] == '%') {
 		if (strchr(op, ':'))
-			return -EOPNOTSUPP;	/* %fs:8: a segment prefix */
+			return -EOPNOTSUPP; /* %fs:8: a segment prefix */
 		reg = reg_name(op + 1, strlen(op + 1), &unsupported);
 		if (!reg)
 			return unsupported ? -EOPNOTSUPP : -EINVAL;
 		n = snprintf(out, outlen, "%s=%%%s:%s", name, reg, type);
 	} else if (op[0] == '$') {
 		if (parse_int(op + 1, strlen(op + 1), &v) < 0)
-			return isalpha((unsigned char)op[1]) || op[1] == '_' ? -EOPNOTSUPP : -EINVAL;
+			return isalpha((unsigned char)op[1]) || op[1] == '_' ? -EOPNOTSUPP
+									     : -EINVAL;
 		n = snprintf(out, outlen, "%s=\\%lld:%s", name, v, type);
 	} else if ((open = strchr(op, '(')) && (close = strchr(open, ')')) && !close[1]) {
 		if (memchr(open, ',', (size_t)(close - open)) || strchr(op, ':'))
-			return -EOPNOTSUPP;	/* (%base,%index,scale), a segment */
+			return -EOPNOTSUPP; /* (%base,%index,scale), a segment */
 		if (open[1] != '%')
 			return -EINVAL;
 		reg = reg_name(open + 2, (size_t)(close - open - 2), &unsupported);
@@ -125,11 +118,12 @@ int prb_usdt__arg_to_fetch(const char *spec, const char *name, char *out, size_t
 		if (open != op && parse_int(op, (size_t)(open - op), &v) < 0)
 			/* "sym+8(%rip)" / "sym(%rbx)": a symbol, not a number */
 			return isalpha((unsigned char)op[0]) || op[0] == '_' || op[0] == '.'
-				       ? -EOPNOTSUPP : -EINVAL;
+				       ? -EOPNOTSUPP
+				       : -EINVAL;
 		n = snprintf(out, outlen, "%s=%c%llu(%%%s):%s", name, v < 0 ? '-' : '+',
 			     v < 0 ? -(unsigned long long)v : (unsigned long long)v, reg, type);
 	} else if (isalpha((unsigned char)op[0]) || op[0] == '_') {
-		return -EOPNOTSUPP;	/* an absolute symbol */
+		return -EOPNOTSUPP; /* an absolute symbol */
 	} else {
 		return -EINVAL;
 	}
@@ -138,7 +132,7 @@ int prb_usdt__arg_to_fetch(const char *spec, const char *name, char *out, size_t
 #else
 int prb_usdt__arg_to_fetch(const char *spec, const char *name, char *out, size_t outlen)
 {
-	return -EOPNOTSUPP;	/* only x86_64 operands are translated so far */
+	return -EOPNOTSUPP; /* only x86_64 operands are translated so far */
 }
 #endif
 
