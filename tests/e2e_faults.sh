@@ -66,18 +66,24 @@ expect_failure "$T/fd12u.err" "$T/fd12u.pb"
 no_leftovers $p
 
 sub "ulimit -v: a recording that fits works, one that does not fails cleanly"
-(ulimit -v 200000 && exec "$PFTRACE" record -d 0.5 -o "$T/vm.pb" </dev/null) 2>"$T/vm.err"
-REC_STATUS=$?
-expect_record_ok "$T/vm.err" && dump_trace "$T/vm.pb" "$T/vm.txt"
-(ulimit -v 10000 && exec "$PFTRACE" record -d 0.5 -o "$T/vm2.pb" </dev/null) 2>"$T/vm2.err"
-REC_STATUS=$?
-if [ "$REC_STATUS" = 0 ]; then
-	dump_trace "$T/vm2.pb" "$T/vm2.txt"
+if sanitized; then
+	# ASan reserves terabytes of address space for its shadow before main():
+	# under any ulimit -v it cannot start.  The normal build runs this check.
+	echo "    (AddressSanitizer build: ulimit -v is checked in the normal build)"
 else
-	# a warning about what it could not load may come first; then exactly one error
-	grep -v '^pftrace: warning: ' "$T/vm2.err" >"$T/vm2.err2"
-	expect_error_only "$T/vm2.err2"
-	[ ! -e "$T/vm2.pb" ] || fail "output left behind"
+	(ulimit -v 200000 && exec "$PFTRACE" record -d 0.5 -o "$T/vm.pb" </dev/null) 2>"$T/vm.err"
+	REC_STATUS=$?
+	expect_record_ok "$T/vm.err" && dump_trace "$T/vm.pb" "$T/vm.txt"
+	(ulimit -v 10000 && exec "$PFTRACE" record -d 0.5 -o "$T/vm2.pb" </dev/null) 2>"$T/vm2.err"
+	REC_STATUS=$?
+	if [ "$REC_STATUS" = 0 ]; then
+		dump_trace "$T/vm2.pb" "$T/vm2.txt"
+	else
+		# a warning about what it could not load may come first; then exactly one error
+		grep -v '^pftrace: warning: ' "$T/vm2.err" >"$T/vm2.err2"
+		expect_error_only "$T/vm2.err2"
+		[ ! -e "$T/vm2.pb" ] || fail "output left behind"
+	fi
 fi
 
 sub "tracefs not mounted and not mountable"

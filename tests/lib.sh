@@ -44,6 +44,13 @@ skip()
 	exit 77
 }
 
+# sanitized: true when pftrace is built with AddressSanitizer (its shadow
+# memory makes `ulimit -v` and absolute RSS bounds meaningless there).
+sanitized()
+{
+	ldd "$PFTRACE" 2>/dev/null | grep -q 'libasan'
+}
+
 # have_feature NAME: true when this pftrace is built with NAME (a word of the
 # "features:" line of `pftrace --version`, e.g. elf-symbols, dwarf-unwind).
 have_feature()

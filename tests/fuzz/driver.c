@@ -293,5 +293,8 @@ int main(int argc, char **argv)
 	}
 	/* fd 2: a harness may have sent stdout and stderr to /dev/null */
 	dprintf(2, "%s: %zu inputs replayed, %llu mutations, no crash\n", argv[0], ninputs, done);
+	if (inputs[0].data == buf)
+		inputs[0].data = NULL;
+	free(buf);
 	return 0;
 }
