@@ -205,6 +205,11 @@ static void session__attr(const struct session *s, const struct pft_event *ev,
 	a->sample_id_all = 1;
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
+	if (ev && !ev->attr.watermark && ev->attr.wakeup_events) {
+		/* the event asked to wake the reader at each record (off-CPU
+		 * stacks a plugin reads process memory for: the sooner the better) */
+		return;
+	}
 	a->watermark = 1;
 	/* wake the reader when a quarter of the ring is full: few wakeups under
 	 * load, and three quarters of headroom while it drains */

@@ -750,6 +750,10 @@ static int stacks_init(struct pft_host *h, const struct pft_host_ops *ops, void 
 		}
 		/* TASK_UNINTERRUPTIBLE is 2 in prev_state; S (interruptible) is 1 */
 		e.filter = st->o->sleep_stacks ? "prev_state & 3" : "prev_state & 2";
+		/* a plugin that reads the sleeper's memory (Python frames) must do
+		 * it while the task still sleeps: wake the reader at each one */
+		if (session__max_read_delay(st->s))
+			e.attr.wakeup_events = 1;
 		e.flags = PFT_EV_OPTIONAL;
 		e.record = on_offcpu_record;
 		e.priv = st;
