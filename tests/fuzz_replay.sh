@@ -7,6 +7,8 @@
 : "${top_srcdir:?top_srcdir must be set}"
 status=0
 n=0
+logs=$(mktemp -d "${TMPDIR:-/tmp}/pftrace-fuzz.XXXXXX") || exit 1
+trap 'rm -rf "$logs"' EXIT
 for h in "$top_builddir"/tests/fuzz/fuzz_*; do
 	[ -x "$h" ] || continue
 	case "$h" in *.o | *.c) continue ;; esac
@@ -21,11 +23,11 @@ for h in "$top_builddir"/tests/fuzz/fuzz_*; do
 		status=1
 		continue
 	fi
-	if "$h" -runs="${FUZZ_REPLAY_RUNS:-2000}" -seed=1 "$@" >"$name.replay.log" 2>&1; then
-		echo "ok: $name: $(tail -n 1 "$name.replay.log")"
+	if "$h" -runs="${FUZZ_REPLAY_RUNS:-2000}" -seed=1 "$@" >"$logs/$name.log" 2>&1; then
+		echo "ok: $name: $(tail -n 1 "$logs/$name.log")"
 	else
 		echo "FAIL: $name crashed:"
-		tail -n 40 "$name.replay.log"
+		tail -n 40 "$logs/$name.log"
 		status=1
 	fi
 done
