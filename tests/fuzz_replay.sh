@@ -9,6 +9,11 @@ status=0
 n=0
 logs=$(mktemp -d "${TMPDIR:-/tmp}/pftrace-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$logs"' EXIT
+# libtraceevent leaks what it allocated for a format it then rejects (fuzz_format,
+# with ASan): not ours to fix; every other leak still fails
+printf 'leak:libtraceevent.so\n' >"$logs/lsan.supp"
+LSAN_OPTIONS="suppressions=$logs/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 for h in "$top_builddir"/tests/fuzz/fuzz_*; do
 	[ -x "$h" ] || continue
 	case "$h" in *.o | *.c) continue ;; esac
