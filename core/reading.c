@@ -206,6 +206,8 @@ static void fdn_set(struct reading *r, int pid, long fd, const char *name)
 		return;
 	k = fd_key(pid, fd);
 	old = u64map_get(&r->fds, k);
+	if (!name && !old)
+		return; /* nothing to forget: traces without strings keep an empty table */
 	if (name && !(c = strdup(name)))
 		return;
 	if (u64map_put(&r->fds, k, c)) {
