@@ -388,6 +388,23 @@ static int cb_markers(void *dst, const struct opt *o, const char *name, const ch
 	return 0;
 }
 
+/* --syscall-strings[=all] */
+static int cb_syscall_strings(void *dst, const struct opt *o, const char *name, const char *arg)
+{
+	struct record_opts *r = dst;
+
+	(void)o;
+	if (arg && strcmp(arg, "all")) {
+		pft_error("%s: expected all (or no value), not '%s'", name, arg);
+		return -1;
+	}
+	r->syscall_strings = 1;
+	r->syscalls = 1;
+	if (arg)
+		r->syscall_strings_all = 1;
+	return 0;
+}
+
 static int cb_call_graph(void *dst, const struct opt *o, const char *name, const char *arg)
 {
 	struct record_opts *r = dst;
@@ -464,6 +481,11 @@ static const struct opt record_table[] = {
 		 "trace_marker, sysdig tracer lines written to /dev/null (a uprobe on libc's "
 		 "write(): only the recorded processes, unless --markers=devnull is given); "
 		 "CHANNEL trace_marker or devnull picks one (default both)"},
+	{"syscall-strings", 0, OPT_CALLBACK, R(syscall_strings), .cb = cb_syscall_strings,
+	 .has_arg = OPT_ARG_OPTIONAL, .arg = "all",
+	 .help = "with --syscalls (implied): the path names of the open, stat, exec, unlink, "
+		 "access, mkdir, rename... calls, from uprobes on libc's wrappers (a trap per "
+		 "call, ~20 us): only the recorded processes, unless =all is given"},
 	{"no-sched", 0, OPT_FLAG, R(no_sched), .help = "do not record scheduling and task events"},
 	{"no-irq", 0, OPT_FLAG, R(no_irq), .help = "do not record IRQ and softirq events"},
 	{"no-stacks", 0, OPT_FLAG, R(no_stacks),

@@ -83,6 +83,8 @@ struct record_opts {
 	struct ss_set *spans;	   /* all of the above, parsed; NULL when none */
 	unsigned markers;	   /* --markers: PFT_MARKERS_* channels */
 	int markers_devnull_asked; /* --markers=devnull given: system-wide too */
+	int syscall_strings;	   /* --syscall-strings: path names by libc uprobes */
+	int syscall_strings_all;   /* --syscall-strings=all: system-wide too */
 	int nice;		   /* --nice: the reader's nice value (root only) */
 	int rt;			   /* --rt: SCHED_FIFO priority while busy; 0 = never */
 	uint64_t buffer_size;	   /* -b: per cpu, bytes; 0 = chosen at open (auto) */

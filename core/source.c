@@ -24,6 +24,8 @@ unsigned source_builtin_list(const struct record_opts *o, const struct pft_sourc
 		out[n++] = &src_spans_ops;
 	if (o->markers && n < cap)
 		out[n++] = &src_markers_ops;
+	if (o->syscall_strings && n < cap)
+		out[n++] = &src_sysstrings_ops;
 	if (!o->no_stacks && n < cap)
 		out[n++] = &src_stacks_ops;
 	return n;

@@ -14,6 +14,7 @@ extern const struct pft_source_ops src_generic_ops;
 extern const struct pft_source_ops src_stacks_ops;
 extern const struct pft_source_ops src_spans_ops;
 extern const struct pft_source_ops src_markers_ops;
+extern const struct pft_source_ops src_sysstrings_ops;
 
 /* The built-in sources a recording with @o uses, in order; returns how many. */
 unsigned source_builtin_list(const struct record_opts *o, const struct pft_source_ops **out,
