@@ -8,7 +8,7 @@
 #    calls Python inside one eval frame, `--folded` shows them contiguous
 #    (up to 3.10 the interpreter's call frames sit between them); the leaf
 #    Python frame carries the hot loop's line in at least 90% of those;
-#  - threads.py: two threads, 0.6 s of CPU each in their own functions: no
+#  - threads.py: two threads, 1.5 s of CPU each in their own functions: no
 #    sample shows the other thread's functions, and each thread has samples
 #    of its own;
 #  - a subprocess loop (vfork, from 3.10: 3.8/3.9's subprocess forks) shows
@@ -128,7 +128,7 @@ check_threads()
 	_p=$1 _v=$2 _tag=$3
 	sub "$_tag: threads.py: each thread shows its own functions"
 	record "$T/$_tag-thr.err" --plugin python -F 999 -o "$T/$_tag-thr.pb" -- \
-		"$_p" -S "$PY/threads.py" 0.6
+		"$_p" -S "$PY/threads.py" 1.5
 	expect_record_ok "$T/$_tag-thr.err" || return
 	dump_trace "$T/$_tag-thr.pb" "$T/$_tag-thr.txt" || return
 	pid=$(tid_of_exec "$_p" "$T/$_tag-thr.txt") || return
