@@ -105,7 +105,10 @@ if expect_record_ok "$T/vfork.err"; then
 	if [ "$names" = yes ]; then
 		n=$(awk '$0 ~ /^vforker;/ && /;main;parent_waits_in_vfork;/ && /;schedule;/ {
 			s += $NF } END { print s + 0 }' "$T/vfork.folded")
-		expect_eq "D-state samples of vforker in parent_waits_in_vfork -> ... -> schedule" "$n" 3
+		# at least the three vfork waits; another D sleep on the way (a kernel
+		# mutex in copy_process while a parallel recording opens its events)
+		# is a real one too -- the exact count is on the vfork waits below
+		expect_ge "D-state samples of vforker in parent_waits_in_vfork -> ... -> schedule" "$n" 3
 		k=$(awk '$0 ~ /^vforker;/ && /;parent_waits_in_vfork;/ && (/wait_for_vfork_done|wait_for_completion/) {
 			s += $NF } END { print s + 0 }' "$T/vfork.folded")
 		expect_eq "of which show the kernel's vfork wait (wait_for_vfork_done/completion)" "$k" 3
