@@ -102,7 +102,11 @@ check_burn()
 		END { print n + 0, good + 0, hl + 0 }' "$T/$_tag.blocks")
 	n=$1 good=$2 hl=$3
 	echo "    $good of $n samples: Python frames <module>;pfb_alpha;pfb_beta; $hl at line $HOT"
-	expect_ge "CPU samples of the script" "$n" 500 || return
+	# 1.5 s of CPU at 999 Hz: about 1500 samples; a sanitized pftrace (ASan
+	# makes the reader several times slower) has been seen to keep 184 of
+	# them on a busy CI machine -- the shares below are what is checked there
+	if sanitized; then min=100; else min=500; fi
+	expect_ge "CPU samples of the script" "$n" "$min" || return
 	if [ $((good * 100)) -lt $((n * 95)) ]; then
 		fail "only $good of $n samples show exactly <module>;pfb_alpha;pfb_beta (< 95%)"
 		awk '{ print $3 }' "$T/$_tag.blocks" | sort | uniq -c | sort -nr | head -n 8 | sed 's/^/    | /'
