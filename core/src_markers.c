@@ -520,6 +520,17 @@ static int dn_init(struct markers *m, int asked)
 			     "or -p PID to limit it",
 			     session__filtered(m->h) ? "with a cgroup" : "system-wide");
 	}
+#ifndef HAVE_LIBELF
+	/* the uprobe comes from the probes plugin, which needs libelf */
+	if (!asked) {
+		m->ops->warn(m->h, "the devnull channel needs the probes plugin, which this "
+				   "pftrace was built without (libelf): trace_marker only");
+		return 0;
+	}
+	m->ops->error(m->h, "--markers=devnull needs the probes plugin, which this pftrace "
+			    "was built without (libelf)");
+	return -ENOTSUP;
+#endif
 	m->ev = m->ops->event(m->h, DEVNULL_SPEC, 0, on_write, m);
 	if (!m->ev)
 		return -ENOENT;

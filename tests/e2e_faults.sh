@@ -10,6 +10,12 @@
 . "${top_srcdir:?top_srcdir must be set}/tests/lib.sh"
 require_root
 setup_tmp
+# with the probes plugin (libelf), the recordings also hold a uprobe: its
+# tracefs leftovers are checked too
+UP=""
+if have_feature probes; then
+	UP="-e uprobe:libc:getpid"
+fi
 SL=$(fixture sleeper)
 TF=/sys/kernel/tracing
 
@@ -44,7 +50,7 @@ sub "ulimit -n 64: a system-wide recording and one with -e uprobe work"
 (ulimit -n 64 && exec "$PFTRACE" record -d 0.5 -o "$T/fd64.pb" </dev/null) 2>"$T/fd64.err"
 REC_STATUS=$?
 expect_record_ok "$T/fd64.err" && dump_trace "$T/fd64.pb" "$T/fd64.txt"
-(ulimit -n 64 && exec "$PFTRACE" record -d 0.5 --no-stacks -e uprobe:libc:getpid \
+(ulimit -n 64 && exec "$PFTRACE" record -d 0.5 --no-stacks $UP \
 	-o "$T/fd64u.pb" -- "$SL" 3 10 </dev/null) 2>"$T/fd64u.err" &
 p=$!
 wait $p
@@ -57,7 +63,7 @@ sub "ulimit -n 12: one message naming the limit, no output left"
 REC_STATUS=$?
 expect_failure "$T/fd12.err" "$T/fd12.pb"
 grep -q 'ulimit -n' "$T/fd12.err" || fail "the message does not mention ulimit -n"
-(ulimit -n 12 && exec "$PFTRACE" record -d 0.5 -e uprobe:libc:getpid -o "$T/fd12u.pb" \
+(ulimit -n 12 && exec "$PFTRACE" record -d 0.5 $UP -o "$T/fd12u.pb" \
 	</dev/null) 2>"$T/fd12u.err" &
 p=$!
 wait $p
@@ -134,7 +140,7 @@ dump_trace "$T/kill.pb" "$T/kill.txt"
 show "$T/kill.err" 2
 
 sub "pftrace SIGKILLed mid-recording: the trace up to the last flush loads, leftovers swept"
-rec_bg "$T/k9.err" -d 30 -e uprobe:libc:getpid -o "$T/k9.pb"
+rec_bg "$T/k9.err" -d 30 $UP -o "$T/k9.pb"
 victim=$REC_PID
 i=0	# until something is flushed (startup takes a while on a loaded machine), then 1 s more
 while [ ! -s "$T/k9.pb" ] && [ $i -lt 200 ] && alive "$victim"; do
@@ -149,7 +155,7 @@ st=$?
 expect_eq "dump of the killed recording exits" "$st" 0
 [ "$(grep -c . "$T/k9.derr")" -le 1 ] || { fail "more than one warning:"; show "$T/k9.derr"; }
 expect_ge "events before the kill" "$(grep -c . "$T/k9.txt")" 1
-rec_bg "$T/k9b.err" -d 0.3 --no-stacks -e uprobe:libc:getpid -o "$T/k9b.pb"
+rec_bg "$T/k9b.err" -d 0.3 --no-stacks $UP -o "$T/k9b.pb"
 wait $REC_PID
 no_leftovers "$victim"
 no_leftovers $REC_PID

@@ -6,6 +6,12 @@
 # stays in tracefs however the recording ends.
 . "${top_srcdir:?top_srcdir must be set}/tests/lib.sh"
 require_root
+if ! have_feature probes; then
+	# most checks here write to /dev/null, the channel the probes plugin makes;
+	# a build without libelf has trace_marker only (checked in the full builds)
+	echo "pftrace built without libelf: no devnull channel, the markers are checked in full builds"
+	exit 0
+fi
 setup_tmp
 MC=$(fixture marker_c)
 
