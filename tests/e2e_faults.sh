@@ -61,14 +61,17 @@ no_leftovers $p
 sub "ulimit -n 12: one message naming the limit, no output left"
 (ulimit -n 12 && exec "$PFTRACE" record -d 0.5 -o "$T/fd12.pb" </dev/null) 2>"$T/fd12.err"
 REC_STATUS=$?
-expect_failure "$T/fd12.err" "$T/fd12.pb"
+# warnings about what this build lacks may come first (no DWARF unwinder)
+grep -v '^pftrace: warning: ' "$T/fd12.err" >"$T/fd12.err2"
+expect_failure "$T/fd12.err2" "$T/fd12.pb"
 grep -q 'ulimit -n' "$T/fd12.err" || fail "the message does not mention ulimit -n"
 (ulimit -n 12 && exec "$PFTRACE" record -d 0.5 $UP -o "$T/fd12u.pb" \
 	</dev/null) 2>"$T/fd12u.err" &
 p=$!
 wait $p
 REC_STATUS=$?
-expect_failure "$T/fd12u.err" "$T/fd12u.pb"
+grep -v '^pftrace: warning: ' "$T/fd12u.err" >"$T/fd12u.err2"
+expect_failure "$T/fd12u.err2" "$T/fd12u.pb"
 no_leftovers $p
 
 sub "ulimit -v: a recording that fits works, one that does not fails cleanly"
