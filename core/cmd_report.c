@@ -176,18 +176,6 @@ static int cpu_slot(struct report *r, int cpu)
 	return cpu;
 }
 
-static long arg_l(const struct evview *v, const char *name, long dflt)
-{
-	const char *s = ev_arg(v, name);
-	char *end;
-	long n;
-
-	if (!s)
-		return dflt;
-	n = strtol(s, &end, 0);
-	return end == s ? dflt : n;
-}
-
 static void name_thread(struct tstat *t, const struct evview *v)
 {
 	if (v->thread_name)
@@ -203,8 +191,9 @@ static void name_thread(struct tstat *t, const struct evview *v)
 static void on_sched(struct report *r, const struct evview *v)
 {
 	if (!strcmp(v->type, "sched_switch")) {
-		int prev = (int)arg_l(v, "prev_pid", v->tid), next = (int)arg_l(v, "next_pid", -1);
-		long state = arg_l(v, "prev_state", 0);
+		int prev = (int)ev_arg_long(v, "prev_pid", v->tid),
+		    next = (int)ev_arg_long(v, "next_pid", -1);
+		long state = ev_arg_long(v, "prev_state", 0);
 		int c = cpu_slot(r, v->cpu);
 		struct tstat *pt = tstat(r, prev), *nt = tstat(r, next);
 
@@ -227,7 +216,7 @@ static void on_sched(struct report *r, const struct evview *v)
 		}
 	} else if (!strcmp(v->type, "sched_waking") || !strcmp(v->type, "sched_wakeup") ||
 		   !strcmp(v->type, "sched_wakeup_new")) {
-		struct tstat *t = tstat(r, (int)arg_l(v, "pid", -1));
+		struct tstat *t = tstat(r, (int)ev_arg_long(v, "pid", -1));
 
 		if (!t)
 			return;

@@ -52,6 +52,8 @@ struct evview {
 const char *ev_store(struct evview *v, const char *s, size_t n);
 /* The argument called @name, or NULL. */
 const char *ev_arg(const struct evview *v, const char *name);
+/* Argument @name as a number (any base strtol takes), @dflt when absent or not one. */
+long ev_arg_long(const struct evview *v, const char *name, long dflt);
 /* Split "k=v k2="q \"x\"" ..." into the view's arguments (quoted values unescaped). */
 void ev_parse_args(struct evview *v, const char *text);
 

@@ -238,6 +238,18 @@ const char *ev_store(struct evview *v, const char *s, size_t n)
 	return p;
 }
 
+long ev_arg_long(const struct evview *v, const char *name, long dflt)
+{
+	const char *s = ev_arg(v, name);
+	char *end;
+	long n;
+
+	if (!s)
+		return dflt;
+	n = strtol(s, &end, 0);
+	return end == s ? dflt : n;
+}
+
 const char *ev_arg(const struct evview *v, const char *name)
 {
 	unsigned i;

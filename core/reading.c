@@ -133,18 +133,6 @@ static struct proc *proc_get(struct reading *r, int pid)
 	return p;
 }
 
-static long argl(const struct evview *v, const char *name, long dflt)
-{
-	const char *s = ev_arg(v, name);
-	char *end;
-	long n;
-
-	if (!s)
-		return dflt;
-	n = strtol(s, &end, 0);
-	return end == s ? dflt : n;
-}
-
 static const char *kind_of(const char *name, int lk)
 {
 	switch (lk) {
@@ -329,7 +317,7 @@ static void do_syscall(struct reading *r, struct evview *v, struct thr *t, int e
 	uint64_t raw[6] = {0};
 	unsigned n = 0;
 	const char *a = ev_arg(v, "args"), *name;
-	int64_t id = argl(v, "id", -1);
+	int64_t id = ev_arg_long(v, "id", -1);
 
 	v->is_syscall = 1;
 	v->sysid = id;
@@ -415,12 +403,12 @@ struct evview *reading__view(struct reading *r, const struct rline *l)
 		snprintf(t->name, sizeof(t->name), "%s", l->comm);
 	switch (l->kind) {
 	case RL_PROCESS: {
-		int pid = (int)argl(v, "pid", -1);
+		int pid = (int)ev_arg_long(v, "pid", -1);
 		const char *c = ev_arg(v, "cmdline");
 
 		p = proc_get(r, pid);
 		if (p) {
-			p->ppid = (int)argl(v, "ppid", -1);
+			p->ppid = (int)ev_arg_long(v, "ppid", -1);
 			if (c && (!p->cmdline || strcmp(p->cmdline, c))) {
 				size_t w = strcspn(c, " ");
 
@@ -436,11 +424,11 @@ struct evview *reading__view(struct reading *r, const struct rline *l)
 	}
 	case RL_THREAD:
 		if (t)
-			t->tgid = (int)argl(v, "tgid", -1);
+			t->tgid = (int)ev_arg_long(v, "tgid", -1);
 		break;
 	case RL_SAMPLE:
-		if (t && t->tgid < 0 && argl(v, "pid", -1) > 0)
-			t->tgid = (int)argl(v, "pid", -1);
+		if (t && t->tgid < 0 && ev_arg_long(v, "pid", -1) > 0)
+			t->tgid = (int)ev_arg_long(v, "pid", -1);
 		v->stack = l->fold && l->fold[0] ? l->fold : NULL;
 		break;
 	case RL_TRACK:
@@ -458,7 +446,7 @@ struct evview *reading__view(struct reading *r, const struct rline *l)
 		/* --syscall-strings: a descriptor open when the recording started */
 		if (!strcmp(v->type, "instant") && v->span_name &&
 		    !strcmp(v->span_name, "fd_name") && l->tid > 0 && ev_arg(v, "path"))
-			fdn_set(r, t && t->tgid > 0 ? t->tgid : l->tid, argl(v, "fd", -1),
+			fdn_set(r, t && t->tgid > 0 ? t->tgid : l->tid, ev_arg_long(v, "fd", -1),
 				ev_arg(v, "path"));
 		if (!strcmp(v->type, "slice_end"))
 			v->dir = '<';
@@ -471,12 +459,13 @@ struct evview *reading__view(struct reading *r, const struct rline *l)
 		if (r->fds.n && !strcmp(v->type, "task_newtask") &&
 		    !(strtoull(ev_arg(v, "clone_flags") ? ev_arg(v, "clone_flags") : "0", NULL, 0) &
 		      0x10000 /* CLONE_THREAD */))
-			fdn_fork(r, t && t->tgid > 0 ? t->tgid : l->tid, (int)argl(v, "pid", -1));
+			fdn_fork(r, t && t->tgid > 0 ? t->tgid : l->tid,
+				 (int)ev_arg_long(v, "pid", -1));
 		if (!strcmp(v->type, "sys_enter") || !strcmp(v->type, "sys_exit")) {
 			int enter = v->type[4] == 'e' && v->type[5] == 'n';
 			const char *ret = ev_arg(v, "ret");
 			int64_t res = ret ? strtoll(ret, NULL, 0) : 0;
-			int64_t id = argl(v, "id", -1);
+			int64_t id = ev_arg_long(v, "id", -1);
 
 			do_syscall(r, v, t, enter);
 			if (!enter) {
