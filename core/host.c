@@ -427,6 +427,10 @@ static void generic_fields(struct pft_event *ev)
 		struct gfield *g = &ev->gf[ev->ngf];
 
 		g->name = tp_format__field_at(ev->fmt, i, &g->f);
+		/* uprobes' own bookkeeping (__probe_ip, __probe_ret_ip) says nothing
+		 * on an instant: left out once here, not per hit */
+		if (g->name && (ev->flags & PFT_EV_INSTANT) && !strncmp(g->name, "__probe_", 8))
+			continue;
 		if (g->name)
 			ev->ngf++;
 	}
@@ -440,9 +444,6 @@ static void emit_instant(struct session *s, const struct pft_event *ev, const st
 	unsigned i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		/* uprobes' own bookkeeping (__probe_ip, __probe_ret_ip) says nothing */
-		if (!strncmp(f[i].name, "__probe_", 8))
-			continue;
 		args[k].name = f[i].name;
 		switch (f[i].kind) {
 		case PW_FIELD_STR:
