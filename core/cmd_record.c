@@ -351,14 +351,17 @@ static void record_report_target(const struct record *r)
  * Returns the exit status. */
 static int record_finish(struct record *r)
 {
+	struct pw_ring_stats ring;
 	uint64_t bytes, dropped;
 	int ret, cerr;
 
 	session__stop(r->s);
 	record_report_target(r);
+	pw_writer__finish(r->w); /* with --ring-buffer: the kept parts into the output */
 	ret = pw_writer__error(r->w);
 	bytes = pw_writer__bytes(r->w);
 	dropped = pw_writer__dropped_events(r->w);
+	pw_writer__ring_stats(r->w, &ring);
 	cerr = pw_writer__close(r->w);
 	r->w = NULL;
 	if (!ret)
@@ -374,6 +377,8 @@ static int record_finish(struct record *r)
 		ret = 0;
 	}
 	record_summary(r->s, bytes);
+	if (r->o.ring_buffer)
+		record_summary_ring(&ring);
 	if (r->rt_on)
 		r->rt_ns += pft_clock_ns(CLOCK_MONOTONIC) - r->rt_since;
 	if (pft_verbose && !pft_quiet && r->rt_ok)

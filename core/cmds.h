@@ -15,5 +15,8 @@ int cmd_plugins(int argc, char **argv);
 
 /* The end-of-recording summary of `pftrace record` on stderr (core/record_summary.c). */
 void record_summary(struct session *s, uint64_t output_bytes);
+/* --ring-buffer: what was kept and what was overwritten (one line; more with -v). */
+struct pw_ring_stats;
+void record_summary_ring(const struct pw_ring_stats *st);
 
 #endif

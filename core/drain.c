@@ -209,6 +209,9 @@ uint64_t session__drain(struct session *s)
 		if (handle_record(s, heap[0].h, rcpu)) {
 			s->cpu_events[rcpu]++;
 			s->records++;
+			/* a full --ring-buffer segment: start the next between two records */
+			if (unlikely(!(s->records & 255)) && pw_writer__ring_due(s->w))
+				session__ring_rotate(s);
 		}
 		next = pm_ring__read_event(r);
 		if (next) {
@@ -227,6 +230,8 @@ uint64_t session__drain(struct session *s)
 			s->srcs[i].ops->flush(s->srcs[i].priv);
 	proc_state__flush(s->procs);
 	pw_writer__sync(s->w);
+	if (pw_writer__ring_due(s->w))
+		session__ring_rotate(s);
 	return s->records - before;
 }
 

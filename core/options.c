@@ -445,6 +445,11 @@ static const struct opt record_table[] = {
 	 .what = "a trace size", .arg = "SIZE",
 	 .help = "stop when the trace reaches SIZE bytes, e.g. 100M, 2G; the file never "
 		 "grows past SIZE (events beyond are counted, not written)"},
+	{"ring-buffer", 0, OPT_FLAG, R(ring_buffer),
+	 .help = "flight recorder: record until stopped and keep only the last --max-size of "
+		 "the trace (default " PFT_DEFAULT_RING_SIZE_STR "), in 8 parts: the oldest part "
+		 "goes when a new one is full, so the trace holds between 7/8 and all of it; "
+		 "the parts wait in unlinked files next to the output"},
 	{"pid", 'p', OPT_CALLBACK, R(pids), R(npids), PFT_MAX_PIDS, .cb = cb_pid, .has_arg = 1,
 	 .arg = "PID",
 	 .help = "record only PID and its descendants, including children created while "
@@ -649,6 +654,14 @@ int record_opts_validate(struct record_opts *o)
 	    !o->nspan_args && !o->nspan_files && !o->nconfig_files) {
 		pft_error("nothing to record: --no-sched and --no-irq without --syscalls, -e, "
 			  "--span or --plugin");
+		return -1;
+	}
+	if (o->ring_buffer && !o->max_size)
+		o->max_size = PFT_DEFAULT_RING_SIZE;
+	if (o->ring_buffer && o->max_size < PFT_MIN_RING_SIZE) {
+		pft_error(
+			"--ring-buffer: --max-size must be at least %llu KiB (8 parts of 128 KiB)",
+			(unsigned long long)(PFT_MIN_RING_SIZE >> 10));
 		return -1;
 	}
 	if (load_spans(o))

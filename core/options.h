@@ -38,6 +38,10 @@
 #define PFT_MIN_NICE -20
 #define PFT_MIN_MAX_SIZE ((uint64_t)64 << 10)
 #define PFT_MAX_MAX_SIZE ((uint64_t)1 << 40)
+/* --ring-buffer without --max-size keeps this much; less than the minimum is refused */
+#define PFT_DEFAULT_RING_SIZE ((uint64_t)64 << 20)
+#define PFT_DEFAULT_RING_SIZE_STR "64M"
+#define PFT_MIN_RING_SIZE ((uint64_t)1 << 20)
 #define PFT_DEFAULT_RT 1 /* SCHED_FIFO priority while the rings fill; root only */
 #define PFT_MAX_RT 99
 #define PFT_MAX_NICE 19
@@ -65,6 +69,7 @@ struct record_opts {
 	const char *output;	  /* -o */
 	uint64_t duration_ns;	  /* -d; 0 = until Ctrl-C / command exit */
 	uint64_t max_size;	  /* --max-size: stop at this many bytes; 0 = none */
+	int ring_buffer;	  /* --ring-buffer: keep the last max_size bytes instead */
 	pid_t pids[PFT_MAX_PIDS]; /* -p */
 	unsigned npids;
 	const char *cgroup;		    /* -c */

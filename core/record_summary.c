@@ -8,6 +8,7 @@
 #include "core/cmds.h"
 #include "core/session.h"
 #include "core/util.h"
+#include "proto/writer.h"
 
 #include <stdio.h>
 
@@ -90,4 +91,34 @@ void record_summary(struct session *s, uint64_t output_bytes)
 				(unsigned long long)st.unknown_records,
 				(unsigned long long)st.bad_records);
 	}
+}
+
+void record_summary_ring(const struct pw_ring_stats *st)
+{
+	char b1[32], b2[32], b3[32];
+
+	if (pft_quiet)
+		return;
+	pft_fmt_bytes(st->kept_bytes, b1, sizeof(b1));
+	pft_fmt_bytes(st->budget, b2, sizeof(b2));
+	if (!st->segments_dropped) {
+		fprintf(stderr,
+			"pftrace: --ring-buffer: nothing overwritten (%s of %s used), %llu kernel "
+			"events in the trace\n",
+			b1, b2, (unsigned long long)st->kept_events);
+		return;
+	}
+	pft_fmt_bytes(st->bytes_dropped, b3, sizeof(b3));
+	fprintf(stderr,
+		"pftrace: --ring-buffer kept the last %s (of %s): %llu parts, %llu kernel events; "
+		"%llu older parts (%s, %llu kernel events) were overwritten\n",
+		b1, b2, (unsigned long long)st->kept_segments, (unsigned long long)st->kept_events,
+		(unsigned long long)st->segments_dropped, b3,
+		(unsigned long long)st->events_dropped);
+	if (pft_verbose)
+		fprintf(stderr,
+			"  ring: %llu parts started, %s of process trees and open slices "
+			"kept aside for them\n",
+			(unsigned long long)st->segments,
+			pft_fmt_bytes(st->carry_bytes, b3, sizeof(b3)));
 }

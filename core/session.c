@@ -296,6 +296,45 @@ static int want_pid(void *ctx, pid_t pid)
 	return host__in_scope(s, (uint32_t)pid, (uint32_t)pid);
 }
 
+/* --ring-buffer: what follows the header packets goes to segments in the
+ * output's directory. */
+static int ring_begin(struct session *s)
+{
+	const char *out = s->opts->output, *slash = strrchr(out, '/');
+	char *dir;
+	int ret;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == out)
+		dir = strdup("/");
+	else
+		dir = strndup(out, (size_t)(slash - out));
+	if (!dir)
+		return -ENOMEM;
+	ret = pw_writer__ring_begin(s->w, s->opts->max_size, dir);
+	if (ret)
+		pft_error("--ring-buffer: cannot keep the trace's parts in %s: %s", dir,
+			  strerror(-ret));
+	free(dir);
+	return ret;
+}
+
+/* A process tree of the live processes, for a trace that starts at a new
+ * ring segment. */
+static void ring_snapshot(void *arg)
+{
+	struct session *s = arg;
+
+	proc_state__scan(s->procs, pft_clock_ns(CLOCK_BOOTTIME), want_pid, s);
+}
+
+void session__ring_rotate(struct session *s)
+{
+	if (pw_writer__ring_rotate(s->w, ring_snapshot, s) == 0)
+		s->ring_rotations++;
+}
+
 int session__start(struct session *s)
 {
 	struct pw_clock clocks[4];
@@ -346,6 +385,11 @@ int session__start(struct session *s)
 	if (ret < 0)
 		pft_warn("cannot read /proc (%s): processes will be named from events only",
 			 strerror(-ret));
+	if (s->opts->ring_buffer) {
+		ret = ring_begin(s);
+		if (ret)
+			return ret;
+	}
 	for (i = 0; i < s->nsrcs; i++)
 		if (s->srcs[i].ops->start)
 			s->srcs[i].ops->start(s->srcs[i].priv);

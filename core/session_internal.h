@@ -142,6 +142,7 @@ struct session {
 	uint64_t corrupt_seen; /* skipped batches already warned about */
 	size_t last_fill;      /* most bytes found in one ring by the last drain */
 	size_t ring_bytes;
+	uint64_t ring_rotations; /* --ring-buffer segments started by session__ring_rotate */
 };
 
 /* core/host.c */
@@ -160,5 +161,7 @@ struct pft_event *session__new_tracepoint(struct session *s, const char *system,
 					  unsigned flags);
 /* Close every perf event and unmap the rings (idempotent). */
 void session__close_events(struct session *s);
+/* core/session.c: --ring-buffer: start the next segment (between two records). */
+void session__ring_rotate(struct session *s);
 
 #endif

@@ -41,4 +41,20 @@ struct pw_tracks;
 struct pw_tracks **pw_writer__tracks(struct pw_writer *w);
 void pw_tracks__free(struct pw_tracks *t);
 
+/*
+ * --ring-buffer (pw_writer__ring_begin).  A segment starts: every sequence
+ * starts a new generation of its interned state (pw_stream__restart,
+ * pw_tracks__restart: the next packet is CLEARED and defines what it uses),
+ * and pw_tracks__carry() appends what a trace starting there needs from
+ * before: the track descriptors written since the ring began and a BEGIN
+ * (own name, no interning, on sequence pw_writer__ring_seq()) for every
+ * slice still open.  pw_tracks__ring() turns that bookkeeping on.
+ */
+void pw_stream__restart(struct pw_stream *s);
+void pw_tracks__restart(struct pw_tracks *t);
+void pw_tracks__ring(struct pw_tracks *t, uint32_t seq);
+int pw_tracks__carry(struct pw_tracks *t);
+/* the carried BEGINs' sequence id, 0 without a ring */
+uint32_t pw_writer__ring_seq(const struct pw_writer *w);
+
 #endif /* PFTRACE_PROTO_INTERNAL_H */

@@ -446,6 +446,11 @@ static void new_generation(struct pw_stream *s)
 	s->clear = true;
 }
 
+void pw_stream__restart(struct pw_stream *s)
+{
+	new_generation(s);
+}
+
 /* --- interning ------------------------------------------------------------------- */
 
 /* A non-empty string of table @t. */

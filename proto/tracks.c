@@ -62,6 +62,7 @@ enum {
 	TE_TYPE = 9,
 	TE_NAME_IID = 10,
 	TE_TRACK_UUID = 11,
+	TE_NAME = 23,
 	TE_DOUBLE_COUNTER_VALUE = 44,
 	DA_NAME_IID = 1,
 	DA_BOOL = 2,
@@ -103,6 +104,13 @@ struct pt_buf {
 	size_t len, cap;
 };
 
+/* --ring-buffer: the slices open on one track, oldest first, each as
+ * [name bytes][u32 name length][u64 ts] */
+struct pt_open {
+	uint64_t uuid; /* 0: free slot */
+	struct pt_buf stack;
+};
+
 struct pw_tracks {
 	struct pw_writer *w;
 	uint32_t seq;
@@ -115,6 +123,12 @@ struct pw_tracks {
 	uint64_t *uuids; /* descriptors written; 0: free slot */
 	size_t umask, ucount;
 	struct pw_track_stats st;
+
+	/* --ring-buffer (pw_tracks__ring): what pw_tracks__carry() writes */
+	uint32_t ring_seq;   /* the carried BEGINs' sequence; 0: no ring */
+	struct pt_buf descs; /* the descriptors written since, framed packets */
+	struct pt_open *open;
+	size_t omask, ocount;
 };
 
 /* --- helpers ----------------------------------------------------------------------- */
@@ -185,6 +199,7 @@ static struct pw_tracks *tracks_get(struct pw_writer *w)
 	t->max_bytes = PT_MAX_INTERN;
 	t->st.seq_id = t->seq;
 	t->st.memory_bytes = sizeof(*t);
+	t->ring_seq = pw_writer__ring_seq(w);
 	*slot = t;
 	return t;
 }
@@ -202,6 +217,10 @@ void pw_tracks__free(struct pw_tracks *t)
 	}
 	free(t->pkt.p);
 	free(t->uuids);
+	free(t->descs.p);
+	for (i = 0; t->open && (size_t)i <= t->omask; i++)
+		free(t->open[i].stack.p);
+	free(t->open);
 	free(t);
 }
 
@@ -305,6 +324,143 @@ static int packet_out(struct pw_tracks *t, uint8_t *end)
 	return 0;
 }
 
+/* --- --ring-buffer: open slices and the carry ------------------------------------- */
+
+void pw_tracks__ring(struct pw_tracks *t, uint32_t seq)
+{
+	t->ring_seq = seq;
+}
+
+void pw_tracks__restart(struct pw_tracks *t)
+{
+	new_generation(t);
+}
+
+/* The open-slice stack of @uuid, created if @add; NULL if none (or ENOMEM). */
+static struct pt_buf *open_stack(struct pw_tracks *t, uint64_t uuid, bool add)
+{
+	size_t i, j, n;
+
+	if (t->open) {
+		for (i = mix64(uuid) & t->omask; t->open[i].uuid; i = (i + 1) & t->omask)
+			if (t->open[i].uuid == uuid)
+				return &t->open[i].stack;
+	}
+	if (!add)
+		return NULL;
+	if (!t->open || (t->ocount + 1) * 2 > t->omask + 1) {
+		struct pt_open *v;
+
+		n = t->open ? (t->omask + 1) * 2 : 16;
+		v = calloc(n, sizeof(*v));
+		if (!v)
+			return NULL;
+		for (i = 0; t->open && i <= t->omask; i++) {
+			if (!t->open[i].uuid)
+				continue;
+			for (j = mix64(t->open[i].uuid) & (n - 1); v[j].uuid; j = (j + 1) & (n - 1))
+				;
+			v[j] = t->open[i];
+		}
+		t->st.memory_bytes += (n - (t->open ? t->omask + 1 : 0)) * sizeof(*v);
+		free(t->open);
+		t->open = v;
+		t->omask = n - 1;
+	}
+	for (i = mix64(uuid) & t->omask; t->open[i].uuid; i = (i + 1) & t->omask)
+		;
+	t->open[i].uuid = uuid;
+	t->ocount++;
+	return &t->open[i].stack;
+}
+
+/* Open-slice stack entries: [u32 name length][u64 ts][name][u32 name length] (the
+ * length at both ends: walked forwards by the carry, popped from the top). */
+#define PT_OPEN_FIXED (2 * sizeof(uint32_t) + sizeof(uint64_t))
+
+/* A BEGIN went out: remember it (name and time) until its END. */
+static void open_push(struct pw_tracks *t, uint64_t uuid, uint64_t ts, const char *name, size_t nl)
+{
+	struct pt_buf *b = open_stack(t, uuid, true);
+	uint32_t len = (uint32_t)nl;
+	uint8_t *q;
+
+	if (!b || buf_reserve(t, b, nl + PT_OPEN_FIXED) < 0) {
+		t->st.dropped++; /* the carry will miss it; counted with the drops */
+		return;
+	}
+	q = b->p + b->len;
+	memcpy(q, &len, sizeof(len));
+	memcpy(q + sizeof(len), &ts, sizeof(ts));
+	memcpy(q + sizeof(len) + sizeof(ts), name, nl);
+	memcpy(q + sizeof(len) + sizeof(ts) + nl, &len, sizeof(len));
+	b->len += nl + PT_OPEN_FIXED;
+}
+
+static void open_pop(struct pw_tracks *t, uint64_t uuid)
+{
+	struct pt_buf *b = open_stack(t, uuid, false);
+	uint32_t len;
+
+	if (!b || b->len < PT_OPEN_FIXED)
+		return; /* begun before the ring */
+	memcpy(&len, b->p + b->len - sizeof(len), sizeof(len));
+	b->len -= len + PT_OPEN_FIXED;
+}
+
+/* One BEGIN of the carry: a name of its own (no interning), CLEARED. */
+static int carry_begin(struct pw_tracks *t, uint64_t uuid, uint64_t ts, const uint8_t *name,
+		       uint32_t nl)
+{
+	uint8_t *p, *lp;
+
+	t->pkt.len = 0;
+	if (buf_reserve(t, &t->pkt, PT_HEADROOM + 8 * PB_FIELD_MAX + nl) < 0)
+		return -ENOMEM;
+	p = t->pkt.p + PT_HEADROOM;
+	p = pb_u64(p, TP_TIMESTAMP, ts);
+	p = pb_u64(p, TP_SEQ_ID, t->ring_seq);
+	lp = pb_msg_begin(p, TP_TRACK_EVENT);
+	p = pb_u64(pb_msg_body(lp), TE_TYPE, TYPE_SLICE_BEGIN);
+	p = pb_u64(p, TE_TRACK_UUID, uuid);
+	p = pb_bytes(p, TE_NAME, name, nl);
+	p = pb_msg_end(lp, p);
+	p = pb_u64(p, TP_SEQUENCE_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED);
+	return packet_out(t, p);
+}
+
+int pw_tracks__carry(struct pw_tracks *t)
+{
+	size_t i;
+	int ret;
+
+	if (!t->ring_seq)
+		return 0;
+	if (t->descs.len) {
+		ret = pw_writer__append(t->w, t->descs.p, t->descs.len);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; t->open && i <= t->omask; i++) {
+		const struct pt_buf *b = &t->open[i].stack;
+		size_t at = 0;
+
+		while (t->open[i].uuid && at + PT_OPEN_FIXED <= b->len) {
+			uint32_t len;
+			uint64_t ts;
+
+			memcpy(&len, b->p + at, sizeof(len));
+			memcpy(&ts, b->p + at + sizeof(len), sizeof(ts));
+			ret = carry_begin(t, t->open[i].uuid, ts,
+					  b->p + at + sizeof(len) + sizeof(ts), len);
+			if (ret < 0)
+				return ret;
+			at += len + PT_OPEN_FIXED;
+		}
+	}
+	return 0;
+}
+
 struct td {
 	uint64_t uuid, parent;
 	const char *name;
@@ -315,7 +471,7 @@ struct td {
 
 static int descriptor_out(struct pw_tracks *t, const struct td *d)
 {
-	uint8_t *p, *lp, *lq;
+	uint8_t *p, *lp, *lq, *body_end;
 	int ret;
 
 	if (uuid_known(t, d->uuid))
@@ -325,6 +481,9 @@ static int descriptor_out(struct pw_tracks *t, const struct td *d)
 		return ret;
 	t->pkt.len = 0;
 	if (uuid_reserve(t) < 0 ||
+	    (t->ring_seq &&
+	     buf_reserve(t, &t->descs, PB_TAG_MAX + PB_LEN_MAX + 12 * PB_FIELD_MAX + d->name_len) <
+		     0) ||
 	    buf_reserve(t, &t->pkt, PT_HEADROOM + 12 * PB_FIELD_MAX + d->name_len) < 0)
 		return -ENOMEM;
 	p = t->pkt.p + PT_HEADROOM;
@@ -348,11 +507,22 @@ static int descriptor_out(struct pw_tracks *t, const struct td *d)
 		p = pb_msg_end(lq, pb_msg_body(lq));
 	}
 	p = pb_msg_end(lp, p);
+	body_end = p;
 	if (!t->started)
 		p = pb_bool(p, TP_FIRST_PACKET_ON_SEQUENCE, 1);
 	ret = packet_out(t, p);
 	if (ret < 0)
 		return ret;
+	if (t->ring_seq) {
+		/* a copy for the carry, without first_packet_on_sequence */
+		const uint8_t *body = t->pkt.p + PT_HEADROOM;
+		size_t blen = (size_t)(body_end - body);
+		uint8_t *q = t->descs.p + t->descs.len;
+
+		q = pb_varint(pb_tag(q, 1, PB_WT_LEN), blen);
+		memcpy(q, body, blen);
+		t->descs.len = (size_t)(q + blen - t->descs.p);
+	}
 	uuid_add(t, d->uuid);
 	t->st.tracks++;
 	return 0;
@@ -635,6 +805,12 @@ static int track_event(struct pw_writer *w, int type, uint64_t track, uint64_t t
 		t->st.generations++;
 	t->clear = false;
 	t->st.events++;
+	if (unlikely(t->ring_seq)) {
+		if (type == TYPE_SLICE_BEGIN)
+			open_push(t, track, ts, name, nl);
+		else if (type == TYPE_SLICE_END)
+			open_pop(t, track);
+	}
 	return 0;
 drop:
 	/* new entries stay pending: the next packet defines them */

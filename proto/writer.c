@@ -22,9 +22,12 @@
 #include "compiler.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -108,6 +111,37 @@ struct pw_bundle {
 	bool lost;
 };
 
+/*
+ * --ring-buffer: the packets after the prologue go to segments, unlinked
+ * files next to the output, a new one each time the current one passes
+ * seg_cap (at a point the caller chooses, pw_writer__ring_rotate).  Each
+ * segment starts a generation of every sequence's interned state and keeps,
+ * in memory, its "carry": what a trace starting with it needs from before
+ * (track descriptors, the slices open on them, the caller's process tree).
+ * Old segments are dropped to keep the trace within the budget; at the end
+ * the output gets the first kept segment's carry and the kept segments.
+ */
+struct pw_seg {
+	int fd;
+	uint64_t bytes, events, packets;
+	uint8_t *carry; /* complete packets */
+	size_t carry_len, carry_cap;
+};
+
+struct pw_ring {
+	char *dir;
+	uint64_t budget;     /* the whole trace's bytes at the end */
+	uint64_t seg_cap;    /* a segment is full past this */
+	uint64_t prologue;   /* trace bytes in the output before the ring began */
+	struct pw_seg *segs; /* oldest first; the last one is being written */
+	unsigned nsegs, cap;
+	bool due;     /* the current segment is full */
+	bool capture; /* packets go to the current segment's carry */
+	bool finished;
+	uint32_t carry_seq; /* the sequence of the carried slice BEGINs */
+	struct pw_ring_stats st;
+};
+
 struct pw_writer {
 	int fd;
 	int err; /* sticky 0 / -errno */
@@ -134,7 +168,29 @@ struct pw_writer {
 	size_t nstreams;
 	uint32_t last_seq;	  /* the highest sequence id handed out */
 	struct pw_tracks *tracks; /* tracks.c, NULL until used */
+
+	size_t out_cap;	      /* the buffer is written when it would pass this */
+	struct pw_ring *ring; /* --ring-buffer, NULL otherwise */
 };
+
+static int carry_add(struct pw_seg *g, const uint8_t *buf, size_t n)
+{
+	if (g->carry_len + n > g->carry_cap) {
+		size_t cap = g->carry_cap ? g->carry_cap : 4096;
+		uint8_t *p;
+
+		while (cap < g->carry_len + n)
+			cap *= 2;
+		p = realloc(g->carry, cap);
+		if (!p)
+			return -ENOMEM;
+		g->carry = p;
+		g->carry_cap = cap;
+	}
+	memcpy(g->carry + g->carry_len, buf, n);
+	g->carry_len += n;
+	return 0;
+}
 
 /* --- output ---------------------------------------------------------------- */
 
@@ -145,11 +201,24 @@ struct pw_writer {
 static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 			 const struct pw_mark *marks, size_t nmarks)
 {
+	struct pw_seg *g = NULL;
 	size_t done = 0, k, lim = n;
-	uint64_t end;
-	int err;
+	uint64_t end, at = w->committed;
+	off_t base = w->base_off;
+	int err, fd = w->fd;
 
-	if (w->limit && w->committed + n > w->limit) {
+	if (w->ring && w->ring->capture) {
+		err = carry_add(&w->ring->segs[w->ring->nsegs - 1], buf, n);
+		if (err)
+			w->err = err;
+		return err;
+	}
+	if (w->ring) {
+		g = &w->ring->segs[w->ring->nsegs - 1];
+		fd = g->fd;
+		base = 0;
+		at = g->bytes;
+	} else if (w->limit && w->committed + n > w->limit) {
 		/* only the packets that fit whole, then a sticky -EFBIG */
 		uint64_t room = w->limit > w->committed ? w->limit - w->committed : 0;
 
@@ -157,7 +226,7 @@ static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 			lim = marks[k].end;
 	}
 	while (done < lim) {
-		ssize_t r = write(w->fd, buf + done, lim - done);
+		ssize_t r = write(fd, buf + done, lim - done);
 
 		if (r > 0) {
 			done += (size_t)r;
@@ -176,6 +245,14 @@ static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 	for (k = 0; k < nmarks; k++)
 		w->events += marks[k].events;
 	w->packets += nmarks;
+	if (g) {
+		g->bytes += n;
+		for (k = 0; k < nmarks; k++)
+			g->events += marks[k].events;
+		g->packets += nmarks;
+		if (g->bytes >= w->ring->seg_cap)
+			w->ring->due = true;
+	}
 	return 0;
 
 fail:
@@ -184,11 +261,17 @@ fail:
 		end = marks[k].end;
 		w->events += marks[k].events;
 		w->packets++;
+		if (g) {
+			g->events += marks[k].events;
+			g->packets++;
+		}
 	}
 	for (; k < nmarks; k++)
 		w->dropped += marks[k].events;
 	w->committed += end;
-	if (end != done && ftruncate(w->fd, w->base_off + (off_t)w->committed) < 0) {
+	if (g)
+		g->bytes += end;
+	if (end != done && ftruncate(fd, base + (off_t)(at + end)) < 0) {
 		/* not a regular file, or the cut failed too: nothing better to do */
 	}
 	w->err = err;
@@ -218,7 +301,7 @@ int pw_writer__sync(struct pw_writer *w)
  */
 static uint8_t *out_reserve(struct pw_writer *w, size_t n)
 {
-	if (w->out_len + n > PW_OUT_SIZE || w->nmarks == PW_MAX_MARKS) {
+	if (w->out_len + n > w->out_cap || w->nmarks == PW_MAX_MARKS) {
 		if (pw_writer__sync(w) < 0)
 			return NULL;
 	}
@@ -1039,6 +1122,321 @@ void pw_ftrace_generic(struct pw_writer *w, const struct pw_ev *e, const char *e
 	ev_close(&x, p);
 }
 
+/* --- --ring-buffer ------------------------------------------------------------------ */
+
+/* An unlinked file in @dir for a segment: O_TMPFILE where the kernel and the
+ * filesystem have it, a named file removed at once otherwise. */
+static int seg_open(const char *dir)
+{
+	size_t n = strlen(dir) + sizeof("/.pftrace-ring-XXXXXX");
+	char *path;
+	int fd;
+
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT)
+		return -errno;
+#endif
+	path = malloc(n);
+	if (!path)
+		return -ENOMEM;
+	snprintf(path, n, "%s/.pftrace-ring-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0) {
+		fd = -errno;
+	} else {
+		unlink(path);
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	free(path);
+	return fd;
+}
+
+static void seg_free(struct pw_seg *g)
+{
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g->carry);
+	memset(g, 0, sizeof(*g));
+	g->fd = -1;
+}
+
+/* Forget the oldest segment: its packets leave the trace. */
+static void seg_drop_oldest(struct pw_writer *w)
+{
+	struct pw_ring *r = w->ring;
+	struct pw_seg *g = &r->segs[0];
+
+	r->st.segments_dropped++;
+	r->st.bytes_dropped += g->bytes;
+	r->st.events_dropped += g->events;
+	w->committed -= g->bytes;
+	w->events -= g->events;
+	w->packets -= g->packets;
+	seg_free(g);
+	memmove(&r->segs[0], &r->segs[1], (r->nsegs - 1) * sizeof(*r->segs));
+	r->nsegs--;
+}
+
+/* The trace's bytes if it ended now: prologue, the first segment's carry, the segments. */
+static uint64_t ring_size(const struct pw_ring *r, uint64_t extra)
+{
+	uint64_t n = r->prologue + extra;
+	unsigned i;
+
+	if (r->nsegs)
+		n += r->segs[0].carry_len;
+	for (i = 0; i < r->nsegs; i++)
+		n += r->segs[i].bytes;
+	return n;
+}
+
+static int seg_push(struct pw_ring *r)
+{
+	int fd;
+
+	if (r->nsegs == r->cap) {
+		unsigned cap = r->cap ? r->cap * 2 : 16;
+		struct pw_seg *v = realloc(r->segs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->segs = v;
+		r->cap = cap;
+	}
+	fd = seg_open(r->dir);
+	if (fd < 0)
+		return fd;
+	memset(&r->segs[r->nsegs], 0, sizeof(*r->segs));
+	r->segs[r->nsegs++].fd = fd;
+	r->st.segments++;
+	return 0;
+}
+
+int pw_writer__ring_begin(struct pw_writer *w, uint64_t bytes, const char *dir)
+{
+	struct pw_ring *r;
+	int ret;
+
+	if (!w || w->ring || bytes < PW_RING_MIN || !dir)
+		return -EINVAL;
+	ret = pw_writer__sync(w);
+	if (ret)
+		return ret;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->dir = strdup(dir);
+	if (!r->dir) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->budget = bytes;
+	r->seg_cap = bytes / PW_RING_SEGS;
+	r->prologue = w->committed;
+	r->carry_seq = pw_writer__new_seq(w);
+	ret = seg_push(r);
+	if (ret) {
+		free(r->dir);
+		free(r->segs);
+		free(r);
+		return ret;
+	}
+	w->ring = r;
+	w->limit = 0;
+	/* the buffer goes out in pieces small next to a segment */
+	if (w->out_cap > r->seg_cap / 4)
+		w->out_cap = (size_t)(r->seg_cap / 4);
+	if (w->bundle_max > r->seg_cap / 8)
+		w->bundle_max = (uint32_t)(r->seg_cap / 8);
+	if (w->tracks)
+		pw_tracks__ring(w->tracks, r->carry_seq);
+	return 0;
+}
+
+bool pw_writer__ring_due(const struct pw_writer *w)
+{
+	return w && w->ring && w->ring->due && !w->err;
+}
+
+uint32_t pw_writer__ring_seq(const struct pw_writer *w)
+{
+	return w->ring ? w->ring->carry_seq : 0;
+}
+
+int pw_writer__ring_rotate(struct pw_writer *w, void (*snapshot)(void *arg), void *arg)
+{
+	struct pw_ring *r;
+	size_t i;
+	int ret;
+
+	if (!w || !w->ring)
+		return -EINVAL;
+	r = w->ring;
+	if (w->err || r->finished)
+		return w->err;
+	ret = pw_writer__sync(w); /* what was made so far ends the old segment */
+	if (ret)
+		return ret;
+	r->due = false;
+	ret = seg_push(r);
+	if (ret) {
+		w->err = ret;
+		return ret;
+	}
+	/* the disk may hold up to a segment more than the budget until the end */
+	while (r->nsegs > 2 && ring_size(r, 0) > r->budget)
+		seg_drop_oldest(w);
+	/* every sequence starts over in the new segment */
+	for (i = 0; i < w->nstreams; i++)
+		pw_stream__restart(w->streams[i]);
+	if (w->tracks)
+		pw_tracks__restart(w->tracks);
+	/* what a trace that starts here needs from before */
+	r->capture = true;
+	if (w->tracks)
+		pw_tracks__carry(w->tracks);
+	if (snapshot)
+		snapshot(arg);
+	ret = pw_writer__sync(w);
+	r->capture = false;
+	r->st.carry_bytes += r->segs[r->nsegs - 1].carry_len;
+	return ret;
+}
+
+/* The kept segments into the output, after the prologue. */
+static int ring_finish(struct pw_writer *w)
+{
+	struct pw_ring *r = w->ring;
+	uint64_t at;
+	unsigned i;
+	int ret = 0;
+
+	if (r->finished)
+		return w->err;
+	r->finished = true;
+	while (r->nsegs > 1 && ring_size(r, 0) > r->budget)
+		seg_drop_oldest(w);
+	at = r->prologue;
+	/* the output is at the prologue's end: nothing else went to it */
+	if (lseek(w->fd, w->base_off + (off_t)at, SEEK_SET) < 0)
+		ret = -errno;
+	for (i = 0; !ret && i < r->nsegs; i++) {
+		struct pw_seg *g = &r->segs[i];
+		uint64_t off = 0;
+
+		/* only the first kept segment's carry: the others' is in the segments before */
+		if (i == 0 && r->st.segments_dropped && g->carry_len) {
+			struct pw_mark m = {.end = (uint32_t)g->carry_len, .events = 0};
+			uint64_t saved = w->committed;
+
+			w->ring = NULL;
+			w->committed = at;
+			ret = write_packets(w, g->carry, g->carry_len, &m, 1);
+			w->ring = r;
+			if (ret)
+				break;
+			at = w->committed;
+			w->committed = saved + g->carry_len;
+			w->packets--; /* (counted by write_packets: carry packets are extra) */
+		}
+		while (off < g->bytes) {
+			size_t want = g->bytes - off > PW_OUT_SIZE ? PW_OUT_SIZE
+								   : (size_t)(g->bytes - off);
+			ssize_t n = pread(g->fd, w->out, want, (off_t)off);
+			ssize_t wr;
+			size_t done = 0;
+
+			if (n <= 0) {
+				ret = n < 0 ? -errno : -EIO;
+				if (n < 0 && errno == EINTR)
+					continue;
+				break;
+			}
+			while (done < (size_t)n) {
+				wr = write(w->fd, w->out + done, (size_t)n - done);
+				if (wr < 0 && errno == EINTR)
+					continue;
+				if (wr <= 0) {
+					ret = wr < 0 ? -errno : -EIO;
+					break;
+				}
+				done += (size_t)wr;
+			}
+			if (ret)
+				break;
+			off += (uint64_t)n;
+		}
+		if (ret)
+			break;
+		at += g->bytes;
+	}
+	if (ret) {
+		/* cut back to the last whole segment; the rest counts as dropped */
+		uint64_t lost_ev = 0;
+		unsigned k;
+
+		for (k = i; k < r->nsegs; k++) {
+			lost_ev += r->segs[k].events;
+			w->committed -= r->segs[k].bytes;
+			w->events -= r->segs[k].events;
+			w->packets -= r->segs[k].packets;
+		}
+		w->dropped += lost_ev;
+		if (ftruncate(w->fd, w->base_off + (off_t)at) < 0) {
+			/* nothing better to do */
+		}
+		w->committed = at;
+		if (!w->err)
+			w->err = ret;
+	}
+	r->st.kept_segments = r->nsegs - (ret ? r->nsegs - i : 0);
+	r->st.kept_bytes = w->committed;
+	for (i = 0; i < r->nsegs; i++)
+		seg_free(&r->segs[i]);
+	r->nsegs = 0;
+	return w->err;
+}
+
+void pw_writer__ring_stats(const struct pw_writer *w, struct pw_ring_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (w && w->ring) {
+		*st = w->ring->st;
+		st->budget = w->ring->budget;
+		if (!w->ring->finished) {
+			st->kept_segments = w->ring->nsegs;
+			st->kept_bytes = w->committed;
+		}
+		st->kept_events = w->events;
+	}
+}
+
+int pw_writer__finish(struct pw_writer *w)
+{
+	if (!w)
+		return -EINVAL;
+	pw_writer__flush(w);
+	if (w->ring)
+		ring_finish(w);
+	return w->err;
+}
+
+static void ring_free(struct pw_ring *r)
+{
+	unsigned i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nsegs; i++)
+		seg_free(&r->segs[i]);
+	free(r->segs);
+	free(r->dir);
+	free(r);
+}
+
 /* --- lifetime ---------------------------------------------------------------- */
 
 struct pw_writer *pw_writer__new(int fd, int max_cpus)
@@ -1057,6 +1455,7 @@ struct pw_writer *pw_writer__new(int fd, int max_cpus)
 	w->fd = fd;
 	w->max_cpus = (uint32_t)max_cpus;
 	w->bundle_max = PW_BUNDLE_MAX;
+	w->out_cap = PW_OUT_SIZE;
 	off = lseek(fd, 0, SEEK_CUR);
 	w->base_off = off > 0 ? off : 0;
 	w->out = malloc(PW_OUT_SIZE);
@@ -1097,13 +1496,14 @@ int pw_writer__close(struct pw_writer *w)
 
 	if (!w)
 		return 0;
-	pw_writer__flush(w);
+	pw_writer__finish(w);
 	err = w->err;
 	if (close(w->fd) < 0 && !err && errno != EINTR)
 		err = -errno;
 	for (i = 0; i < w->nstreams; i++)
 		pw_stream__free(w->streams[i]);
 	pw_tracks__free(w->tracks);
+	ring_free(w->ring);
 	free(w->streams);
 	for (i = 0; i < w->max_cpus; i++)
 		free(w->bundles[i].buf);

@@ -24,6 +24,7 @@
 #ifndef PFTRACE_PROTO_WRITER_H
 #define PFTRACE_PROTO_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,48 @@ uint64_t pw_writer__bytes(const struct pw_writer *w); /* bytes safely in the fil
 uint64_t pw_writer__dropped_events(const struct pw_writer *w);
 uint64_t pw_writer__packets(const struct pw_writer *w);
 uint64_t pw_writer__events(const struct pw_writer *w); /* kernel events safely in the file */
+
+/*
+ * Flight recorder (--ring-buffer): from this call on, keep only about the
+ * last @bytes of the trace.  Call it once, after the packets every trace
+ * needs (clock snapshot, system info, the first process tree): they stay
+ * (the "prologue").  What follows goes to PW_RING_SEGS segments of
+ * @bytes / PW_RING_SEGS, unlinked files in @dir (the output's directory:
+ * the disk holds up to twice @bytes while the trace is assembled at the
+ * end); the oldest are dropped to stay within @bytes.  Each segment is a
+ * fresh start for every sequence (interned state CLEARED), so the trace
+ * loads whatever was dropped.  @bytes >= PW_RING_MIN.  0 or -errno.
+ *
+ * When pw_writer__ring_due() says the current segment is full, call
+ * pw_writer__ring_rotate() where no packet of the caller's is half made;
+ * @snapshot(@arg) then writes what a trace starting with the new segment
+ * needs from the caller (a process tree of the live processes): those
+ * packets are kept aside and written only if the segment ends up first.
+ * pw_writer__finish() (or close) writes the kept segments into the output.
+ */
+#define PW_RING_SEGS 8
+#define PW_RING_MIN ((uint64_t)1 << 20)
+int pw_writer__ring_begin(struct pw_writer *w, uint64_t bytes, const char *dir);
+bool pw_writer__ring_due(const struct pw_writer *w);
+int pw_writer__ring_rotate(struct pw_writer *w, void (*snapshot)(void *arg), void *arg);
+
+struct pw_ring_stats {
+	uint64_t budget;	   /* the bytes asked for */
+	uint64_t segments;	   /* segments started */
+	uint64_t segments_dropped; /* overwritten: their events left the trace */
+	uint64_t bytes_dropped;
+	uint64_t events_dropped; /* kernel events in the dropped segments */
+	uint64_t carry_bytes;	 /* carries made, in all (one is written) */
+	uint64_t kept_segments;
+	uint64_t kept_bytes;  /* the trace's size, after pw_writer__finish() */
+	uint64_t kept_events; /* kernel events in the trace */
+};
+void pw_writer__ring_stats(const struct pw_writer *w, struct pw_ring_stats *st);
+
+/* Everything out: bundles flushed, buffers written and, with a ring, the
+ * kept segments assembled into the output.  The counters (bytes, events)
+ * then describe the file.  0 or the sticky -errno; close calls it too. */
+int pw_writer__finish(struct pw_writer *w);
 
 /* Writes buffered packets to the fd (does not close bundles). */
 int pw_writer__sync(struct pw_writer *w);
