@@ -556,7 +556,8 @@ static void put_quoted(FILE *f, const char *s)
 	free(q);
 }
 
-/* track=thread | process | process:NAME | global:NAME | counter | 0xUUID (no descriptor) */
+/* track=thread | thread:NAME (a thread's own track) | process | process:NAME | global:NAME |
+ * counter | 0xUUID (no descriptor) */
 static void put_track(FILE *f, const struct prd_track_event *e)
 {
 	static const char *const kinds[] = {
@@ -571,8 +572,7 @@ static void put_track(FILE *f, const struct prd_track_event *e)
 		return;
 	}
 	fprintf(f, " track=%s", kinds[t->kind]);
-	if (t->kind != PRD_TRACK_THREAD && t->kind != PRD_TRACK_PROCESS &&
-	    t->kind != PRD_TRACK_COUNTER && t->name[0]) {
+	if (t->kind != PRD_TRACK_PROCESS && t->kind != PRD_TRACK_COUNTER && t->name[0]) {
 		fputc(':', f);
 		put_quoted(f, t->name);
 	}

@@ -36,6 +36,14 @@
 
 /* --- parsing ----------------------------------------------------------------- */
 
+
+/* A thread's own spans go on its track, or on the one e->thread_track gives. */
+static pft_track th_track(struct mk_engine *e, uint32_t pid, uint32_t tid)
+{
+	return e->thread_track ? e->thread_track(e->thread_track_ctx, pid, tid)
+			       : e->ops->track_thread(e->h, pid, tid);
+}
+
 static int parse_i64(const char *s, int64_t *out)
 {
 	char *end;
@@ -620,7 +628,7 @@ static void sd_close(struct mk_engine *e, struct mk_open *o, uint64_t ts, uint32
 		o->th_prev->th_next = o->th_next;
 
 	if (innermost)
-		track = e->ops->track_thread(e->h, o->pid, o->tid);
+		track = th_track(e, o->pid, o->tid);
 	else
 		track = e->ops->track_process(e->h, o->pid, o->tags);
 	if (o->id) {
@@ -775,7 +783,7 @@ void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char 
 			break;
 		}
 		th->depth++;
-		e->ops->slice_begin(e->h, e->ops->track_thread(e->h, w->pid, w->tid), w->ts,
+		e->ops->slice_begin(e->h, th_track(e, w->pid, w->tid), w->ts,
 				    l->tags, NULL, 0);
 		e->st.atrace++;
 		break;
@@ -786,7 +794,7 @@ void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char 
 			break;
 		}
 		th->depth--;
-		e->ops->slice_end(e->h, e->ops->track_thread(e->h, th->pid, w->tid), w->ts, NULL,
+		e->ops->slice_end(e->h, th_track(e, th->pid, w->tid), w->ts, NULL,
 				  0);
 		e->st.atrace++;
 		break;
@@ -802,7 +810,7 @@ void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char 
 		at_async(e, w, l);
 		break;
 	case MK_AT_INSTANT:
-		e->ops->instant(e->h, e->ops->track_thread(e->h, w->pid, w->tid), w->ts, l->tags,
+		e->ops->instant(e->h, th_track(e, w->pid, w->tid), w->ts, l->tags,
 				NULL, 0);
 		e->st.atrace++;
 		break;
@@ -830,7 +838,7 @@ void mk_engine__finish(struct mk_engine *e, uint64_t ts)
 		}
 		while (th->depth) {
 			th->depth--;
-			e->ops->slice_end(e->h, e->ops->track_thread(e->h, th->pid, tid), ts, &unf,
+			e->ops->slice_end(e->h, th_track(e, th->pid, tid), ts, &unf,
 					  1);
 			e->st.unfinished++;
 		}

@@ -99,6 +99,9 @@ struct mk_engine {
 	/* the parent pid of @pid, for the "pp" ID; may be NULL (then 0) */
 	uint32_t (*ppid)(void *ctx, uint32_t pid);
 	void *ppid_ctx;
+	/* the track of a thread's own spans; NULL: ops->track_thread (the thread's track) */
+	pft_track (*thread_track)(void *ctx, uint32_t pid, uint32_t tid);
+	void *thread_track_ctx;
 	struct u64map ids;     /* resolved sysdig ID + 1 -> struct mk_idstack */
 	struct u64map threads; /* tid + 1 -> struct mk_thread */
 	struct u64map async;   /* hash(pid, name, cookie) -> struct mk_async */

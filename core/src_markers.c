@@ -35,6 +35,7 @@
 #include "core/source.h"
 #include "core/u64map.h"
 #include "core/util.h"
+#include "proto/writer.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -549,6 +550,20 @@ static int dn_init(struct markers *m, int asked)
 
 /* --- the source ------------------------------------------------------------------ */
 
+/*
+ * A trace_marker line is stamped inside the write() that carries it, so with
+ * --syscalls its span would begin inside that write's slice and end inside
+ * another's: they do not nest, and trace_processor drops ends
+ * (misplaced_end_event).  Then the threads' spans go on a track of their own,
+ * "markers", shown with the thread.
+ */
+static pft_track own_track(void *ctx, uint32_t pid, uint32_t tid)
+{
+	struct markers *m = ctx;
+
+	return pw_track_thread_own(session__writer(m->h), pid, tid, "markers");
+}
+
 static int markers_init(struct pft_host *h, const struct pft_host_ops *ops, void **priv)
 {
 	const struct record_opts *o = session__opts(h);
@@ -566,6 +581,10 @@ static int markers_init(struct pft_host *h, const struct pft_host_ops *ops, void
 	if (o->markers & PFT_MARKERS_TRACE_MARKER) {
 		m->tm_on = 1;
 		err = tm_init(m);
+		if (o->syscalls) {
+			m->eng.thread_track = own_track;
+			m->eng.thread_track_ctx = m;
+		}
 	}
 	if (!err && (o->markers & PFT_MARKERS_DEVNULL))
 		err = dn_init(m, o->markers_devnull_asked);

@@ -55,6 +55,7 @@ enum {
 	TD_THREAD = 4,
 	TD_PARENT_UUID = 5,
 	TD_COUNTER = 8,
+	TD_DISALLOW_MERGING = 9,
 	PD_PID = 1,
 	THD_PID = 1,
 	THD_TID = 2,
@@ -84,7 +85,7 @@ enum { N_EVENT, N_ARG, N_NUM };
 static const uint32_t tab_field[N_NUM] = {ID_EVENT_NAMES, ID_DEBUG_ANNOTATION_NAMES};
 
 /* track kinds, hashed into the uuid */
-enum { K_THREAD = 1, K_PROCESS, K_NAMED, K_GLOBAL, K_COUNTER };
+enum { K_THREAD = 1, K_PROCESS, K_NAMED, K_GLOBAL, K_COUNTER, K_THREAD_OWN };
 
 struct pt_slot {
 	uint32_t hash;
@@ -495,10 +496,12 @@ static int descriptor_out(struct pw_tracks *t, const struct td *d)
 	if (d->kind == K_PROCESS) {
 		lq = pb_msg_begin(p, TD_PROCESS);
 		p = pb_msg_end(lq, pb_i64(pb_msg_body(lq), PD_PID, (int32_t)d->pid));
-	} else if (d->kind == K_THREAD) {
+	} else if (d->kind == K_THREAD || d->kind == K_THREAD_OWN) {
 		lq = pb_msg_begin(p, TD_THREAD);
 		p = pb_i64(pb_msg_body(lq), THD_PID, (int32_t)d->pid);
 		p = pb_msg_end(lq, pb_i64(p, THD_TID, (int32_t)d->tid));
+		if (d->kind == K_THREAD_OWN)
+			p = pb_bool(p, TD_DISALLOW_MERGING, 1);
 	}
 	if (d->parent)
 		p = pb_u64(p, TD_PARENT_UUID, d->parent);
@@ -556,6 +559,18 @@ uint64_t pw_track_thread(struct pw_writer *w, uint32_t pid, uint32_t tid)
 	if (!t)
 		return 0;
 	d.uuid = make_uuid(K_THREAD, pid, tid, NULL, 0, 0);
+	return descriptor_out(t, &d) < 0 ? 0 : d.uuid;
+}
+
+uint64_t pw_track_thread_own(struct pw_writer *w, uint32_t pid, uint32_t tid, const char *name)
+{
+	struct pw_tracks *t = tracks_get(w);
+	struct td d = {.kind = K_THREAD_OWN, .pid = pid, .tid = tid, .name = name ? name : ""};
+
+	if (!t)
+		return 0;
+	d.name_len = str_len(d.name);
+	d.uuid = make_uuid(K_THREAD_OWN, pid, tid, d.name, d.name_len, 0);
 	return descriptor_out(t, &d) < 0 ? 0 : d.uuid;
 }
 

@@ -252,6 +252,10 @@ void pw_ftrace_lost(struct pw_writer *w, uint32_t cpu);
 #define PW_ARGS_MAX 32
 
 uint64_t pw_track_thread(struct pw_writer *w, uint32_t pid, uint32_t tid);
+/* A track of thread @tid of its own, named @name: shown with the thread but not merged
+ * into its track (disallow_merging_with_system_tracks), so its slices need not nest
+ * with the thread's system call slices. */
+uint64_t pw_track_thread_own(struct pw_writer *w, uint32_t pid, uint32_t tid, const char *name);
 /* a named track of process @pid (async slices), lane 0, 1, ... for overlapping ones */
 uint64_t pw_track_process(struct pw_writer *w, uint32_t pid, const char *name, uint32_t lane);
 uint64_t pw_track_global(struct pw_writer *w, const char *name, uint32_t lane);

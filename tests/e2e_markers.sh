@@ -152,6 +152,30 @@ if expect_record_ok "$T/tm.err" && dump_trace "$T/tm.pb" "$T/tm.txt"; then
 		10000000)" "1 1"
 fi
 
+# 3b. with --syscalls, a trace_marker span would not nest with the write()s that carry it
+sub "trace_marker spans with --syscalls: on the thread's own track, every one whole"
+record "$T/tms.err" --markers=trace_marker --syscalls --no-stacks -o "$T/tms.pb" -- sh -c '
+	echo $$ > "$1/tms.pid"
+	echo "B|$$|at.outer" > "$2"
+	i=0
+	while [ $i -lt 10 ]; do
+		echo "B|$$|at.work" > "$2"
+		sleep 0.01
+		echo "E|$$" > "$2"
+		i=$((i + 1))
+	done
+	echo "E|$$" > "$2"' sh "$T" "$TM"
+if expect_record_ok "$T/tms.err" && dump_trace "$T/tms.pb" "$T/tms.txt"; then
+	pid=$(cat "$T/tms.pid")
+	expect_eq "at.work slices >= 10 ms" "$(slices_min "$T/tms.txt" at.work "$pid" 10000000)" \
+		"10 10"
+	expect_eq "at.outer slices >= 100 ms" "$(slices_min "$T/tms.txt" at.outer "$pid" 100000000)" \
+		"1 1"
+	expect_eq "slice events on the thread's 'markers' track" \
+		"$(grep -c 'slice_.*track=thread:markers$' "$T/tms.txt")" 22
+	expect_ge "write() calls recorded" "$(ev_count "$T/tms.txt" sys_enter "$pid" name=write)" 22
+fi
+
 # 4. bad input: unmatched ends, over 128 open per ID, garbage, 4 KiB lines
 sub "unmatched ends, more than 128 open, garbage and 4 KiB lines: counted, never misparsed"
 record "$T/bad.err" --markers --no-stacks -o "$T/bad.pb" -- sh -c '
