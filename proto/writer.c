@@ -1247,10 +1247,10 @@ int pw_writer__ring_begin(struct pw_writer *w, uint64_t bytes, const char *dir)
 	w->ring = r;
 	w->limit = 0;
 	/* the buffer goes out in pieces small next to a segment */
-	if (w->out_cap > r->seg_cap / 4)
-		w->out_cap = (size_t)(r->seg_cap / 4);
-	if (w->bundle_max > r->seg_cap / 8)
-		w->bundle_max = (uint32_t)(r->seg_cap / 8);
+	if (w->out_cap > r->seg_cap / 8)
+		w->out_cap = (size_t)(r->seg_cap / 8);
+	if (w->bundle_max > r->seg_cap / 16)
+		w->bundle_max = (uint32_t)(r->seg_cap / 16);
 	if (w->tracks)
 		pw_tracks__ring(w->tracks, r->carry_seq);
 	return 0;
@@ -1306,6 +1306,48 @@ int pw_writer__ring_rotate(struct pw_writer *w, void (*snapshot)(void *arg), voi
 	return ret;
 }
 
+/* Segment @g into the output at its position, from *@off on; 0 or -errno. */
+static int seg_copy(struct pw_writer *w, struct pw_seg *g, uint64_t *off)
+{
+#ifdef HAVE_COPY_FILE_RANGE
+	while (*off < g->bytes) {
+		loff_t in = (loff_t)*off;
+		ssize_t n = copy_file_range(g->fd, &in, w->fd, NULL, (size_t)(g->bytes - *off), 0);
+
+		if (n > 0) {
+			*off += (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || errno == ENOSYS || errno == EXDEV || errno == EINVAL ||
+		    errno == EOPNOTSUPP)
+			break; /* not here: read and write */
+		return -errno;
+	}
+#endif
+	while (*off < g->bytes) {
+		size_t want = g->bytes - *off > PW_OUT_SIZE ? PW_OUT_SIZE : (size_t)(g->bytes - *off);
+		ssize_t n = pread(g->fd, w->out, want, (off_t)*off), wr;
+		size_t done = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		while (done < (size_t)n) {
+			wr = write(w->fd, w->out + done, (size_t)n - done);
+			if (wr < 0 && errno == EINTR)
+				continue;
+			if (wr <= 0)
+				return wr < 0 ? -errno : -EIO;
+			done += (size_t)wr;
+		}
+		*off += (uint64_t)n;
+	}
+	return 0;
+}
+
 /* The kept segments into the output, after the prologue. */
 static int ring_finish(struct pw_writer *w)
 {
@@ -1340,35 +1382,8 @@ static int ring_finish(struct pw_writer *w)
 				break;
 			at = w->committed;
 			w->committed = saved + g->carry_len;
-			w->packets--; /* (counted by write_packets: carry packets are extra) */
 		}
-		while (off < g->bytes) {
-			size_t want = g->bytes - off > PW_OUT_SIZE ? PW_OUT_SIZE
-								   : (size_t)(g->bytes - off);
-			ssize_t n = pread(g->fd, w->out, want, (off_t)off);
-			ssize_t wr;
-			size_t done = 0;
-
-			if (n <= 0) {
-				ret = n < 0 ? -errno : -EIO;
-				if (n < 0 && errno == EINTR)
-					continue;
-				break;
-			}
-			while (done < (size_t)n) {
-				wr = write(w->fd, w->out + done, (size_t)n - done);
-				if (wr < 0 && errno == EINTR)
-					continue;
-				if (wr <= 0) {
-					ret = wr < 0 ? -errno : -EIO;
-					break;
-				}
-				done += (size_t)wr;
-			}
-			if (ret)
-				break;
-			off += (uint64_t)n;
-		}
+		ret = seg_copy(w, g, &off);
 		if (ret)
 			break;
 		at += g->bytes;
