@@ -353,11 +353,13 @@ static int record_finish(struct record *r)
 {
 	struct pw_ring_stats ring;
 	uint64_t bytes, dropped;
-	int ret, cerr;
+	int ret, cerr, assembly_err;
 
 	session__stop(r->s);
 	record_report_target(r);
+	ret = pw_writer__error(r->w);
 	pw_writer__finish(r->w); /* with --ring-buffer: the kept parts into the output */
+	assembly_err = !ret && r->o.ring_buffer ? pw_writer__error(r->w) : 0;
 	ret = pw_writer__error(r->w);
 	bytes = pw_writer__bytes(r->w);
 	dropped = pw_writer__dropped_events(r->w);
@@ -386,7 +388,12 @@ static int record_finish(struct record *r)
 			"  reader: SCHED_FIFO %d %llu times while the rings filled, "
 			"%.3f s in all\n",
 			r->o.rt, (unsigned long long)r->rt_switches, (double)r->rt_ns / 1e9);
-	if (ret == -ENOSPC || ret == -EFBIG || ret == -EDQUOT) {
+	if (assembly_err) {
+		pft_error("%s: %s while the kept parts of --ring-buffer were copied into it: the "
+			  "trace keeps the oldest %llu bytes of them, %llu events were not written",
+			  r->o.output, strerror(-assembly_err), (unsigned long long)bytes,
+			  (unsigned long long)dropped);
+	} else if (ret == -ENOSPC || ret == -EFBIG || ret == -EDQUOT) {
 		pft_error("%s: %s: recording stopped; the trace keeps what was written "
 			  "before (%llu bytes), %llu events were not written",
 			  r->o.output, strerror(-ret), (unsigned long long)bytes,

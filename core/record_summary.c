@@ -115,6 +115,11 @@ void record_summary_ring(const struct pw_ring_stats *st)
 		b1, b2, (unsigned long long)st->kept_segments, (unsigned long long)st->kept_events,
 		(unsigned long long)st->segments_dropped, b3,
 		(unsigned long long)st->events_dropped);
+	if (st->segments_no_space)
+		fprintf(stderr,
+			"pftrace: the disk was full: %llu of them were dropped early to make room "
+			"for newer ones\n",
+			(unsigned long long)st->segments_no_space);
 	if (pft_verbose)
 		fprintf(stderr,
 			"  ring: %llu parts started, %s of process trees and open slices "

@@ -173,6 +173,8 @@ struct pw_writer {
 	struct pw_ring *ring; /* --ring-buffer, NULL otherwise */
 };
 
+static void seg_drop_oldest(struct pw_writer *w);
+
 static int carry_add(struct pw_seg *g, const uint8_t *buf, size_t n)
 {
 	if (g->carry_len + n > g->carry_cap) {
@@ -225,6 +227,7 @@ static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 		for (lim = 0, k = 0; k < nmarks && marks[k].end <= room; k++)
 			lim = marks[k].end;
 	}
+again:
 	while (done < lim) {
 		ssize_t r = write(fd, buf + done, lim - done);
 
@@ -235,6 +238,15 @@ static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 		if (r < 0 && errno == EINTR)
 			continue;
 		err = r < 0 ? -errno : -EIO;
+		if (g && (err == -ENOSPC || err == -EDQUOT) && w->ring->nsegs > 2 &&
+		    ftruncate(fd, (off_t)at) == 0 && lseek(fd, (off_t)at, SEEK_SET) == (off_t)at) {
+			/* a full disk: the oldest segment makes room, the batch is written again */
+			seg_drop_oldest(w);
+			w->ring->st.segments_no_space++;
+			g = &w->ring->segs[w->ring->nsegs - 1];
+			done = 0;
+			goto again;
+		}
 		goto fail;
 	}
 	if (lim < n) {
@@ -1352,16 +1364,19 @@ static int seg_copy(struct pw_writer *w, struct pw_seg *g, uint64_t *off)
 static int ring_finish(struct pw_writer *w)
 {
 	struct pw_ring *r = w->ring;
-	uint64_t at;
+	uint64_t at, committed;
+	int ret, err0 = w->err;
 	unsigned i;
-	int ret = 0;
 
 	if (r->finished)
 		return w->err;
 	r->finished = true;
 	while (r->nsegs > 1 && ring_size(r, 0) > r->budget)
 		seg_drop_oldest(w);
+again:
+	committed = w->committed;
 	at = r->prologue;
+	ret = 0;
 	/* the output is at the prologue's end: nothing else went to it */
 	if (lseek(w->fd, w->base_off + (off_t)at, SEEK_SET) < 0)
 		ret = -errno;
@@ -1372,21 +1387,35 @@ static int ring_finish(struct pw_writer *w)
 		/* only the first kept segment's carry: the others' is in the segments before */
 		if (i == 0 && r->st.segments_dropped && g->carry_len) {
 			struct pw_mark m = {.end = (uint32_t)g->carry_len, .events = 0};
-			uint64_t saved = w->committed;
 
 			w->ring = NULL;
 			w->committed = at;
 			ret = write_packets(w, g->carry, g->carry_len, &m, 1);
 			w->ring = r;
+			w->committed = committed;
 			if (ret)
 				break;
-			at = w->committed;
-			w->committed = saved + g->carry_len;
+			at += g->carry_len;
+			w->committed += g->carry_len;
 		}
 		ret = seg_copy(w, g, &off);
 		if (ret)
 			break;
 		at += g->bytes;
+		/* its space back at once: the disk holds SIZE and one segment more, not twice */
+		close(g->fd);
+		g->fd = -1;
+	}
+	if (ret && i == 0 && r->nsegs > 1 && (ret == -ENOSPC || ret == -EDQUOT)) {
+		/* no room for even the first: drop it, which frees its space, and start over */
+		if (ftruncate(w->fd, w->base_off + (off_t)r->prologue) < 0) {
+			/* the next attempt fails the same way and says so */
+		}
+		w->err = err0;
+		w->committed = committed;
+		seg_drop_oldest(w);
+		r->st.segments_no_space++;
+		goto again;
 	}
 	if (ret) {
 		/* cut back to the last whole segment; the rest counts as dropped */
@@ -1395,7 +1424,6 @@ static int ring_finish(struct pw_writer *w)
 
 		for (k = i; k < r->nsegs; k++) {
 			lost_ev += r->segs[k].events;
-			w->committed -= r->segs[k].bytes;
 			w->events -= r->segs[k].events;
 			w->packets -= r->segs[k].packets;
 		}
@@ -1407,7 +1435,7 @@ static int ring_finish(struct pw_writer *w)
 		if (!w->err)
 			w->err = ret;
 	}
-	r->st.kept_segments = r->nsegs - (ret ? r->nsegs - i : 0);
+	r->st.kept_segments = ret ? i : r->nsegs;
 	r->st.kept_bytes = w->committed;
 	for (i = 0; i < r->nsegs; i++)
 		seg_free(&r->segs[i]);

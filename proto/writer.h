@@ -71,8 +71,8 @@ uint64_t pw_writer__events(const struct pw_writer *w); /* kernel events safely i
  * needs (clock snapshot, system info, the first process tree): they stay
  * (the "prologue").  What follows goes to PW_RING_SEGS segments of
  * @bytes / PW_RING_SEGS, unlinked files in @dir (the output's directory:
- * the disk holds up to twice @bytes while the trace is assembled at the
- * end); the oldest are dropped to stay within @bytes.  Each segment is a
+ * the disk holds @bytes and one segment more while the trace is assembled
+ * at the end); the oldest are dropped to stay within @bytes.  Each segment is a
  * fresh start for every sequence (interned state CLEARED), so the trace
  * loads whatever was dropped.  @bytes >= PW_RING_MIN.  0 or -errno.
  *
@@ -93,6 +93,7 @@ struct pw_ring_stats {
 	uint64_t budget;	   /* the bytes asked for */
 	uint64_t segments;	   /* segments started */
 	uint64_t segments_dropped; /* overwritten: their events left the trace */
+	uint64_t segments_no_space; /* of them, dropped at the end to make room on a full disk */
 	uint64_t bytes_dropped;
 	uint64_t events_dropped; /* kernel events in the dropped segments */
 	uint64_t carry_bytes;	 /* carries made, in all (one is written) */

@@ -95,6 +95,32 @@ fi
 dump_trace "$T/s.pb" "$T/s.txt" || finish
 expect_ge "samples in the trace (stacks interned again per part)" "$(grep -c ' sample ' "$T/s.txt")" 10
 
+sub "a disk smaller than SIZE: the oldest parts make room, the recording goes on"
+mkdir "$T/full"
+if mount -t tmpfs -o size=3m tmpfs "$T/full"; then
+	at_exit "umount '$T/full'"
+	sh -c 'while [ ! -e "$1/stop" ]; do "$2" 1000000; done' sh "$T" "$SC" &
+	busy=$!
+	at_exit "touch '$T/stop'; kill_child $busy"
+	record "$T/full.err" --syscalls --no-stacks --ring-buffer --max-size 3M -d 3 \
+		-o "$T/full/r.pb"
+	touch "$T/stop"
+	wait "$busy"
+	expect_record_ok "$T/full.err"
+	if grep -q '^pftrace: the disk was full: [0-9]* of them were dropped early' "$T/full.err"; then
+		echo "    ok: $(grep '^pftrace: the disk was full' "$T/full.err")"
+	else
+		fail "no line about the full disk:"
+		show "$T/full.err"
+	fi
+	grep -q '^pftrace: error' "$T/full.err" && { fail "an error:"; show "$T/full.err"; }
+	dump_trace "$T/full/r.pb" "$T/full.txt" || finish
+	expect_ge "getppid entries kept" "$(grep -c ' sys_enter .*name=getppid' "$T/full.txt")" 10000
+	umount "$T/full" || fail "cannot umount $T/full"
+else
+	fail "cannot mount a tmpfs on $T/full"
+fi
+
 sub "no part left on disk, and less than 1M is refused"
 left=$(find "$T" -name '.pftrace-ring-*' | wc -l)
 expect_eq "segment files left in the output's directory" "$left" 0
