@@ -74,6 +74,12 @@ struct stream_state {
 	int is_hw;
 };
 
+/* A process that exited, and when a flush first saw it (0: not yet). */
+struct exited {
+	pid_t pid;
+	uint64_t seen_ns;
+};
+
 struct stacks {
 	struct pft_host *h;
 	struct session *s;
@@ -89,11 +95,7 @@ struct stacks {
 	pid_t self;
 	struct stream_state st[KIND__N];
 
-	/* processes that exited, and when a flush first saw them (0: not yet) */
-	struct exited {
-		pid_t pid;
-		uint64_t seen_ns;
-	} *exited;
+	struct exited *exited; /* processes whose address space is to be released */
 	size_t nexited, capexited;
 	uint64_t trimmed_ns; /* the last sym_cache__trim() */
 

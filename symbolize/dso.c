@@ -85,9 +85,9 @@ struct sym_dso {
 	struct sym_dso *hnext; /* hash chain */
 	struct sym_dso *next;  /* all dsos */
 	struct sym_cache *cache;
-	uint64_t stamp;	   /* sym_cache.dso_clock when last mapped: the LRU order */
-	size_t bytes;	   /* accounted in sym_cache.dso_bytes */
-	uint32_t mark;	   /* == sym_cache.mark_gen: a live mapping refers to it */
+	uint64_t stamp; /* sym_cache.dso_clock when last mapped: the LRU order */
+	size_t bytes;	/* accounted in sym_cache.dso_bytes */
+	uint32_t mark;	/* == sym_cache.mark_gen: a live mapping refers to it */
 	uint64_t dev, ino;
 	char *path;
 	pid_t pid; /* a process mapping it, to open it in its root */

@@ -57,11 +57,11 @@ struct sym_cache {
 	struct sym_dso *dso_list; /* every dso, for stats and freeing */
 	struct sym_dso *vdso;	  /* copy of our own vdso, see sym_dso__vdso() */
 	int vdso_tried;
-	size_t dso_bytes;	  /* heap and mapped images of every dso */
-	size_t dso_limit;	  /* bytes of unused dsos sym_cache__trim() keeps; 0: all */
-	uint64_t dso_clock;	  /* ticks at each sym_dso__get(): the LRU order */
+	size_t dso_bytes;   /* heap and mapped images of every dso */
+	size_t dso_limit;   /* bytes of unused dsos sym_cache__trim() keeps; 0: all */
+	uint64_t dso_clock; /* ticks at each sym_dso__get(): the LRU order */
 	uint64_t dsos_evicted;
-	uint64_t epoch;		  /* bumped when dsos are freed (sym_cache__epoch) */
+	uint64_t epoch; /* bumped when dsos are freed (sym_cache__epoch) */
 
 	/* maps.c */
 	struct sym_maps **maps_hash; /* pid -> address space, chained */

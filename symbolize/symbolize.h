@@ -156,9 +156,9 @@ struct sym_stats {
 	uint64_t processes;	  /* address spaces alive */
 	uint64_t lookups, misses; /* sym_resolve calls, unresolved names */
 	uint64_t memory_bytes;	  /* approximate heap held by the cache */
-	uint64_t elf_bytes;	  /* heap and mapped images of the ELF files (what the limit bounds) */
-	uint64_t elf_limit;	  /* sym_cache__set_limit(): bound of the unused ones, 0: none */
-	uint64_t dsos_evicted;	  /* ELF files freed by sym_cache__trim() */
+	uint64_t elf_bytes;    /* heap and mapped images of the ELF files (what the limit bounds) */
+	uint64_t elf_limit;    /* sym_cache__set_limit(): bound of the unused ones, 0: none */
+	uint64_t dsos_evicted; /* ELF files freed by sym_cache__trim() */
 	uint64_t processes_dropped; /* address spaces released (sym_cache__drop_maps) */
 };
 void sym_cache__stats(const struct sym_cache *c, struct sym_stats *out);
