@@ -97,7 +97,8 @@ struct stacks {
 
 	struct exited *exited; /* processes whose address space is to be released */
 	size_t nexited, capexited;
-	uint64_t trimmed_ns; /* the last sym_cache__trim() */
+	uint64_t trimmed_ns;		      /* the last sym_cache__trim() */
+	uint64_t intern_resets, intern_bytes; /* of the sample streams, at stop */
 
 	/* statistics */
 	uint64_t user_stacks_dwarf, user_stacks_fp, kernel_only;
@@ -869,24 +870,32 @@ static void stream_usage(const struct pw_stream *ps, uint64_t *resets, uint64_t 
 	*bytes += x.memory_bytes;
 }
 
+/* The streams go with the writer, which is closed before the summary: keep their figures. */
+static void stacks_stop(void *priv)
+{
+	struct stacks *st = priv;
+	unsigned i;
+
+	st->intern_resets = st->intern_bytes = 0;
+	for (i = 0; i < KIND__N; i++)
+		stream_usage(st->st[i].ps, &st->intern_resets, &st->intern_bytes);
+	for (i = 0; i < st->nevs; i++)
+		stream_usage(st->evs[i].ps, &st->intern_resets, &st->intern_bytes);
+}
+
 /* -v: what the bounded caches forgot to stay within their memory */
 static void stacks_summary_caches(const struct stacks *st, const struct sym_stats *ss)
 {
-	uint64_t resets = 0, bytes = 0;
 	char b1[32], b2[32], b3[32];
-	unsigned i;
 
-	for (i = 0; i < KIND__N; i++)
-		stream_usage(st->st[i].ps, &resets, &bytes);
-	for (i = 0; i < st->nevs; i++)
-		stream_usage(st->evs[i].ps, &resets, &bytes);
 	fprintf(stderr,
 		"  caches: %llu processes forgotten, %llu ELF files evicted (%s held, cap %s), "
 		"%llu stack interning resets (%s held)\n",
 		(unsigned long long)ss->processes_dropped, (unsigned long long)ss->dsos_evicted,
 		pft_fmt_bytes(ss->elf_bytes, b1, sizeof(b1)),
 		ss->elf_limit ? pft_fmt_bytes(ss->elf_limit, b2, sizeof(b2)) : "none",
-		(unsigned long long)resets, pft_fmt_bytes(bytes, b3, sizeof(b3)));
+		(unsigned long long)st->intern_resets,
+		pft_fmt_bytes(st->intern_bytes, b3, sizeof(b3)));
 }
 
 static void stacks_summary(void *priv)
@@ -954,6 +963,7 @@ const struct pft_source_ops src_stacks_ops = {
 	.init = stacks_init,
 	.start = stacks_start,
 	.flush = stacks_flush,
+	.stop = stacks_stop,
 	.summary = stacks_summary,
 	.fini = stacks_fini,
 };
