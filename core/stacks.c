@@ -74,6 +74,12 @@ struct stream_state {
 	int is_hw;
 };
 
+/* A process that exited, and when a flush first saw it (0: not yet). */
+struct exited {
+	pid_t pid;
+	uint64_t seen_ns;
+};
+
 struct stacks {
 	struct pft_host *h;
 	struct session *s;
@@ -89,9 +95,10 @@ struct stacks {
 	pid_t self;
 	struct stream_state st[KIND__N];
 
-	/* pids whose process exited during the current drain round */
-	pid_t *exited;
+	struct exited *exited; /* processes whose address space is to be released */
 	size_t nexited, capexited;
+	uint64_t trimmed_ns;		      /* the last sym_cache__trim() */
+	uint64_t intern_resets, intern_bytes; /* of the sample streams, at stop */
 
 	/* statistics */
 	uint64_t user_stacks_dwarf, user_stacks_fp, kernel_only;
@@ -555,18 +562,39 @@ static int attach_event(void *priv, struct pft_event *ev)
 
 /* --- sideband: address spaces ------------------------------------------------ */
 
+/*
+ * A process's address space is released EXIT_GRACE_NS after the flush that
+ * first saw its exit, not at once: its last samples may still wait in other
+ * cpus' rings.  A pid reused meanwhile (FORK) keeps the new process's maps.
+ */
+#define EXIT_GRACE_NS 2000000000ull
+#define TRIM_EVERY_NS 1000000000ull
+
 static void note_exit(struct stacks *st, pid_t pid)
 {
 	if (st->nexited == st->capexited) {
 		size_t ncap = st->capexited ? st->capexited * 2 : 64;
-		pid_t *n = realloc(st->exited, ncap * sizeof(*n));
+		struct exited *n = realloc(st->exited, ncap * sizeof(*n));
 
 		if (!n)
 			return;
 		st->exited = n;
 		st->capexited = ncap;
 	}
-	st->exited[st->nexited++] = pid;
+	st->exited[st->nexited].pid = pid;
+	st->exited[st->nexited++].seen_ns = 0;
+}
+
+static void cancel_exit(struct stacks *st, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < st->nexited; i++) {
+		if (st->exited[i].pid == pid) {
+			st->exited[i] = st->exited[--st->nexited];
+			return;
+		}
+	}
 }
 
 static void on_sideband(void *priv, const struct perf_event_header *h, uint32_t cpu)
@@ -616,6 +644,8 @@ static void on_sideband(void *priv, const struct perf_event_header *h, uint32_t 
 	case PERF_RECORD_FORK:
 		if (len >= 16) {
 			memcpy(v, c, 16); /* pid, ppid, tid, ptid */
+			if (v[0] == v[2] && st->nexited)
+				cancel_exit(st, (pid_t)v[0]); /* the pid is reused */
 			if (v[0] != v[1] && v[0] == v[2] && session__in_scope(st->s, v[1]))
 				sym_cache__fork_maps(st->cache, (pid_t)v[1], (pid_t)v[0]);
 		}
@@ -791,11 +821,27 @@ static int stacks_start(void *priv)
 static void stacks_flush(void *priv)
 {
 	struct stacks *st = priv;
-	size_t i;
+	uint64_t now = pft_clock_ns(CLOCK_MONOTONIC_COARSE);
+	size_t i, out;
 
-	for (i = 0; i < st->nexited; i++)
-		sym_cache__drop_maps(st->cache, st->exited[i]);
-	st->nexited = 0;
+	if (st->nexited) {
+		for (i = 0, out = 0; i < st->nexited; i++) {
+			struct exited *e = &st->exited[i];
+
+			if (!e->seen_ns)
+				e->seen_ns = now;
+			if (now - e->seen_ns >= EXIT_GRACE_NS)
+				sym_cache__drop_maps(st->cache, e->pid);
+			else
+				st->exited[out++] = *e;
+		}
+		st->nexited = out;
+	}
+	/* between samples, nothing holds the cache's pointers; once a second at most */
+	if (now - st->trimmed_ns >= TRIM_EVERY_NS) {
+		st->trimmed_ns = now;
+		sym_cache__trim(st->cache);
+	}
 }
 
 static void stacks_summary(void *priv);
@@ -810,6 +856,46 @@ static void stacks_fini(void *priv)
 	sym_cache__free(st->cache);
 	free(st->exited);
 	free(st);
+}
+
+/* Interning resets (generations after the first) and heap of a sample stream. */
+static void stream_usage(const struct pw_stream *ps, uint64_t *resets, uint64_t *bytes)
+{
+	struct pw_stream_stats x;
+
+	if (!ps)
+		return;
+	pw_stream__stats(ps, &x);
+	*resets += x.generations > 1 ? x.generations - 1 : 0;
+	*bytes += x.memory_bytes;
+}
+
+/* The streams go with the writer, which is closed before the summary: keep their figures. */
+static void stacks_stop(void *priv)
+{
+	struct stacks *st = priv;
+	unsigned i;
+
+	st->intern_resets = st->intern_bytes = 0;
+	for (i = 0; i < KIND__N; i++)
+		stream_usage(st->st[i].ps, &st->intern_resets, &st->intern_bytes);
+	for (i = 0; i < st->nevs; i++)
+		stream_usage(st->evs[i].ps, &st->intern_resets, &st->intern_bytes);
+}
+
+/* -v: what the bounded caches forgot to stay within their memory */
+static void stacks_summary_caches(const struct stacks *st, const struct sym_stats *ss)
+{
+	char b1[32], b2[32], b3[32];
+
+	fprintf(stderr,
+		"  caches: %llu processes forgotten, %llu ELF files evicted (%s held, cap %s), "
+		"%llu stack interning resets (%s held)\n",
+		(unsigned long long)ss->processes_dropped, (unsigned long long)ss->dsos_evicted,
+		pft_fmt_bytes(ss->elf_bytes, b1, sizeof(b1)),
+		ss->elf_limit ? pft_fmt_bytes(ss->elf_limit, b2, sizeof(b2)) : "none",
+		(unsigned long long)st->intern_resets,
+		pft_fmt_bytes(st->intern_bytes, b3, sizeof(b3)));
 }
 
 static void stacks_summary(void *priv)
@@ -864,6 +950,7 @@ static void stacks_summary(void *priv)
 		(unsigned long long)ss.symbols, (unsigned long long)ss.kernel_symbols,
 		(unsigned long long)ss.lookups, (unsigned long long)ss.misses,
 		pft_fmt_bytes(ss.memory_bytes, b, sizeof(b)));
+	stacks_summary_caches(st, &ss);
 	if (st->bad_samples)
 		fprintf(stderr, "  %llu malformed samples skipped\n",
 			(unsigned long long)st->bad_samples);
@@ -876,6 +963,7 @@ const struct pft_source_ops src_stacks_ops = {
 	.init = stacks_init,
 	.start = stacks_start,
 	.flush = stacks_flush,
+	.stop = stacks_stop,
 	.summary = stacks_summary,
 	.fini = stacks_fini,
 };

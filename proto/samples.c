@@ -44,7 +44,7 @@
 #include "proto/testing.h"
 #include "proto/writer.h"
 
-#define PS_DEFAULT_MAX_INTERN ((size_t)64 << 20)
+#define PS_DEFAULT_MAX_INTERN ((size_t)16 << 20)
 /* arena offsets are 32-bit: stay far below 4 GiB */
 #define PS_MAX_INTERN_CAP ((size_t)1 << 30)
 #define PS_BUILD_ID_MAX 64

@@ -83,7 +83,7 @@ struct pw_stream_desc {
 				    HW_CPU_CYCLES */
 	uint64_t frequency;	 /* Hz, or 0 */
 	uint64_t period;	 /* or a period, or 0 */
-	size_t max_intern_bytes; /* memory bound of the tables; 0 = 64 MiB */
+	size_t max_intern_bytes; /* memory bound of the tables; 0 = 16 MiB */
 };
 
 /* A new stream on the next free sequence id.  NULL + errno. Freed by the writer. */

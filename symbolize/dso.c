@@ -85,6 +85,9 @@ struct sym_dso {
 	struct sym_dso *hnext; /* hash chain */
 	struct sym_dso *next;  /* all dsos */
 	struct sym_cache *cache;
+	uint64_t stamp; /* sym_cache.dso_clock when last mapped: the LRU order */
+	size_t bytes;	/* accounted in sym_cache.dso_bytes */
+	uint32_t mark;	/* == sym_cache.mark_gen: a live mapping refers to it */
 	uint64_t dev, ino;
 	char *path;
 	pid_t pid; /* a process mapping it, to open it in its root */
@@ -147,6 +150,31 @@ static bool is_file_path(const char *path)
 	       strncmp(path, "/dev/", 5) && strncmp(path, "/SYSV", 5);
 }
 
+/* Heap and mapped bytes of @d: the ELF images count whole (pages are read as used). */
+static size_t dso_memory(const struct sym_dso *d)
+{
+	size_t bytes = sizeof(*d) + strlen(d->path) + 1 + d->nloads * sizeof(*d->loads) +
+		       d->nsyms * sizeof(*d->syms) + d->names_size;
+	const struct dso_file *f[2] = {&d->file, &d->debug};
+	size_t i, j;
+
+	for (i = 0; i < 2; i++) {
+		bytes += f[i]->nsecs * sizeof(*f[i]->secs) + f[i]->secnames_size + f[i]->size;
+		for (j = 0; j < f[i]->nsecs; j++)
+			bytes += f[i]->secs[j].inflated_size;
+	}
+	return bytes;
+}
+
+/* After @d grew (created, loaded, a section inflated): its share of the cache's bytes. */
+static void dso_account(struct sym_dso *d)
+{
+	size_t now = dso_memory(d);
+
+	d->cache->dso_bytes += now - d->bytes;
+	d->bytes = now;
+}
+
 struct sym_dso *sym_dso__get(struct sym_cache *c, pid_t pid, uint32_t maj, uint32_t min,
 			     uint64_t ino, const char *path)
 {
@@ -175,6 +203,7 @@ struct sym_dso *sym_dso__get(struct sym_cache *c, pid_t pid, uint32_t maj, uint3
 				/* The latest mapper is the likeliest to be alive at open. */
 				if (pid > 0)
 					d->pid = pid;
+				d->stamp = ++c->dso_clock;
 				return d;
 			}
 		}
@@ -200,6 +229,8 @@ struct sym_dso *sym_dso__get(struct sym_cache *c, pid_t pid, uint32_t maj, uint3
 	d->next = c->dso_list;
 	c->dso_list = d;
 	c->dso_count++;
+	d->stamp = ++c->dso_clock;
+	dso_account(d);
 	return d;
 }
 
@@ -259,6 +290,64 @@ void sym_dsos__free(struct sym_cache *c)
 	c->vdso_tried = 0;
 }
 
+void sym_dso__mark(struct sym_dso *d, uint32_t gen)
+{
+	d->mark = gen;
+}
+
+static int dso_stamp_cmp(const void *a, const void *b)
+{
+	const struct sym_dso *x = *(struct sym_dso *const *)a, *y = *(struct sym_dso *const *)b;
+
+	return x->stamp < y->stamp ? -1 : x->stamp > y->stamp;
+}
+
+static void dso_unhash(struct sym_cache *c, struct sym_dso *d)
+{
+	struct sym_dso **pp = &c->dso_hash[dso_hash(d->dev, d->ino, c->dso_hash_size)];
+
+	while (*pp && *pp != d)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = d->hnext;
+}
+
+size_t sym_dsos__sweep(struct sym_cache *c, uint32_t gen)
+{
+	struct sym_dso *d, **pp, **cand;
+	size_t n = 0, i, unused = 0, evicted = 0;
+
+	cand = malloc(c->dso_count * sizeof(*cand));
+	if (!cand)
+		return 0;
+	for (d = c->dso_list; d; d = d->next) {
+		if (d->mark != gen && !d->is_vdso && n < c->dso_count) {
+			cand[n++] = d;
+			unused += d->bytes;
+		}
+	}
+	/* least recently mapped first, until the unused rest fits */
+	qsort(cand, n, sizeof(*cand), dso_stamp_cmp);
+	for (i = 0; i < n && unused > c->dso_limit; i++) {
+		unused -= cand[i]->bytes;
+		cand[i]->mark = gen + 1; /* the mark of no live mapping: evict */
+	}
+	free(cand);
+	for (pp = &c->dso_list; (d = *pp);) {
+		if (d->mark != gen + 1 || d->is_vdso) {
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		dso_unhash(c, d);
+		c->dso_bytes -= d->bytes;
+		c->dso_count--;
+		dso_free(d);
+		evicted++;
+	}
+	return evicted;
+}
+
 void sym_dsos__stats(const struct sym_cache *c, struct sym_stats *st)
 {
 	const struct sym_dso *d;
@@ -273,6 +362,9 @@ void sym_dsos__stats(const struct sym_cache *c, struct sym_stats *st)
 				    d->nsyms * sizeof(*d->syms) + d->names_size;
 	}
 	st->memory_bytes += c->dso_hash_size * sizeof(*c->dso_hash);
+	st->elf_bytes = c->dso_bytes;
+	st->elf_limit = c->dso_limit;
+	st->dsos_evicted = c->dsos_evicted;
 }
 
 const char *sym_dso__path(const struct sym_dso *d)
@@ -1046,6 +1138,7 @@ static void dso_load(struct sym_dso *d)
 		return;
 	d->loaded = true;
 	dso_load_elf(d);
+	dso_account(d);
 }
 
 const char *sym_dso__find_symbol(struct sym_dso *d, uint64_t vaddr)
@@ -1108,8 +1201,11 @@ static int file_section(const struct sym_dso *d, struct dso_file *f, const char 
 			continue;
 		if (sec->flags & SHF_COMPRESSED) {
 			/* Handed out as its own image, starting at offset 0. */
-			if (!sec->inflated && sec_inflate(d, f, i))
-				return -ENOENT;
+			if (!sec->inflated) {
+				if (sec_inflate(d, f, i))
+					return -ENOENT;
+				dso_account((struct sym_dso *)d);
+			}
 			if (image_out)
 				*image_out = sec->inflated;
 			if (offset)

@@ -57,12 +57,19 @@ struct sym_cache {
 	struct sym_dso *dso_list; /* every dso, for stats and freeing */
 	struct sym_dso *vdso;	  /* copy of our own vdso, see sym_dso__vdso() */
 	int vdso_tried;
+	size_t dso_bytes;   /* heap and mapped images of every dso */
+	size_t dso_limit;   /* bytes of unused dsos sym_cache__trim() keeps; 0: all */
+	uint64_t dso_clock; /* ticks at each sym_dso__get(): the LRU order */
+	uint64_t dsos_evicted;
+	uint64_t epoch; /* bumped when dsos are freed (sym_cache__epoch) */
 
 	/* maps.c */
 	struct sym_maps **maps_hash; /* pid -> address space, chained */
 	size_t maps_hash_size, maps_count;
 	struct sym_strpool strings; /* map names, JIT names */
 	uint64_t lookups, misses;
+	uint64_t maps_dropped;
+	uint32_t mark_gen; /* sym_cache__trim()'s marks of the dsos live mappings use */
 
 	/* demangle.c */
 	void *cxa_handle;
@@ -83,6 +90,11 @@ struct sym_dso *sym_dso__vdso(struct sym_cache *c, uint64_t size);
 /* Name of the function at ELF virtual address @vaddr, loading the symbols once. */
 const char *sym_dso__find_symbol(struct sym_dso *d, uint64_t vaddr);
 void sym_dsos__free(struct sym_cache *c);
+/* Trim: @d is used by a live mapping in this round (@gen); then free the dsos not
+ * marked @gen (no live mapping uses them), least recently mapped first, until those
+ * left hold at most dso_limit bytes.  Returns how many were freed. */
+void sym_dso__mark(struct sym_dso *d, uint32_t gen);
+size_t sym_dsos__sweep(struct sym_cache *c, uint32_t gen);
 void sym_dsos__stats(const struct sym_cache *c, struct sym_stats *st);
 
 /* demangle.c: malloc'd demangled @name, or NULL (not mangled, or no demangler). */

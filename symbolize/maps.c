@@ -520,7 +520,45 @@ static const char *jit_find(const struct sym_jit *j, uint64_t ip)
 
 struct sym_cache *sym_cache__new(void)
 {
-	return calloc(1, sizeof(struct sym_cache));
+	struct sym_cache *c = calloc(1, sizeof(struct sym_cache));
+
+	if (c)
+		c->dso_limit = SYM_CACHE_DEFAULT_LIMIT;
+	return c;
+}
+
+void sym_cache__set_limit(struct sym_cache *c, size_t bytes)
+{
+	c->dso_limit = bytes;
+}
+
+size_t sym_cache__trim(struct sym_cache *c)
+{
+	uint32_t gen;
+	size_t i, k, n;
+
+	if (!c->dso_limit || c->dso_bytes <= c->dso_limit)
+		return 0;
+	gen = ++c->mark_gen;
+	for (i = 0; i < c->maps_hash_size; i++) {
+		const struct sym_maps *m;
+
+		for (m = c->maps_hash[i]; m; m = m->hnext)
+			for (k = 0; k < m->count; k++)
+				if (m->maps[k].dso)
+					sym_dso__mark(m->maps[k].dso, gen);
+	}
+	n = sym_dsos__sweep(c, gen);
+	if (n) {
+		c->dsos_evicted += n;
+		c->epoch++;
+	}
+	return n;
+}
+
+uint64_t sym_cache__epoch(const struct sym_cache *c)
+{
+	return c->epoch;
 }
 
 void sym_cache__free(struct sym_cache *c)
@@ -606,6 +644,7 @@ void sym_cache__drop_maps(struct sym_cache *c, pid_t pid)
 		return;
 	maps_unlink(c, m);
 	maps_free(m);
+	c->maps_dropped++;
 }
 
 int sym_cache__fork_maps(struct sym_cache *c, pid_t parent, pid_t child)
@@ -690,6 +729,7 @@ void sym_cache__stats(const struct sym_cache *c, struct sym_stats *out)
 	out->processes = c->maps_count;
 	out->lookups = c->lookups;
 	out->misses = c->misses;
+	out->processes_dropped = c->maps_dropped;
 	out->memory_bytes += sizeof(*c) + c->kernel.memory + c->strings.bytes +
 			     c->strings.tab_size * sizeof(*c->strings.tab) +
 			     c->maps_hash_size * sizeof(*c->maps_hash);

@@ -12,8 +12,12 @@
  * Caching: one struct sym_dso per ELF file, keyed by (dev, inode) and shared
  * by every process mapping it; symbols are loaded on first lookup and kept,
  * so the cost does not grow with the number of samples.  Names returned are
- * owned by the cache and stay valid until sym_cache__free(), also after the
- * process that mapped them exited.
+ * owned by the cache and stay valid until the next sym_cache__trim() (or
+ * sym_cache__free()), also after the process that mapped them exited: a
+ * caller copies what it keeps longer.  sym_cache__trim() frees the dsos no
+ * live address space maps, least recently mapped first, while those hold more
+ * than the limit (heap plus mapped ELF image, 64 MiB by default): the files
+ * live processes map stay, whatever their size.
  *
  * Functions return 0 / -errno, constructors NULL + errno; nothing prints.
  * Without libelf (HAVE_LIBELF undefined) user symbols resolve to nothing,
@@ -36,6 +40,23 @@ struct sym_dso;
 
 struct sym_cache *sym_cache__new(void);
 void sym_cache__free(struct sym_cache *c); /* NULL ok */
+
+#define SYM_CACHE_DEFAULT_LIMIT ((size_t)64 << 20)
+/* The bytes of unused ELF files (heap and mapped images) sym_cache__trim() keeps;
+ * 0: no limit (nothing is freed). */
+void sym_cache__set_limit(struct sym_cache *c, size_t bytes);
+/*
+ * Free the ELF files that no address space maps now, least recently mapped
+ * first, until those left hold at most the limit (cheap when the whole cache
+ * fits).  Pointers from those files (names, build ids, images, struct
+ * sym_dso) are then invalid: call it between samples, never during
+ * sym_resolve()/sym_unwind() or while holding their results.  Returns how
+ * many files were freed.
+ */
+size_t sym_cache__trim(struct sym_cache *c);
+/* Changes whenever sym_cache__trim() freed files: caches keyed by struct sym_dso
+ * pointers (the unwinder's) must be dropped then. */
+uint64_t sym_cache__epoch(const struct sym_cache *c);
 
 /* --- kernel ----------------------------------------------------------------- */
 
@@ -135,6 +156,10 @@ struct sym_stats {
 	uint64_t processes;	  /* address spaces alive */
 	uint64_t lookups, misses; /* sym_resolve calls, unresolved names */
 	uint64_t memory_bytes;	  /* approximate heap held by the cache */
+	uint64_t elf_bytes;    /* heap and mapped images of the ELF files (what the limit bounds) */
+	uint64_t elf_limit;    /* sym_cache__set_limit(): bound of the unused ones, 0: none */
+	uint64_t dsos_evicted; /* ELF files freed by sym_cache__trim() */
+	uint64_t processes_dropped; /* address spaces released (sym_cache__drop_maps) */
 };
 void sym_cache__stats(const struct sym_cache *c, struct sym_stats *out);
 

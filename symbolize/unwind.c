@@ -17,7 +17,9 @@
  *
  * Caching, so that nothing is allocated per unwind:
  *  - parsed .eh_frame_hdr per dso, in an open-addressing table keyed by the
- *    dso pointer (dsos live as long as the sym_cache);
+ *    dso pointer; dsos live until sym_cache__trim() frees some, which changes
+ *    sym_cache__epoch(): the next unwind then drops this table and the shadow
+ *    below (their dso pointers may be reused);
  *  - libunwind's own per-address-space cache of register rules keyed by ip
  *    alone (UNW_CACHE_GLOBAL).  One address space serves every process, so
  *    we shadow that cache: every ip libunwind asked find_proc_info about
@@ -218,6 +220,7 @@ struct sym_unwinder {
 
 	struct dso_slot *slots;
 	size_t nr_slots, nr_used; /* nr_slots: power of two */
+	uint64_t epoch;		  /* sym_cache__epoch() the slots and rs_keys belong to */
 
 	int vdso_state; /* 0: not looked at, 1: usable, -1: unusable */
 	struct cfi_table vdso;
@@ -425,6 +428,18 @@ static int slots__grow(struct sym_unwinder *u)
 	u->slots = s;
 	u->nr_slots = n;
 	return 0;
+}
+
+/* The cache freed dsos: forget every table (the slots' memory stays). */
+static void slots__clear(struct sym_unwinder *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->nr_slots; i++)
+		free(u->slots[i].table);
+	if (u->nr_slots)
+		memset(u->slots, 0, u->nr_slots * sizeof(*u->slots));
+	u->nr_used = 0;
 }
 
 /* The table of @dso, parsed on first use; NULL when it has none (remembered). */
@@ -854,6 +869,11 @@ int sym_unwind(struct sym_unwinder *u, struct sym_maps *m, const uint64_t *regs,
 
 	if (!u || !m || !regs || (!stack && stack_size) || !ips || max <= 0)
 		return -EINVAL;
+	if (u->cache && u->epoch != sym_cache__epoch(u->cache)) {
+		slots__clear(u);
+		rs_keys__flush(u);
+		u->epoch = sym_cache__epoch(u->cache);
+	}
 
 	u->maps = m;
 	u->regs = regs;

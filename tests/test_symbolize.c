@@ -8,7 +8,9 @@
  *    children that print their function addresses; names, rel_pc (checked
  *    against .symtab read here by hand), build-ids (against the note read here),
  *    sections, symbol sources, demangling;
- *  - the vdso, JIT maps (/tmp/perf-PID.map), statistics, speed.
+ *  - the vdso, JIT maps (/tmp/perf-PID.map), statistics, speed;
+ *  - the bounded cache: sym_cache__trim() frees unused ELF files, least recently
+ *    mapped first, keeps those in use, counts evictions and dropped processes.
  */
 #include "config.h"
 
@@ -812,6 +814,114 @@ static void test_debug_section(struct sym_cache *c, const char *file)
 	free(ef.data);
 }
 
+/* --- bounded cache: sym_cache__trim ------------------------------------------------ */
+
+/* Map all of @path at @base of @m (as MMAP2 does) and load it: its dso. */
+static struct sym_dso *map_file(struct sym_maps *m, uint64_t base, const char *path)
+{
+	const struct sym_map *mp;
+	struct stat st;
+
+	if (stat(path, &st) ||
+	    sym_maps__mmap(m, base, ((uint64_t)st.st_size + 4095) & ~4095ull, 0, major(st.st_dev),
+			   minor(st.st_dev), st.st_ino, PROT_READ | PROT_EXEC, path))
+		return NULL;
+	mp = sym_maps__find(m, base);
+	if (!mp || !mp->dso)
+		return NULL;
+	sym_dso__symbol_source(mp->dso); /* loads it */
+	return mp->dso;
+}
+
+/* An anonymous mapping over it: no mapping refers to the file any more. */
+static void unmap_file(struct sym_maps *m, uint64_t base)
+{
+	const struct sym_map *mp = sym_maps__find(m, base);
+
+	if (mp)
+		sym_maps__mmap(m, base, mp->end - mp->start, 0, 0, 0, 0, PROT_READ, NULL);
+}
+
+static void test_trim(void)
+{
+	const uint64_t base_a = 0x10000000, base_b = 0x20000000;
+	char pa[PATH_MAX], pb[PATH_MAX];
+	struct sym_stats s0, s1, s2, s3, sab;
+	struct sym_dso *a, *b;
+	struct sym_cache *c = sym_cache__new();
+	struct sym_maps *m = NULL;
+	uint64_t epoch;
+	size_t n;
+
+	snprintf(pa, sizeof(pa), "%s", fixture("symfix"));
+	snprintf(pb, sizeof(pb), "%s", fixture("symfix-nopie"));
+	if (c && sym_cache__maps(c, getpid(), 1) && !sym_cache__fork_maps(c, getpid(), FAKE_PID))
+		m = sym_cache__maps(c, FAKE_PID, 0);
+	if (!m || access(pa, R_OK) || access(pb, R_OK)) {
+		tap_skip("trim: tests/symfix not built (make check builds it)");
+		sym_cache__free(c);
+		return;
+	}
+	sym_cache__exec_maps(c, FAKE_PID);
+	/* only the made-up process is left: the files ours maps are unused */
+	sym_cache__drop_maps(c, getpid());
+	sym_cache__stats(c, &s0);
+	tap_is_int(s0.elf_limit, SYM_CACHE_DEFAULT_LIMIT, "trim: default limit");
+	tap_is_int(sym_cache__trim(c), 0, "trim: nothing freed below the limit");
+	a = map_file(m, base_a, pa);
+	b = map_file(m, base_b, pb);
+	tap_ok(a && b && a != b, "trim: two files mapped and loaded");
+	sym_cache__stats(c, &sab);
+	sym_cache__set_limit(c, 1);
+	epoch = sym_cache__epoch(c);
+	n = sym_cache__trim(c);
+	tap_ok(n > 0 && n <= sab.dsos - 2, "trim: the unused files freed (limit 1 byte): %zu", n);
+	tap_ok(sym_cache__epoch(c) != epoch, "trim: epoch changed");
+	tap_ok(map_file(m, base_a, pa) == a && map_file(m, base_b, pb) == b,
+	       "trim: the files in use stay, even past the limit");
+	epoch = sym_cache__epoch(c);
+	tap_is_int(sym_cache__trim(c), 0, "trim: nothing more to free");
+	tap_ok(sym_cache__epoch(c) == epoch, "trim: epoch unchanged when nothing is freed");
+	sym_cache__stats(c, &s1);
+	tap_is_int(s1.dsos, sab.dsos - n, "trim: the files in use left");
+	tap_is_int(s1.dsos_evicted, n, "trim: evictions counted");
+	a = map_file(m, 0x30000000, pa); /* a is mapped before b again */
+	b = map_file(m, 0x40000000, pb);
+	sym_cache__stats(c, &s2);
+	tap_ok(s2.elf_bytes > 8192, "trim: %llu bytes of ELF files held",
+	       (unsigned long long)s2.elf_bytes);
+
+	unmap_file(m, base_a);
+	unmap_file(m, base_b);
+	unmap_file(m, 0x30000000);
+	unmap_file(m, 0x40000000);
+	/* the two (all the bytes held) do not fit, one does */
+	sym_cache__set_limit(c, s2.elf_bytes - 1);
+	tap_is_int(sym_cache__trim(c), 1, "trim: the least recently mapped unused file freed");
+	sym_cache__stats(c, &s3);
+	tap_is_int(s3.dsos_evicted, s1.dsos_evicted + 1, "trim: eviction counted");
+	tap_is_int(s3.dsos, s1.dsos - 1, "trim: one file fewer");
+	tap_ok(s3.elf_bytes < s2.elf_bytes, "trim: its bytes given back");
+	tap_ok(map_file(m, base_b, pb) == b, "trim: the recently mapped one kept (same dso)");
+
+	unmap_file(m, base_b);
+	sym_cache__set_limit(c, 0);
+	tap_is_int(sym_cache__trim(c), 0, "trim: limit 0 frees nothing");
+	sym_cache__set_limit(c, 1);
+	tap_is_int(sym_cache__trim(c), 1, "trim: the other one freed too");
+	sym_cache__stats(c, &s3);
+	tap_is_int(s3.dsos, s1.dsos - 2, "trim: none of the two left");
+	tap_is_int(s3.elf_bytes, 0, "trim: no bytes held");
+
+	a = map_file(m, base_a, pa);
+	tap_ok(a && !strcmp(sym_dso__symbol_source(a), "symtab"),
+	       "trim: a freed file mapped again is read again");
+	sym_cache__drop_maps(c, FAKE_PID);
+	sym_cache__stats(c, &s3);
+	tap_is_int(s3.processes_dropped, 2, "trim: dropped address spaces counted");
+	sym_cache__free(c);
+}
+
 /* --- JIT maps ------------------------------------------------------------------------ */
 
 static void test_jit(void)
@@ -927,6 +1037,7 @@ int main(void)
 	test_plt(c, "symfix-stripped", "symfix");
 	test_plt(c, "symfix-ibt", "symfix-ibt");
 	test_stats(c, &before);
+	test_trim();
 #else
 	tap_diag("built without libelf: the ELF symbol checks are compiled out, not run");
 	(void)test_vdso;
@@ -935,6 +1046,7 @@ int main(void)
 	(void)test_debug_section;
 	(void)test_plt;
 	(void)test_stats;
+	(void)test_trim;
 #endif
 	sym_cache__free(c);
 	sym_cache__free(NULL);

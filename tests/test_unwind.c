@@ -600,6 +600,50 @@ out:
 	sym_cache__drop_maps(c, pid);
 }
 
+/*
+ * The cache frees every ELF file (the address space dropped, limit 1 byte) and
+ * reads them again, maybe at the addresses of the freed ones: the unwinder must
+ * forget its tables of the old ones (sym_cache__epoch) and unwind as before.
+ * Returns the new address space.
+ */
+#define HOLE_PAGES 8192
+
+NOINLINE static struct sym_maps *test_evicted(struct sym_unwinder *u, struct sym_cache *c,
+					      const struct result *full)
+{
+	struct sym_stats st;
+	struct sym_maps *m;
+	static void *holes[HOLE_PAGES];
+	struct result r;
+	uint64_t epoch = sym_cache__epoch(c);
+	size_t n, i;
+
+	sym_cache__drop_maps(c, getpid());
+	sym_cache__set_limit(c, 1);
+	n = sym_cache__trim(c);
+	sym_cache__stats(c, &st);
+	tap_ok(n > 2 && sym_cache__epoch(c) != epoch && st.dsos_evicted == n,
+	       "evicted: %zu ELF files freed, epoch changed", n);
+	/* the holes the images left get inaccessible pages: a table of an old file
+	 * still in use would fault, not read the same file mapped there again */
+	for (i = 0; i < HOLE_PAGES; i++)
+		holes[i] = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	sym_cache__set_limit(c, SYM_CACHE_DEFAULT_LIMIT);
+	m = sym_cache__maps(c, getpid(), 1);
+	if (!tap_ok(m != NULL, "evicted: maps of this process read again"))
+		return NULL;
+	unwind(u, m, &s_chain, s_chain.stack_size, &r);
+	tap_ok(same_frames(&r, full), "evicted: chain unwinds with the files read again");
+	/* a sample not unwound before: libunwind has no rules for it, so it reads CFI */
+	unwind(u, m, &s_deep, s_deep.stack_size, &r);
+	tap_ok(r.n >= 10 && r.stop == SYM_UNWIND_OK, "evicted: deep sample: %d frames (%s)", r.n,
+	       sym_unwind_stop_str(r.stop));
+	for (i = 0; i < HOLE_PAGES; i++)
+		if (holes[i] != MAP_FAILED)
+			munmap(holes[i], 4096);
+	return m;
+}
+
 NOINLINE static void test_speed(struct sym_unwinder *u, struct sym_cache *c, struct sym_maps *m)
 {
 	struct result r;
@@ -665,6 +709,9 @@ int main(void)
 		unwind(u, m, &s_chain, s_chain.stack_size, &again);
 		tap_ok(same_frames(&again, &full), "chain again after the others: same frames");
 	}
+	m = test_evicted(u, c, &full);
+	if (!m)
+		return tap_done();
 	test_speed(u, c, m);
 	test_other_process(u, c, m, &full, &sig);
 
