@@ -10,7 +10,8 @@
 #   - a steady system call load (dd with small blocks, paced).
 # pftrace runs as `pftrace record --syscalls -v` (plus BENCH_PFTRACE_ARGS);
 # VmRSS of the recorder is sampled every BENCH_RSS_EVERY seconds.  At the end
-# the summary's event count is compared with `pftrace dump`'s line count.
+# the summary's counts are compared with the trace's (`pftrace dump --no-stacks`):
+# each tracepoint's recorded events, and the stacks' samples.
 #
 #   bench/churn.sh [SECS]           # as root, in the build directory; default 600
 #   bench/churn.sh --workload SECS  # only the workload (to record it by hand)
@@ -125,7 +126,23 @@ echo
 grep -v '^pftrace: recording' "$TMP/record.err"
 summary=$(awk '/recorded .* events/ { for (i = 2; i <= NF; i++) if ($i ~ /^events/) print $(i - 1) }' \
 	"$TMP/record.err")
-dumped=$("$PFTRACE" dump "$TMP/churn.pb" 2>"$TMP/dump.err" | wc -l)
-echo "churn: exit $rc; summary: ${summary:-?} events; dump: $dumped lines; $(stat -c %s "$TMP/churn.pb") bytes"
+"$PFTRACE" dump --no-stacks "$TMP/churn.pb" 2>"$TMP/dump.err" |
+	awk '{ n[$4]++ } END { for (k in n) print k, n[k] }' >"$TMP/dump.counts"
+echo "churn: exit $rc; summary: ${summary:-?} events; $(stat -c %s "$TMP/churn.pb") bytes"
 [ -s "$TMP/dump.err" ] && head -3 "$TMP/dump.err"
+# The summary's counts against the trace's: each tracepoint's "recorded" column with
+# the dump's lines of that event, the stacks' samples with the dump's sample lines.
+awk 'FNR == NR { dump[$1] = $2; next }
+	/^  [a-z_]+:[a-z_]+ +[0-9]+ +[0-9]+$/ {
+		split($1, p, ":"); kinds++; want = $2; got = dump[p[2]] + 0
+		if (got != want) { bad++; printf "churn: %s: summary %d, trace %d\n", $1, want, got }
+		total += want
+	}
+	/^  stacks .* samples$/ { samples += $(NF - 1) }
+	END {
+		got = dump["sample"] + 0
+		if (got != samples) { bad++; printf "churn: samples: summary %d, trace %d\n", samples, got }
+		printf "churn: summary vs trace: %d event kinds (%d events) and %d samples: %s\n",
+			kinds, total, samples, bad ? bad " differ" : "all equal"
+	}' "$TMP/dump.counts" "$TMP/record.err"
 exit 0

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "core/cmds.h"
 #include "core/dump.h"
+#include "core/format.h"
 #include "core/evview.h"
 #include "core/options.h"
 #include "core/reading.h"
@@ -703,8 +704,11 @@ static void put_u64(char **w, uint64_t v, int width)
 static void print_line(const struct dline *l, const char *comm)
 {
 	const char *text = l->text ? l->text : "?";
-	size_t cl = strlen(comm), tl = strlen(text);
-	char buf[512], *w = buf;
+	char buf[512], *w = buf, esc[80];
+	size_t cl, tl = strlen(text);
+
+	comm = text_escape(comm, esc, sizeof(esc));
+	cl = strlen(comm);
 
 	if (cl + tl > sizeof(buf) - 80) {
 		char cpu[16];

@@ -407,6 +407,15 @@ static void table_print(struct table *t, int json, int *first)
 		*first = 0;
 		return;
 	}
+	for (r = 0; r < t->nrows * (size_t)t->ncols; r++) {
+		char buf[256], *e;
+		const char *s = text_escape(t->cells[r], buf, sizeof(buf));
+
+		if (s != t->cells[r] && (e = strdup(s))) {
+			free(t->cells[r]);
+			t->cells[r] = e;
+		}
+	}
 	for (c = 0; c < t->ncols; c++)
 		w[c] = strlen(t->cols[c]);
 	for (r = 0; r < t->nrows; r++)

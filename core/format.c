@@ -131,6 +131,57 @@ void json_str(FILE *out, const char *s)
 	putc('"', out);
 }
 
+/* a field's text, with control characters escaped C-style (a comm may hold a
+ * newline written into /proc/PID/comm): one event stays one line */
+static void put_text(FILE *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p != 0x7f) {
+			putc(*p, out);
+		} else if (*p == '\n') {
+			fputs("\\n", out);
+		} else if (*p == '\t') {
+			fputs("\\t", out);
+		} else {
+			putc('\\', out);
+			putc('x', out);
+			putc(hex[*p >> 4], out);
+			putc(hex[*p & 15], out);
+		}
+	}
+}
+
+const char *text_escape(const char *s, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *c = (const unsigned char *)s;
+	char *w = buf;
+
+	for (; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			break;
+	if (!*c || size < 5)
+		return s;
+	for (c = (const unsigned char *)s; *c && w + 5 <= buf + size; c++) {
+		if (*c >= 0x20 && *c != 0x7f) {
+			*w++ = (char)*c;
+		} else if (*c == '\n' || *c == '\t') {
+			*w++ = '\\';
+			*w++ = *c == '\n' ? 'n' : 't';
+		} else {
+			*w++ = '\\';
+			*w++ = 'x';
+			*w++ = hex[*c >> 4];
+			*w++ = hex[*c & 15];
+		}
+	}
+	*w = 0;
+	return buf;
+}
+
 /* literal text with %% as % */
 static void put_lit(FILE *out, const char *s, size_t n)
 {
@@ -165,7 +216,7 @@ void ofmt_print(const struct ofmt *f, const struct evview *v, FILE *out)
 			continue;
 		have = !fld_get(v, s->fld, s->sub, &val);
 		if (!f->json) {
-			fputs(have ? val.s : "<NA>", out);
+			put_text(out, have ? val.s : "<NA>");
 			continue;
 		}
 		if (!have && f->json_default)

@@ -26,5 +26,9 @@ void ofmt_free(struct ofmt *f);
 
 /* @s as a JSON string, quotes included. */
 void json_str(FILE *out, const char *s);
+/* @s, or when it holds control characters (a comm may hold a newline written
+ * into /proc/PID/comm) a copy in @buf with them escaped C-style (\n, \t,
+ * \xNN), cut to fit: one event stays one line. */
+const char *text_escape(const char *s, char *buf, size_t size);
 
 #endif

@@ -146,4 +146,20 @@ expect_eq "exit status of report with a malformed filter" "$st" 2
 expect_error_only "$T/e.err"
 expect_eq "dump -l lists evt.latency" "$("$PFTRACE" dump -l | grep -c '^evt.latency ')" 1
 
+sub "a comm with a newline in it: one event, one line (escaped)"
+record "$T/nl.err" --syscalls --no-stacks -o "$T/nl.pb" -- sh -c \
+	'printf "nl\nname" > /proc/self/comm; "$1" 5' sh "$SC"
+if expect_record_ok "$T/nl.err" && dump_trace "$T/nl.pb" "$T/nl.txt"; then
+	expect_eq "lines not starting with a timestamp" \
+		"$(grep -cv '^[0-9][0-9]*\.[0-9]' "$T/nl.txt")" 0
+	expect_ge "lines of the renamed shell, its comm escaped" \
+		"$(grep -c ' nl\\nname([0-9]*) ' "$T/nl.txt")" 1
+	"$PFTRACE" dump -p '%proc.name|%evt.type' "$T/nl.pb" >"$T/nlp.txt" 2>/dev/null
+	expect_eq "-p lines not of the form NAME|TYPE" "$(grep -cv '^[^|]*|[a-z_0-9]*$' "$T/nlp.txt")" 0
+	expect_ge "-p: the comm escaped" "$(grep -c '^nl\\nname|' "$T/nlp.txt")" 1
+	"$PFTRACE" report "$T/nl.pb" >"$T/nlr.txt" 2>/dev/null
+	expect_ge "report: the comm escaped in its tables" "$(grep -c ' nl\\nname ' "$T/nlr.txt")" 1
+	expect_eq "report: lines that are only a piece of a name" "$(grep -c '^name ' "$T/nlr.txt")" 0
+fi
+
 finish
