@@ -36,7 +36,6 @@
 
 /* --- parsing ----------------------------------------------------------------- */
 
-
 /* A thread's own spans go on its track, or on the one e->thread_track gives. */
 static pft_track th_track(struct mk_engine *e, uint32_t pid, uint32_t tid)
 {
@@ -783,8 +782,7 @@ void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char 
 			break;
 		}
 		th->depth++;
-		e->ops->slice_begin(e->h, th_track(e, w->pid, w->tid), w->ts,
-				    l->tags, NULL, 0);
+		e->ops->slice_begin(e->h, th_track(e, w->pid, w->tid), w->ts, l->tags, NULL, 0);
 		e->st.atrace++;
 		break;
 	case MK_AT_END:
@@ -794,8 +792,7 @@ void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char 
 			break;
 		}
 		th->depth--;
-		e->ops->slice_end(e->h, th_track(e, th->pid, w->tid), w->ts, NULL,
-				  0);
+		e->ops->slice_end(e->h, th_track(e, th->pid, w->tid), w->ts, NULL, 0);
 		e->st.atrace++;
 		break;
 	case MK_AT_COUNTER:
@@ -810,8 +807,7 @@ void mk_engine__feed(struct mk_engine *e, const struct mk_writer *w, const char 
 		at_async(e, w, l);
 		break;
 	case MK_AT_INSTANT:
-		e->ops->instant(e->h, th_track(e, w->pid, w->tid), w->ts, l->tags,
-				NULL, 0);
+		e->ops->instant(e->h, th_track(e, w->pid, w->tid), w->ts, l->tags, NULL, 0);
 		e->st.atrace++;
 		break;
 	default:
@@ -838,8 +834,7 @@ void mk_engine__finish(struct mk_engine *e, uint64_t ts)
 		}
 		while (th->depth) {
 			th->depth--;
-			e->ops->slice_end(e->h, th_track(e, th->pid, tid), ts, &unf,
-					  1);
+			e->ops->slice_end(e->h, th_track(e, th->pid, tid), ts, &unf, 1);
 			e->st.unfinished++;
 		}
 	}

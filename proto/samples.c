@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/intern.h"
 #include "proto/internal.h"
 #include "proto/pbenc.h"
 #include "proto/samples.h"
@@ -117,20 +118,6 @@ static const uint32_t tab_field[T_NUM] = {
 	[T_MAPPING] = 19,  /* mappings */
 };
 
-struct ps_slot {
-	uint32_t hash;	   /* low half of the key's hash */
-	uint32_t iid;	   /* 0: free */
-	uint32_t off, len; /* the key, in the arena */
-};
-
-struct ps_table {
-	struct ps_slot *slots; /* mask + 1 of them (a power of two), or NULL */
-	uint32_t mask;
-	uint32_t count; /* entries of this generation: iids 1..count */
-	uint8_t *arena;
-	size_t used, cap;
-};
-
 struct ps_buf {
 	uint8_t *p;
 	size_t len, cap;
@@ -198,7 +185,7 @@ struct pw_stream {
 	bool clear;	     /* the next packet starts a generation */
 	uint32_t gen;	     /* generation number, from 1 (for the front caches) */
 	uint32_t kernel_map; /* the kernel mapping's iid in this generation, 0: not yet */
-	struct ps_table tab[T_NUM];
+	struct pi_table tab[T_NUM];
 	struct ps_buf pend[T_NUM]; /* encoded entries for the next packet, per field */
 	struct ps_buf fids;	   /* scratch: the sample's frame iids (uint32_t) */
 	struct ps_buf pkt;	   /* scratch: the packet being built */
@@ -210,22 +197,6 @@ struct pw_stream {
 };
 
 /* --- hashing, buffers, tables ---------------------------------------------------- */
-
-static inline uint64_t load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint64_t load32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* 64x64 -> 128 multiply folded to 64 bits (a multiply-xorshift where there is no __int128) */
 static inline uint64_t mum(uint64_t a, uint64_t b)
@@ -254,13 +225,13 @@ static inline uint64_t hash_more(uint64_t h, const void *key, size_t n)
 	uint64_t a, b;
 
 	for (; n > 16; p += 16, n -= 16)
-		h = mum(load64(p) ^ HK1, load64(p + 8) ^ h);
+		h = mum(pi_load64(p) ^ HK1, pi_load64(p + 8) ^ h);
 	if (n > 8) {
-		a = load64(p);
-		b = load64(p + n - 8);
+		a = pi_load64(p);
+		b = pi_load64(p + n - 8);
 	} else if (n >= 4) {
-		a = load32(p);
-		b = load32(p + n - 4);
+		a = pi_load32(p);
+		b = pi_load32(p + n - 4);
 	} else if (n) {
 		a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
 		b = 0;
@@ -270,13 +241,8 @@ static inline uint64_t hash_more(uint64_t h, const void *key, size_t n)
 	return mum(a ^ HK1, b ^ h ^ n);
 }
 
-/* A key in pieces (header, name, ...): hashed and compared without copying it together. */
-struct piece {
-	const void *p;
-	uint32_t n;
-};
-
-static inline uint32_t key_hash(const struct piece *k, int nk)
+/* A key in pieces (struct pi_piece: header, name, ...) is hashed without copying it together. */
+static inline uint32_t key_hash(const struct pi_piece *k, int nk)
 {
 	uint64_t h = HK0;
 	int i;
@@ -284,39 +250,6 @@ static inline uint32_t key_hash(const struct piece *k, int nk)
 	for (i = 0; i < nk; i++)
 		h = hash_more(h, k[i].p, k[i].n);
 	return (uint32_t)mum(h, HK1);
-}
-
-/* memcmp(a, b, n) == 0 for the short keys here, without a call */
-static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	if (n >= 8) {
-		for (i = 0; i + 8 < n; i += 8) {
-			if (load64(a + i) != load64(b + i))
-				return false;
-		}
-		return load64(a + n - 8) == load64(b + n - 8);
-	}
-	if (n >= 4)
-		return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
-	for (i = 0; i < n; i++) {
-		if (a[i] != b[i])
-			return false;
-	}
-	return true;
-}
-
-static inline bool key_eq(const uint8_t *a, const struct piece *k, int nk)
-{
-	int i;
-
-	for (i = 0; i < nk; i++) {
-		if (!bytes_eq(a, k[i].p, k[i].n))
-			return false;
-		a += k[i].n;
-	}
-	return true;
 }
 
 /* Makes room for @n more bytes after b->len. */
@@ -339,91 +272,13 @@ static int buf_reserve(struct pw_stream *s, struct ps_buf *b, size_t n)
 	return 0;
 }
 
-static inline const struct ps_slot *tab_lookup(const struct ps_table *t, const struct piece *k,
-					       int nk, uint32_t len, uint32_t h)
-{
-	uint32_t i;
-
-	if (!t->count)
-		return NULL;
-	for (i = h & t->mask;; i = (i + 1) & t->mask) {
-		const struct ps_slot *sl = &t->slots[i];
-
-		if (!sl->iid)
-			return NULL;
-		if (sl->hash == h && sl->len == len && key_eq(t->arena + sl->off, k, nk))
-			return sl;
-	}
-}
-
-static inline uint32_t tab_find(const struct ps_table *t, const struct piece *k, int nk,
-				uint32_t len, uint32_t h)
-{
-	const struct ps_slot *sl = tab_lookup(t, k, nk, len, h);
-
-	return sl ? sl->iid : 0;
-}
-
-static int tab_grow(struct pw_stream *s, struct ps_table *t)
-{
-	uint32_t n = t->slots ? (t->mask + 1) * 2 : 64, i, j;
-	struct ps_slot *v = calloc(n, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; t->slots && i <= t->mask; i++) {
-		if (!t->slots[i].iid)
-			continue;
-		for (j = t->slots[i].hash & (n - 1); v[j].iid; j = (j + 1) & (n - 1))
-			;
-		v[j] = t->slots[i];
-	}
-	s->st.memory_bytes += (uint64_t)(n - (t->slots ? t->mask + 1 : 0)) * sizeof(*v);
-	free(t->slots);
-	t->slots = v;
-	t->mask = n - 1;
-	return 0;
-}
-
-/* Adds the key, known to be absent, as the next iid. */
-static int tab_add(struct pw_stream *s, struct ps_table *t, const struct piece *k, int nk,
+/* Adds the key, known to be absent, as the next iid of table @t. */
+static int tab_add(struct pw_stream *s, struct pi_table *t, const struct pi_piece *k, int nk,
 		   uint32_t len, uint32_t h, uint32_t *iid)
 {
-	uint32_t i;
-	size_t i2;
-	int j;
-
-	if (!t->slots || (t->count + 1) * 2 > t->mask + 1) {
-		if (tab_grow(s, t) < 0)
-			return -ENOMEM;
-	}
-	if (t->cap - t->used < len) {
-		size_t cap = t->cap ? t->cap : 4096;
-		uint8_t *a;
-
-		while (cap - t->used < len)
-			cap *= 2;
-		a = realloc(t->arena, cap);
-		if (!a)
-			return -ENOMEM;
-		s->st.memory_bytes += cap - t->cap;
-		t->arena = a;
-		t->cap = cap;
-	}
-	for (i = h & t->mask; t->slots[i].iid; i = (i + 1) & t->mask)
-		;
-	for (j = 0, i2 = t->used; j < nk; j++) {
-		if (k[j].n)
-			memcpy(t->arena + i2, k[j].p, k[j].n);
-		i2 += k[j].n;
-	}
-	t->slots[i].hash = h;
-	t->slots[i].iid = ++t->count;
-	t->slots[i].off = (uint32_t)t->used;
-	t->slots[i].len = len;
-	t->used += len;
-	s->live += len + 2 * sizeof(struct ps_slot);
-	*iid = t->count;
+	if (pi_add(t, k, nk, len, h, iid, &s->st.memory_bytes) < 0)
+		return -ENOMEM;
+	s->live += len + PI_ENTRY_OVERHEAD;
 	return 0;
 }
 
@@ -432,12 +287,7 @@ static void new_generation(struct pw_stream *s)
 	int t;
 
 	for (t = 0; t < T_NUM; t++) {
-		struct ps_table *tb = &s->tab[t];
-
-		if (tb->slots)
-			memset(tb->slots, 0, ((size_t)tb->mask + 1) * sizeof(*tb->slots));
-		tb->count = 0;
-		tb->used = 0;
+		pi_clear(&s->tab[t]);
 		s->pend[t].len = 0;
 	}
 	s->live = 0;
@@ -457,12 +307,12 @@ void pw_stream__restart(struct pw_stream *s)
 static int intern_str(struct pw_stream *s, enum ps_tab t, const void *str, uint32_t len,
 		      uint32_t *iid)
 {
-	struct piece k[1] = {{str, len}};
+	struct pi_piece k[1] = {{str, len}};
 	uint32_t h = key_hash(k, 1);
 	struct ps_buf *b = &s->pend[t];
 	uint8_t *p, *lp;
 
-	*iid = tab_find(&s->tab[t], k, 1, len, h);
+	*iid = pi_find(&s->tab[t], k, 1, len, h);
 	if (*iid)
 		return 0;
 	if (buf_reserve(s, b, 2 * (PB_TAG_MAX + PB_LEN_MAX) + PB_FIELD_MAX + len) < 0 ||
@@ -482,14 +332,14 @@ static int intern_str(struct pw_stream *s, enum ps_tab t, const void *str, uint3
 static int intern_mapping(struct pw_stream *s, const struct map_key *mk, const char *path,
 			  const uint8_t *build_id, uint32_t *iid, uint32_t *off)
 {
-	struct piece k[3] = {
+	struct pi_piece k[3] = {
 		{mk, sizeof(*mk)},
 		{path, mk->path_len},
 		{build_id, mk->build_id_len},
 	};
 	uint32_t len = (uint32_t)sizeof(*mk) + mk->path_len + mk->build_id_len;
 	uint32_t h = key_hash(k, 3), path_iid = 0, bid_iid = 0;
-	const struct ps_slot *sl = tab_lookup(&s->tab[T_MAPPING], k, 3, len, h);
+	const struct pi_slot *sl = pi_lookup(&s->tab[T_MAPPING], k, 3, len, h);
 	struct ps_buf *b = &s->pend[T_MAPPING];
 	uint8_t *p, *lp;
 
@@ -625,10 +475,10 @@ memo:
 static int intern_frame(struct pw_stream *s, const struct pw_frame *f, struct map_memo *m,
 			uint32_t *iid)
 {
-	const struct ps_slot *sl;
+	const struct pi_slot *sl;
 	struct frame_cent *e;
 	struct frame_key fk;
-	struct piece k[3];
+	struct pi_piece k[3];
 	uint32_t len, h, fn_iid = 0, src_iid = 0, mapping, off;
 	struct ps_buf *b = &s->pend[T_FRAME];
 	uint8_t *p, *lp;
@@ -659,12 +509,12 @@ static int intern_frame(struct pw_stream *s, const struct pw_frame *f, struct ma
 	fk.line = f->line;
 	fk.fn_len = f->function ? (uint32_t)strnlen(f->function, PW_STREAM_STR_MAX) : 0;
 	fk.src_len = f->source_file ? (uint32_t)strnlen(f->source_file, PW_STREAM_STR_MAX) : 0;
-	k[0] = (struct piece){&fk, sizeof(fk)};
-	k[1] = (struct piece){f->function, fk.fn_len};
-	k[2] = (struct piece){f->source_file, fk.src_len};
+	k[0] = (struct pi_piece){&fk, sizeof(fk)};
+	k[1] = (struct pi_piece){f->function, fk.fn_len};
+	k[2] = (struct pi_piece){f->source_file, fk.src_len};
 	len = (uint32_t)sizeof(fk) + fk.fn_len + fk.src_len;
 	h = key_hash(k, 3);
-	sl = tab_lookup(&s->tab[T_FRAME], k, 3, len, h);
+	sl = pi_lookup(&s->tab[T_FRAME], k, 3, len, h);
 	if (sl) {
 		*iid = sl->iid;
 		off = sl->off;
@@ -711,13 +561,13 @@ cache:
 
 static int intern_stack(struct pw_stream *s, const uint32_t *fids, unsigned n, uint32_t *iid)
 {
-	struct piece k[1] = {{fids, n * (uint32_t)sizeof(*fids)}};
+	struct pi_piece k[1] = {{fids, n * (uint32_t)sizeof(*fids)}};
 	uint32_t h = key_hash(k, 1);
 	struct ps_buf *b = &s->pend[T_STACK];
 	uint8_t *p, *lp;
 	unsigned i;
 
-	*iid = tab_find(&s->tab[T_STACK], k, 1, k[0].n, h);
+	*iid = pi_find(&s->tab[T_STACK], k, 1, k[0].n, h);
 	if (likely(*iid))
 		return 0;
 	if (buf_reserve(s, b,
@@ -963,8 +813,7 @@ void pw_stream__free(struct pw_stream *s)
 	if (!s)
 		return;
 	for (t = 0; t < T_NUM; t++) {
-		free(s->tab[t].slots);
-		free(s->tab[t].arena);
+		pi_free(&s->tab[t]);
 		free(s->pend[t].p);
 	}
 	free(s->fids.p);

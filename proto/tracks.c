@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/intern.h"
 #include "proto/internal.h"
 #include "proto/pbenc.h"
 #include "proto/writer.h"
@@ -87,19 +88,6 @@ static const uint32_t tab_field[N_NUM] = {ID_EVENT_NAMES, ID_DEBUG_ANNOTATION_NA
 /* track kinds, hashed into the uuid */
 enum { K_THREAD = 1, K_PROCESS, K_NAMED, K_GLOBAL, K_COUNTER, K_THREAD_OWN };
 
-struct pt_slot {
-	uint32_t hash;
-	uint32_t iid; /* 0: free */
-	uint32_t off, len;
-};
-
-struct pt_table {
-	struct pt_slot *slots;
-	uint32_t mask, count;
-	char *arena;
-	size_t used, cap;
-};
-
 struct pt_buf {
 	uint8_t *p;
 	size_t len, cap;
@@ -118,7 +106,7 @@ struct pw_tracks {
 	bool started; /* a packet went out on the sequence */
 	bool clear;   /* the next event packet starts a generation */
 	size_t live, max_bytes;
-	struct pt_table tab[N_NUM];
+	struct pi_table tab[N_NUM];
 	struct pt_buf pend[N_NUM];
 	struct pt_buf pkt;
 	uint64_t *uuids; /* descriptors written; 0: free slot */
@@ -212,8 +200,7 @@ void pw_tracks__free(struct pw_tracks *t)
 	if (!t)
 		return;
 	for (i = 0; i < N_NUM; i++) {
-		free(t->tab[i].slots);
-		free(t->tab[i].arena);
+		pi_free(&t->tab[i]);
 		free(t->pend[i].p);
 	}
 	free(t->pkt.p);
@@ -244,12 +231,7 @@ static void new_generation(struct pw_tracks *t)
 	int i;
 
 	for (i = 0; i < N_NUM; i++) {
-		struct pt_table *tb = &t->tab[i];
-
-		if (tb->slots)
-			memset(tb->slots, 0, ((size_t)tb->mask + 1) * sizeof(*tb->slots));
-		tb->count = 0;
-		tb->used = 0;
+		pi_clear(&t->tab[i]);
 		t->pend[i].len = 0;
 	}
 	t->live = 0;
@@ -609,75 +591,24 @@ uint64_t pw_track_counter(struct pw_writer *w, uint32_t pid, const char *name)
 
 /* --- interning --------------------------------------------------------------------- */
 
-static int tab_grow(struct pw_tracks *t, struct pt_table *tb)
-{
-	uint32_t n = tb->slots ? (tb->mask + 1) * 2 : 64, i, j;
-	struct pt_slot *v = calloc(n, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; tb->slots && i <= tb->mask; i++) {
-		if (!tb->slots[i].iid)
-			continue;
-		for (j = tb->slots[i].hash & (n - 1); v[j].iid; j = (j + 1) & (n - 1))
-			;
-		v[j] = tb->slots[i];
-	}
-	t->st.memory_bytes += (uint64_t)(n - (tb->slots ? tb->mask + 1 : 0)) * sizeof(*v);
-	free(tb->slots);
-	tb->slots = v;
-	tb->mask = n - 1;
-	return 0;
-}
-
 /* The iid of @name (@len bytes) in table @k, defined as a pending entry if new. */
 static int intern(struct pw_tracks *t, int k, const char *name, size_t len, uint64_t *iid)
 {
-	struct pt_table *tb = &t->tab[k];
+	struct pi_table *tb = &t->tab[k];
 	struct pt_buf *b = &t->pend[k];
-	uint32_t h = (uint32_t)str_hash(name, len), i;
+	struct pi_piece key[1] = {{name, (uint32_t)len}};
+	uint32_t h = (uint32_t)str_hash(name, len), id;
 	uint8_t *p, *lp;
 
-	if (tb->count) {
-		for (i = h & tb->mask; tb->slots[i].iid; i = (i + 1) & tb->mask) {
-			const struct pt_slot *sl = &tb->slots[i];
-
-			if (sl->hash == h && sl->len == len &&
-			    (!len || !memcmp(tb->arena + sl->off, name, len))) {
-				*iid = sl->iid;
-				return 0;
-			}
-		}
+	id = pi_find(tb, key, 1, (uint32_t)len, h);
+	if (id) {
+		*iid = id;
+		return 0;
 	}
-	if (!tb->slots || (tb->count + 1) * 2 > tb->mask + 1) {
-		if (tab_grow(t, tb) < 0)
-			return -ENOMEM;
-	}
-	if (tb->cap - tb->used < len) {
-		size_t cap = tb->cap ? tb->cap : 4096;
-		char *a;
-
-		while (cap - tb->used < len)
-			cap *= 2;
-		a = realloc(tb->arena, cap);
-		if (!a)
-			return -ENOMEM;
-		t->st.memory_bytes += cap - tb->cap;
-		tb->arena = a;
-		tb->cap = cap;
-	}
-	if (buf_reserve(t, b, 2 * (PB_TAG_MAX + PB_LEN_MAX) + PB_FIELD_MAX + len) < 0)
+	if (buf_reserve(t, b, 2 * (PB_TAG_MAX + PB_LEN_MAX) + PB_FIELD_MAX + len) < 0 ||
+	    pi_add(tb, key, 1, (uint32_t)len, h, &id, &t->st.memory_bytes) < 0)
 		return -ENOMEM;
-	for (i = h & tb->mask; tb->slots[i].iid; i = (i + 1) & tb->mask)
-		;
-	if (len)
-		memcpy(tb->arena + tb->used, name, len);
-	tb->slots[i].hash = h;
-	tb->slots[i].iid = ++tb->count;
-	tb->slots[i].off = (uint32_t)tb->used;
-	tb->slots[i].len = (uint32_t)len;
-	tb->used += len;
-	t->live += len + 2 * sizeof(struct pt_slot);
+	t->live += len + PI_ENTRY_OVERHEAD;
 	*iid = tb->count;
 
 	p = b->p + b->len;

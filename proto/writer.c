@@ -1339,7 +1339,8 @@ static int seg_copy(struct pw_writer *w, struct pw_seg *g, uint64_t *off)
 	}
 #endif
 	while (*off < g->bytes) {
-		size_t want = g->bytes - *off > PW_OUT_SIZE ? PW_OUT_SIZE : (size_t)(g->bytes - *off);
+		size_t want =
+			g->bytes - *off > PW_OUT_SIZE ? PW_OUT_SIZE : (size_t)(g->bytes - *off);
 		ssize_t n = pread(g->fd, w->out, want, (off_t)*off), wr;
 		size_t done = 0;
 

@@ -90,9 +90,9 @@ bool pw_writer__ring_due(const struct pw_writer *w);
 int pw_writer__ring_rotate(struct pw_writer *w, void (*snapshot)(void *arg), void *arg);
 
 struct pw_ring_stats {
-	uint64_t budget;	   /* the bytes asked for */
-	uint64_t segments;	   /* segments started */
-	uint64_t segments_dropped; /* overwritten: their events left the trace */
+	uint64_t budget;	    /* the bytes asked for */
+	uint64_t segments;	    /* segments started */
+	uint64_t segments_dropped;  /* overwritten: their events left the trace */
 	uint64_t segments_no_space; /* of them, dropped at the end to make room on a full disk */
 	uint64_t bytes_dropped;
 	uint64_t events_dropped; /* kernel events in the dropped segments */
