@@ -64,7 +64,11 @@ struct parser {
 	struct tok t; /* the current token */
 	struct flt_err *err;
 	int failed;
+	int depth; /* of "(" and "not" */
 };
+
+/* Deeper nesting is an error, not a stack overflow (a filter can be 128 KiB of "("). */
+#define FLT_MAX_DEPTH 200
 
 static void perr(struct parser *ps, int pos, int len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -165,7 +169,7 @@ static int keyword(const char *w)
 	return 0;
 }
 
-/* "10us" "2ms" "1s" "1.5s" "300" (ns) -> ns; 0 or -1 */
+/* "10us" "2ms" "1s" "1.5s" "300" (ns) -> ns; 0 or -1 (also beyond +-292 years, inf, nan) */
 static int parse_dur(const char *s, int secs_default, int64_t *out)
 {
 	char *end;
@@ -188,7 +192,10 @@ static int parse_dur(const char *s, int secs_default, int64_t *out)
 		mul = 1e9;
 	else
 		return -1;
-	*out = (int64_t)(v * mul + (v < 0 ? -0.5 : 0.5));
+	v = v * mul + (v < 0 ? -0.5 : 0.5);
+	if (!(v > -9.2e18 && v < 9.2e18)) /* also nan */
+		return -1;
+	*out = (int64_t)v;
 	return 0;
 }
 
@@ -423,16 +430,25 @@ static struct flt *parse_unary(struct parser *ps)
 
 	if (ps->failed)
 		return NULL;
+	if ((is_word(ps, "not") || ps->t.kind == T_LP) && ps->depth >= FLT_MAX_DEPTH) {
+		perr(ps, ps->t.pos, ps->t.len, "nested too deep (more than %d '(' and 'not')",
+		     FLT_MAX_DEPTH);
+		return NULL;
+	}
 	if (is_word(ps, "not")) {
 		next(ps);
+		ps->depth++;
 		a = parse_unary(ps);
+		ps->depth--;
 		return a ? node(ps, N_NOT, a, NULL) : NULL;
 	}
 	if (ps->t.kind == T_LP) {
 		int pos = ps->t.pos;
 
 		next(ps);
+		ps->depth++;
 		a = parse_or(ps);
+		ps->depth--;
 		if (!a)
 			return NULL;
 		if (ps->t.kind != T_RP) {

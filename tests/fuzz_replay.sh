@@ -1,8 +1,9 @@
 #!/bin/sh
 # fuzz_replay: every fuzz harness runs its seed corpus (tests/fuzz/corpus/NAME) and every
 # input that once crashed it (tests/fuzz/crashes/NAME), then 2000 deterministic mutations of
-# them: damaged traces, rings, ELF files, maps, formats and span configs never crash.  Under
-# --enable-sanitizers this runs under ASan and UBSan.  No root needed.
+# them: damaged traces, rings, ELF files, maps, formats, span configs, filters and -p
+# formats never crash.  Under --enable-sanitizers this runs under ASan and UBSan.  No root
+# needed.
 : "${top_builddir:?top_builddir must be set}"
 : "${top_srcdir:?top_srcdir must be set}"
 status=0

@@ -152,6 +152,42 @@ int main(void)
 	error_at("", 0, "empty");
 	tap_ok(!flt_parse("evt.latency>fast", &err) && strstr(err.msg, "duration"),
 	       "a duration field rejects words: %s", err.msg);
+	/* out-of-range durations were converted to int64_t: UB (UBSan under fuzz_filter) */
+	error_at("evt.latency>1e300", 12, "compares with nanoseconds");
+	error_at("evt.latency<-1e19ns", 12, "compares with nanoseconds");
+	error_at("evt.time>inf", 9, "compares with seconds");
+	error_at("evt.reltime>nan", 12, "compares with seconds");
+	matches("evt.latency<9e18", 1, 0);
+	{
+		/* 100000 '(' (or 25000 "not") overflowed the stack; 200 levels are fine */
+		size_t n = 100000, i;
+		char *deep = malloc(n + 16), *p;
+		struct flt *f;
+
+		for (p = deep, i = 0; i < n; i++)
+			*p++ = '(';
+		strcpy(p, "evt.cpu=1");
+		f = flt_parse(deep, &err);
+		tap_ok(!f && err.pos == 200 && strstr(err.msg, "nested too deep"),
+		       "100000 '(' fail at column 201: %s", err.msg);
+		flt_free(f);
+		for (p = deep, i = 0; i < n / 4; i++, p += 4)
+			memcpy(p, "not ", 4);
+		strcpy(p, "evt.cpu=1");
+		f = flt_parse(deep, &err);
+		tap_ok(!f && err.pos == 800 && strstr(err.msg, "nested too deep"),
+		       "25000 'not' fail at column 801: %s", err.msg);
+		flt_free(f);
+		for (p = deep, i = 0; i < 199; i++)
+			*p++ = '(';
+		p += sprintf(p, "not evt.cpu=0");
+		for (i = 0; i < 199; i++)
+			*p++ = ')';
+		*p = 0;
+		tap_ok(run(deep, &ev_open) == 1 && run(deep, &ev_sched) == 0,
+		       "199 nested '(' and a 'not' parse and match");
+		free(deep);
+	}
 
 	formats("%evt.type %proc.name (%thread.tid) 100%% %evt.arg.nope", 0, &ev_open,
 		"openat sshd (42) 100% <NA>\n");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz_dump: `pftrace dump FILE` and `pftrace dump --folded FILE` (proto/reader through
- * core/cmd_dump) on any bytes. */
+/* fuzz_dump: `pftrace dump FILE`, `pftrace dump --folded FILE` (proto/reader through
+ * core/cmd_dump), `pftrace dump -j FILE FILTER` (core/reading, core/dump_view) and
+ * `pftrace report FILE` (core/cmd_report) on any bytes. */
 #define _GNU_SOURCE
 #include "config.h"
 #include "core/cmds.h"
@@ -16,6 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char path[64];
 	static int fd = -1;
 	char *plain[] = {"dump", path, NULL}, *folded[] = {"dump", "--folded", path, NULL};
+	char *json[] = {"dump", "-j", path, "evt.type exists or not evt.res<0", NULL};
+	char *report[] = {"report", path, NULL};
 
 	if (fd < 0) {
 		fd = memfd_create("fuzz_dump", 0);
@@ -33,5 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cmd_dump(2, plain);
 	optind = 0;
 	cmd_dump(3, folded);
+	optind = 0;
+	cmd_dump(4, json);
+	optind = 0;
+	cmd_report(2, report);
 	return 0;
 }
