@@ -231,11 +231,6 @@ static int tm_init(struct markers *m)
 	}
 	/* nothing is recorded before start() */
 	write_file(m->inst, "tracing_on", "0");
-	/* as large per CPU as the perf rings (-b); the default is smaller */
-	snprintf(buf, sizeof(buf), "%llu",
-		 (unsigned long long)(session__opts(m->h)->buffer_size >> 10));
-	if (write_file(m->inst, "buffer_size_kb", buf))
-		m->ops->warn(m->h, "cannot size the tracefs instance's buffer to %s KiB", buf);
 	if (!write_file(m->inst, "trace_clock", "boot")) {
 		m->clock_off = 0;
 	} else if (!write_file(m->inst, "trace_clock", "mono")) {
@@ -278,7 +273,16 @@ static int tm_init(struct markers *m)
 
 static int tm_start(struct markers *m)
 {
+	struct session_stats st;
+	char buf[32];
 	int err;
+
+	/* as large per CPU as the perf rings (-b, or the size chosen from memory,
+	 * known once the events are open); the default is smaller */
+	session__stats(session__of(m->h), &st);
+	snprintf(buf, sizeof(buf), "%zu", st.ring_bytes >> 10);
+	if (st.ring_bytes && write_file(m->inst, "buffer_size_kb", buf))
+		m->ops->warn(m->h, "cannot size the tracefs instance's buffer to %s KiB", buf);
 
 	if (m->copy && (err = write_file(m->inst, "options/copy_trace_marker", "1"))) {
 		m->ops->error(m->h, "cannot set copy_trace_marker in %s: %s", m->inst,
