@@ -180,7 +180,7 @@ fi
 # (No long line goes to trace_marker here: on this 6.18 kernel a write of 1 KiB or more to
 # trace_marker reaches a copy_trace_marker instance, about one run in three, holding the
 # bytes of an earlier short write of the same process -- "E|PID" again -- which no reader
-# can tell from a real one.)
+# can tell from a real one.  Short writes are hit far less often; see sub-check 8.)
 sub "unmatched ends, more than 128 open, garbage and 4 KiB lines: counted, never misparsed"
 record "$T/bad.err" --markers --no-stacks -o "$T/bad.pb" -- sh -c '
 	echo "<:t:nothing.open::" > /dev/null
@@ -265,8 +265,18 @@ if command -v python3 >/dev/null 2>&1; then
 			"$(slices_min "$T/py.txt" py.inner '*' 10000000)" "10 10"
 		expect_eq "py.fail with error=ValueError" \
 			"$(ev_count "$T/py.txt" slice_end '*' name=py.fail error=ValueError)" 1
-		expect_eq "py.count counter values" \
-			"$(ev_count "$T/py.txt" counter '*' name=py.count)" 10
+		n=$(ev_count "$T/py.txt" counter '*' name=py.count)
+		if [ "$n" != 10 ]; then
+			# the counters come through trace_marker alone, whose copy on this
+			# 6.18 kernel now and then holds an earlier write's bytes (see
+			# sub-check 5): one more recording before it counts as a failure
+			echo "    (py.count counter values: $n, not 10: recording once more)"
+			record "$T/py2.err" --markers --no-stacks -o "$T/py2.pb" -- \
+				python3 "$top_srcdir/tests/fixtures/marker_py.py" 10 20
+			expect_record_ok "$T/py2.err" && dump_trace "$T/py2.pb" "$T/py2.txt" &&
+				n=$(ev_count "$T/py2.txt" counter '*' name=py.count)
+		fi
+		expect_eq "py.count counter values" "$n" 10
 	fi
 else
 	echo "    (python3 is not installed: the Python helper is not run)"
