@@ -175,6 +175,23 @@ struct pw_writer {
 
 static void seg_drop_oldest(struct pw_writer *w);
 
+/* The @n bytes of @buf to @fd from *@done on; *@done says how many made it. 0 or -errno. */
+static int write_all(int fd, const uint8_t *buf, size_t n, size_t *done)
+{
+	while (*done < n) {
+		ssize_t r = write(fd, buf + *done, n - *done);
+
+		if (r > 0) {
+			*done += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
 static int carry_add(struct pw_seg *g, const uint8_t *buf, size_t n)
 {
 	if (g->carry_len + n > g->carry_cap) {
@@ -228,16 +245,8 @@ static int write_packets(struct pw_writer *w, const uint8_t *buf, size_t n,
 			lim = marks[k].end;
 	}
 again:
-	while (done < lim) {
-		ssize_t r = write(fd, buf + done, lim - done);
-
-		if (r > 0) {
-			done += (size_t)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		err = r < 0 ? -errno : -EIO;
+	err = write_all(fd, buf, lim, &done);
+	if (err) {
 		if (g && (err == -ENOSPC || err == -EDQUOT) && w->ring->nsegs > 2 &&
 		    ftruncate(fd, (off_t)at) == 0 && lseek(fd, (off_t)at, SEEK_SET) == (off_t)at) {
 			/* a full disk: the oldest segment makes room, the batch is written again */
@@ -1341,21 +1350,17 @@ static int seg_copy(struct pw_writer *w, struct pw_seg *g, uint64_t *off)
 	while (*off < g->bytes) {
 		size_t want =
 			g->bytes - *off > PW_OUT_SIZE ? PW_OUT_SIZE : (size_t)(g->bytes - *off);
-		ssize_t n = pread(g->fd, w->out, want, (off_t)*off), wr;
+		ssize_t n = pread(g->fd, w->out, want, (off_t)*off);
 		size_t done = 0;
+		int ret;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
-		while (done < (size_t)n) {
-			wr = write(w->fd, w->out + done, (size_t)n - done);
-			if (wr < 0 && errno == EINTR)
-				continue;
-			if (wr <= 0)
-				return wr < 0 ? -errno : -EIO;
-			done += (size_t)wr;
-		}
+		ret = write_all(w->fd, w->out, (size_t)n, &done);
+		if (ret)
+			return ret;
 		*off += (uint64_t)n;
 	}
 	return 0;
@@ -1386,14 +1391,11 @@ again:
 		uint64_t off = 0;
 
 		/* only the first kept segment's carry: the others' is in the segments before */
-		if (i == 0 && r->st.segments_dropped && g->carry_len) {
-			struct pw_mark m = {.end = (uint32_t)g->carry_len, .events = 0};
+		/* (the first segment ever has none: the prologue is before it) */
+		if (i == 0 && g->carry_len) {
+			size_t done = 0;
 
-			w->ring = NULL;
-			w->committed = at;
-			ret = write_packets(w, g->carry, g->carry_len, &m, 1);
-			w->ring = r;
-			w->committed = committed;
+			ret = write_all(w->fd, g->carry, g->carry_len, &done);
 			if (ret)
 				break;
 			at += g->carry_len;
