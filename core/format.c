@@ -131,52 +131,65 @@ void json_str(FILE *out, const char *s)
 	putc('"', out);
 }
 
+static int is_ctrl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* The escape of control character @c (\n, \t, \xNN) at @w; returns its end (<= 4 bytes). */
+static char *escape_ctrl(char *w, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*w++ = '\\';
+	if (c == '\n' || c == '\t') {
+		*w++ = c == '\n' ? 'n' : 't';
+	} else {
+		*w++ = 'x';
+		*w++ = hex[c >> 4];
+		*w++ = hex[c & 15];
+	}
+	return w;
+}
+
 /* a field's text, with control characters escaped C-style (a comm may hold a
  * newline written into /proc/PID/comm): one event stays one line */
 static void put_text(FILE *out, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p;
 
+	for (p = (const unsigned char *)s; *p && !is_ctrl(*p); p++)
+		;
+	if (!*p) { /* the common case: nothing to escape */
+		fputs(s, out);
+		return;
+	}
 	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x20 && *p != 0x7f) {
+		char e[4], *end;
+
+		if (!is_ctrl(*p)) {
 			putc(*p, out);
-		} else if (*p == '\n') {
-			fputs("\\n", out);
-		} else if (*p == '\t') {
-			fputs("\\t", out);
-		} else {
-			putc('\\', out);
-			putc('x', out);
-			putc(hex[*p >> 4], out);
-			putc(hex[*p & 15], out);
+			continue;
 		}
+		end = escape_ctrl(e, *p);
+		fwrite_unlocked(e, 1, (size_t)(end - e), out);
 	}
 }
 
 const char *text_escape(const char *s, char *buf, size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *c = (const unsigned char *)s;
 	char *w = buf;
 
-	for (; *c; c++)
-		if (*c < 0x20 || *c == 0x7f)
-			break;
+	while (*c && !is_ctrl(*c))
+		c++;
 	if (!*c || size < 5)
 		return s;
 	for (c = (const unsigned char *)s; *c && w + 5 <= buf + size; c++) {
-		if (*c >= 0x20 && *c != 0x7f) {
+		if (is_ctrl(*c))
+			w = escape_ctrl(w, *c);
+		else
 			*w++ = (char)*c;
-		} else if (*c == '\n' || *c == '\t') {
-			*w++ = '\\';
-			*w++ = *c == '\n' ? 'n' : 't';
-		} else {
-			*w++ = '\\';
-			*w++ = 'x';
-			*w++ = hex[*c >> 4];
-			*w++ = hex[*c & 15];
-		}
 	}
 	*w = 0;
 	return buf;
