@@ -93,11 +93,10 @@ struct pt_buf {
 	size_t len, cap;
 };
 
-/* --ring-buffer: the slices open on one track, oldest first, each as
- * [name bytes][u32 name length][u64 ts] */
-struct pt_open {
-	uint64_t uuid; /* 0: free slot */
-	struct pt_buf stack;
+/* A track whose descriptor went out. */
+struct pt_track {
+	uint64_t uuid;	    /* 0: free slot */
+	struct pt_buf open; /* --ring-buffer: its open slices, oldest first (PT_OPEN_FIXED) */
 };
 
 struct pw_tracks {
@@ -109,15 +108,13 @@ struct pw_tracks {
 	struct pi_table tab[N_NUM];
 	struct pt_buf pend[N_NUM];
 	struct pt_buf pkt;
-	uint64_t *uuids; /* descriptors written; 0: free slot */
+	struct pt_track *tracks; /* the set of descriptors written, by uuid */
 	size_t umask, ucount;
 	struct pw_track_stats st;
 
 	/* --ring-buffer (pw_tracks__ring): what pw_tracks__carry() writes */
 	uint32_t ring_seq;   /* the carried BEGINs' sequence; 0: no ring */
 	struct pt_buf descs; /* the descriptors written since, framed packets */
-	struct pt_open *open;
-	size_t omask, ocount;
 };
 
 /* --- helpers ----------------------------------------------------------------------- */
@@ -204,11 +201,10 @@ void pw_tracks__free(struct pw_tracks *t)
 		free(t->pend[i].p);
 	}
 	free(t->pkt.p);
-	free(t->uuids);
+	for (i = 0; t->tracks && (size_t)i <= t->umask; i++)
+		free(t->tracks[i].open.p);
+	free(t->tracks);
 	free(t->descs.p);
-	for (i = 0; t->open && (size_t)i <= t->omask; i++)
-		free(t->open[i].stack.p);
-	free(t->open);
 	free(t);
 }
 
@@ -240,41 +236,46 @@ static void new_generation(struct pw_tracks *t)
 
 /* --- the uuid set ------------------------------------------------------------------ */
 
-static bool uuid_known(const struct pw_tracks *t, uint64_t uuid)
+static struct pt_track *track_find(const struct pw_tracks *t, uint64_t uuid)
 {
 	size_t i;
 
 	if (!t->ucount)
-		return false;
-	for (i = mix64(uuid) & t->umask; t->uuids[i]; i = (i + 1) & t->umask) {
-		if (t->uuids[i] == uuid)
-			return true;
+		return NULL;
+	for (i = mix64(uuid) & t->umask; t->tracks[i].uuid; i = (i + 1) & t->umask) {
+		if (t->tracks[i].uuid == uuid)
+			return &t->tracks[i];
 	}
-	return false;
+	return NULL;
+}
+
+static bool uuid_known(const struct pw_tracks *t, uint64_t uuid)
+{
+	return track_find(t, uuid) != NULL;
 }
 
 /* Room for one more uuid. */
 static int uuid_reserve(struct pw_tracks *t)
 {
 	size_t n, i, j;
-	uint64_t *v;
+	struct pt_track *v;
 
-	if (t->uuids && (t->ucount + 1) * 2 <= t->umask + 1)
+	if (t->tracks && (t->ucount + 1) * 2 <= t->umask + 1)
 		return 0;
-	n = t->uuids ? (t->umask + 1) * 2 : 64;
+	n = t->tracks ? (t->umask + 1) * 2 : 64;
 	v = calloc(n, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; t->uuids && i <= t->umask; i++) {
-		if (!t->uuids[i])
+	for (i = 0; t->tracks && i <= t->umask; i++) {
+		if (!t->tracks[i].uuid)
 			continue;
-		for (j = mix64(t->uuids[i]) & (n - 1); v[j]; j = (j + 1) & (n - 1))
+		for (j = mix64(t->tracks[i].uuid) & (n - 1); v[j].uuid; j = (j + 1) & (n - 1))
 			;
-		v[j] = t->uuids[i];
+		v[j] = t->tracks[i];
 	}
-	t->st.memory_bytes += (n - (t->uuids ? t->umask + 1 : 0)) * sizeof(*v);
-	free(t->uuids);
-	t->uuids = v;
+	t->st.memory_bytes += (n - (t->tracks ? t->umask + 1 : 0)) * sizeof(*v);
+	free(t->tracks);
+	t->tracks = v;
 	t->umask = n - 1;
 	return 0;
 }
@@ -283,9 +284,9 @@ static void uuid_add(struct pw_tracks *t, uint64_t uuid)
 {
 	size_t i;
 
-	for (i = mix64(uuid) & t->umask; t->uuids[i]; i = (i + 1) & t->umask)
+	for (i = mix64(uuid) & t->umask; t->tracks[i].uuid; i = (i + 1) & t->umask)
 		;
-	t->uuids[i] = uuid;
+	t->tracks[i].uuid = uuid;
 	t->ucount++;
 }
 
@@ -319,42 +320,12 @@ void pw_tracks__restart(struct pw_tracks *t)
 	new_generation(t);
 }
 
-/* The open-slice stack of @uuid, created if @add; NULL if none (or ENOMEM). */
-static struct pt_buf *open_stack(struct pw_tracks *t, uint64_t uuid, bool add)
+/* The open-slice stack of @uuid; NULL for a track without a descriptor. */
+static struct pt_buf *open_stack(struct pw_tracks *t, uint64_t uuid)
 {
-	size_t i, j, n;
+	struct pt_track *k = track_find(t, uuid);
 
-	if (t->open) {
-		for (i = mix64(uuid) & t->omask; t->open[i].uuid; i = (i + 1) & t->omask)
-			if (t->open[i].uuid == uuid)
-				return &t->open[i].stack;
-	}
-	if (!add)
-		return NULL;
-	if (!t->open || (t->ocount + 1) * 2 > t->omask + 1) {
-		struct pt_open *v;
-
-		n = t->open ? (t->omask + 1) * 2 : 16;
-		v = calloc(n, sizeof(*v));
-		if (!v)
-			return NULL;
-		for (i = 0; t->open && i <= t->omask; i++) {
-			if (!t->open[i].uuid)
-				continue;
-			for (j = mix64(t->open[i].uuid) & (n - 1); v[j].uuid; j = (j + 1) & (n - 1))
-				;
-			v[j] = t->open[i];
-		}
-		t->st.memory_bytes += (n - (t->open ? t->omask + 1 : 0)) * sizeof(*v);
-		free(t->open);
-		t->open = v;
-		t->omask = n - 1;
-	}
-	for (i = mix64(uuid) & t->omask; t->open[i].uuid; i = (i + 1) & t->omask)
-		;
-	t->open[i].uuid = uuid;
-	t->ocount++;
-	return &t->open[i].stack;
+	return k ? &k->open : NULL;
 }
 
 /* Open-slice stack entries: [u32 name length][u64 ts][name][u32 name length] (the
@@ -364,7 +335,7 @@ static struct pt_buf *open_stack(struct pw_tracks *t, uint64_t uuid, bool add)
 /* A BEGIN went out: remember it (name and time) until its END. */
 static void open_push(struct pw_tracks *t, uint64_t uuid, uint64_t ts, const char *name, size_t nl)
 {
-	struct pt_buf *b = open_stack(t, uuid, true);
+	struct pt_buf *b = open_stack(t, uuid);
 	uint32_t len = (uint32_t)nl;
 	uint8_t *q;
 
@@ -382,7 +353,7 @@ static void open_push(struct pw_tracks *t, uint64_t uuid, uint64_t ts, const cha
 
 static void open_pop(struct pw_tracks *t, uint64_t uuid)
 {
-	struct pt_buf *b = open_stack(t, uuid, false);
+	struct pt_buf *b = open_stack(t, uuid);
 	uint32_t len;
 
 	if (!b || b->len < PT_OPEN_FIXED)
@@ -424,17 +395,17 @@ int pw_tracks__carry(struct pw_tracks *t)
 		if (ret < 0)
 			return ret;
 	}
-	for (i = 0; t->open && i <= t->omask; i++) {
-		const struct pt_buf *b = &t->open[i].stack;
+	for (i = 0; t->tracks && i <= t->umask; i++) {
+		const struct pt_buf *b = &t->tracks[i].open;
 		size_t at = 0;
 
-		while (t->open[i].uuid && at + PT_OPEN_FIXED <= b->len) {
+		while (t->tracks[i].uuid && at + PT_OPEN_FIXED <= b->len) {
 			uint32_t len;
 			uint64_t ts;
 
 			memcpy(&len, b->p + at, sizeof(len));
 			memcpy(&ts, b->p + at + sizeof(len), sizeof(ts));
-			ret = carry_begin(t, t->open[i].uuid, ts,
+			ret = carry_begin(t, t->tracks[i].uuid, ts,
 					  b->p + at + sizeof(len) + sizeof(ts), len);
 			if (ret < 0)
 				return ret;
