@@ -177,12 +177,19 @@ if expect_record_ok "$T/tms.err" && dump_trace "$T/tms.pb" "$T/tms.txt"; then
 fi
 
 # 4. bad input: unmatched ends, over 128 open per ID, garbage, 4 KiB lines
-# (No long line goes to trace_marker here: on this 6.18 kernel a write of 1 KiB or more to
-# trace_marker reaches a copy_trace_marker instance, about one run in three, holding the
-# bytes of an earlier short write of the same process -- "E|PID" again -- which no reader
-# can tell from a real one.  Short writes are hit far less often; see sub-check 8.)
+# (No long line goes to trace_marker here: on this 6.18 kernel a write to trace_marker
+# sometimes reaches a copy_trace_marker instance holding the bytes of an earlier write of
+# the same process -- "E|PID" again -- which no reader can tell from a real one: about one
+# run in three for writes of 1 KiB or more, now and then for short ones.  A recording whose
+# counts are off is made once more before it counts as a failure, as in sub-check 8.)
 sub "unmatched ends, more than 128 open, garbage and 4 KiB lines: counted, never misparsed"
-record "$T/bad.err" --markers --no-stacks -o "$T/bad.pb" -- sh -c '
+bad_counts_ok()
+{
+	grep -q "2 unmatched ends, 2 begins dropped (over 128 open per ID)" "$T/bad.err" &&
+		grep -q "unfinished, 3 bad lines" "$T/bad.err"
+}
+for attempt in 1 2; do
+	record "$T/bad.err" --markers --no-stacks -o "$T/bad.pb" -- sh -c '
 	echo "<:t:nothing.open::" > /dev/null
 	echo "E|$$" > "$1"
 	i=0
@@ -194,6 +201,10 @@ record "$T/bad.err" --markers --no-stacks -o "$T/bad.pb" -- sh -c '
 	echo ">:1:long$long::" > /dev/null
 	echo ">:t:after.garbage::" > /dev/null
 	echo "<:t:after.garbage::" > /dev/null' sh "$TM"
+	[ "$REC_STATUS" = 0 ] && [ "$attempt" = 1 ] && ! bad_counts_ok || break
+	grep markers: "$T/bad.err" | sed 's/^/    | /'
+	echo "    (the counts are off: recording once more)"
+done
 if expect_record_ok "$T/bad.err" && dump_trace "$T/bad.pb" "$T/bad.txt"; then
 	grep markers: "$T/bad.err" | sed 's/^/    | /'
 	grep -q "2 unmatched ends, 2 begins dropped (over 128 open per ID)" "$T/bad.err" ||
