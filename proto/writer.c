@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -1366,6 +1367,29 @@ static int seg_copy(struct pw_writer *w, struct pw_seg *g, uint64_t *off)
 	return 0;
 }
 
+/*
+ * Whether the disk can take the segments one by one: each is copied, then
+ * freed, so it needs room for the largest (the first with its carry) and
+ * some slack.  Unknown counts as yes (a failed copy of the first one then
+ * drops it and starts over).
+ */
+static bool ring_room(const struct pw_writer *w, const struct pw_ring *r)
+{
+	struct statvfs sv;
+	uint64_t need = 0;
+	unsigned i;
+
+	if (fstatvfs(w->fd, &sv) < 0)
+		return true;
+	for (i = 0; i < r->nsegs; i++) {
+		uint64_t n = r->segs[i].bytes + (i ? 0 : r->segs[i].carry_len);
+
+		if (n > need)
+			need = n;
+	}
+	return (uint64_t)sv.f_bavail * sv.f_frsize >= need + (256u << 10);
+}
+
 /* The kept segments into the output, after the prologue. */
 static int ring_finish(struct pw_writer *w)
 {
@@ -1379,6 +1403,11 @@ static int ring_finish(struct pw_writer *w)
 	r->finished = true;
 	while (r->nsegs > 1 && ring_size(r, 0) > r->budget)
 		seg_drop_oldest(w);
+	/* a disk the recording filled: the oldest make room for the copies */
+	while (r->nsegs > 1 && !ring_room(w, r)) {
+		seg_drop_oldest(w);
+		r->st.segments_no_space++;
+	}
 again:
 	committed = w->committed;
 	at = r->prologue;
